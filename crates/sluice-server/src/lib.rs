@@ -1,1 +1,17 @@
+//! The Sluice server: the Svix-compatible management API, the dispatcher that delivers,
+//! and the startup seam that wires them to a store.
+//!
+//! # Layout
+//! - [`config`]: settings and their safe defaults.
+//! - [`state`]: what handlers and the dispatcher share.
+//! - [`auth`]: bearer tokens (org and app-portal scopes).
+//! - [`api`]: the HTTP routes under `/api/v1`.
+//! - [`dispatch`]: claim → sign → send → record, with the SSRF-guarded HTTP client.
+//! - [`startup`]: opens the store, loads keys, binds, serves, shuts down.
 
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod dispatch;
+pub mod startup;
+pub mod state;

@@ -1,1 +1,292 @@
+//! The [`Store`] trait: every durable operation of Sluice, named by intent, and its embedded
+//! SQLite backend ([`sqlite::SqliteStore`]).
+//!
+//! Rules every backend keeps (the conformance suite in `tests/` checks them):
+//! - A write returns only after its transaction is committed at the configured durability.
+//! - `create_message` writes the message and one delivery per matching endpoint atomically.
+//! - Claims set a lease and return; nothing holds a transaction across network I/O.
+//! - `now` is always passed in; no query reads the clock itself.
 
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use sluice_core::model::{
+    Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Message,
+};
+use sluice_core::Millis;
+
+pub mod sqlite;
+
+/// Errors of any backend.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row does not exist (or is not visible to the caller's scope).
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was broken; the text names what (e.g. `uid`, `eventId`).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The backend failed; the request may be retried.
+    #[error("storage error: {0}")]
+    Backend(String),
+}
+
+/// Result alias.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Sort order of a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    /// Oldest (or alphabetically first) first.
+    #[default]
+    Ascending,
+    /// Newest first.
+    Descending,
+}
+
+/// One page request. `iterator` is the sort key (id, or name for event types) of the item
+/// the previous page ended on; the page holds items strictly after it in `order`. With
+/// `backwards`, the page holds the items strictly before it (still returned in `order`).
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    /// Maximum items to return (1..=250).
+    pub limit: usize,
+    /// Cursor key, exclusive.
+    pub iterator: Option<String>,
+    /// Page towards the start instead of the end.
+    pub backwards: bool,
+    /// Sort order.
+    pub order: Order,
+}
+
+/// A page of results; `has_more` says whether more items exist beyond it in the direction
+/// that was paged.
+#[derive(Debug, Clone)]
+pub struct Listed<T> {
+    /// The items, in the requested order.
+    pub items: Vec<T>,
+    /// Whether another page exists in the paging direction.
+    pub has_more: bool,
+}
+
+/// Filters of the message list.
+#[derive(Debug, Clone, Default)]
+pub struct MessageFilter {
+    /// Only messages on this channel.
+    pub channel: Option<String>,
+    /// Only these event types.
+    pub event_types: Option<Vec<String>>,
+    /// Only messages created before this time.
+    pub before: Option<Millis>,
+    /// Only messages created after this time.
+    pub after: Option<Millis>,
+}
+
+/// Filters of attempt lists. `msg_id`/`endpoint_id` scope the list.
+#[derive(Debug, Clone, Default)]
+pub struct AttemptFilter {
+    /// Application id (always set).
+    pub app_id: String,
+    /// Only attempts of this message.
+    pub msg_id: Option<String>,
+    /// Only attempts to this endpoint.
+    pub endpoint_id: Option<String>,
+    /// Only attempts with this status (Success or Fail).
+    pub status: Option<DeliveryStatus>,
+    /// Only attempts whose status code is in this class (0 = none, 100, 200, ... 500).
+    pub status_code_class: Option<i32>,
+    /// Only attempts of messages with these event types.
+    pub event_types: Option<Vec<String>>,
+    /// Only attempts of messages on this channel.
+    pub channel: Option<String>,
+    /// Only attempts made before this time.
+    pub before: Option<Millis>,
+    /// Only attempts made after this time.
+    pub after: Option<Millis>,
+}
+
+/// A cached API response kept for an `idempotency-key`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CachedResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Response body bytes.
+    pub body: Vec<u8>,
+}
+
+/// Parameters of a claim.
+#[derive(Debug, Clone)]
+pub struct ClaimRequest {
+    /// Current time; deliveries with `next_attempt_at <= now` are due.
+    pub now: Millis,
+    /// The lease length: a claimed delivery becomes due again at `now + lease_ms` if its
+    /// claimer never records an outcome (the process died).
+    pub lease_ms: Millis,
+    /// At most this many deliveries.
+    pub limit: usize,
+    /// At most this many deliveries of any one endpoint.
+    pub per_endpoint: usize,
+    /// Endpoints the caller cannot take more work for right now.
+    pub exclude_endpoints: Vec<String>,
+}
+
+/// A delivery leased to the caller, with what is needed to send it.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    /// The delivery, now in `Sending` with `next_attempt_at` = lease expiry.
+    pub delivery: Delivery,
+    /// The fencing token: outcomes are applied only while it still matches.
+    pub lease: i64,
+    /// The message (with payload).
+    pub message: Message,
+    /// The endpoint (with sealed secrets).
+    pub endpoint: Endpoint,
+}
+
+/// What happens to a delivery after a try.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryNext {
+    /// Delivered.
+    Succeeded,
+    /// Due again at this time (round_attempts is incremented when an attempt is recorded).
+    RetryAt(Millis),
+    /// Exhausted: dead-letter state.
+    Failed,
+}
+
+/// The outcome of one claimed delivery, applied with [`Store::record_outcomes`].
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Delivery id.
+    pub delivery_id: String,
+    /// Fencing token from the claim.
+    pub lease: i64,
+    /// The try that was made, if one was (a claim can be released without a try).
+    pub attempt: Option<Attempt>,
+    /// New state of the delivery.
+    pub next: DeliveryNext,
+    /// Disable the endpoint (it answered 410).
+    pub disable_endpoint: bool,
+}
+
+/// Everything Sluice keeps. One implementation per backend.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // --- applications -------------------------------------------------------------------
+    /// Inserts an application. `Conflict("uid")` if the uid is taken in the org.
+    async fn create_app(&self, app: Application) -> StoreResult<()>;
+    /// An application of `org_id` by id or uid.
+    async fn get_app(&self, org_id: &str, id_or_uid: &str) -> StoreResult<Option<Application>>;
+    /// Applications of an org, by id.
+    async fn list_apps(&self, org_id: &str, page: Page) -> StoreResult<Listed<Application>>;
+    /// Replaces the mutable fields of an existing application (matched by id).
+    async fn update_app(&self, app: Application) -> StoreResult<()>;
+    /// Deletes an application with its endpoints, messages, deliveries and attempts.
+    async fn delete_app(&self, org_id: &str, app_id: &str) -> StoreResult<()>;
+
+    // --- event types --------------------------------------------------------------------
+    /// Inserts an event type. `Conflict("name")` if it exists.
+    async fn create_event_type(&self, et: EventType) -> StoreResult<()>;
+    /// An event type by name (archived ones included).
+    async fn get_event_type(&self, org_id: &str, name: &str) -> StoreResult<Option<EventType>>;
+    /// Event types of an org ordered by name; archived ones only if asked.
+    async fn list_event_types(
+        &self,
+        org_id: &str,
+        include_archived: bool,
+        page: Page,
+    ) -> StoreResult<Listed<EventType>>;
+    /// Replaces an existing event type (matched by org and name).
+    async fn update_event_type(&self, et: EventType) -> StoreResult<()>;
+    /// Removes an event type for good.
+    async fn delete_event_type(&self, org_id: &str, name: &str) -> StoreResult<()>;
+
+    // --- endpoints ----------------------------------------------------------------------
+    /// Inserts an endpoint. `Conflict("uid")` if the uid is taken in the app.
+    async fn create_endpoint(&self, ep: Endpoint) -> StoreResult<()>;
+    /// An endpoint of `app_id` by id or uid.
+    async fn get_endpoint(&self, app_id: &str, id_or_uid: &str) -> StoreResult<Option<Endpoint>>;
+    /// Endpoints of an app, by id.
+    async fn list_endpoints(&self, app_id: &str, page: Page) -> StoreResult<Listed<Endpoint>>;
+    /// Replaces an existing endpoint (matched by id). Re-enabling an endpoint wakes the
+    /// dispatcher, since its waiting deliveries become sendable.
+    async fn update_endpoint(&self, ep: Endpoint) -> StoreResult<()>;
+    /// Deletes an endpoint and its unfinished deliveries (attempt history is kept).
+    async fn delete_endpoint(&self, app_id: &str, endpoint_id: &str) -> StoreResult<()>;
+    /// Delivery counts of an endpoint by status, for deliveries created in `[since, until)`.
+    async fn endpoint_stats(
+        &self,
+        endpoint_id: &str,
+        since: Millis,
+        until: Millis,
+    ) -> StoreResult<Vec<(DeliveryStatus, u64)>>;
+
+    // --- messages -----------------------------------------------------------------------
+    /// Commits a message and one `Pending` delivery (due at `now`) per enabled endpoint of
+    /// its app whose filters match, in one transaction; returns the delivery count.
+    /// `Conflict("eventId")` if the app already has a message with that event id.
+    async fn create_message(&self, msg: Message, now: Millis) -> StoreResult<usize>;
+    /// A message of `app_id` by id or event id.
+    async fn get_message(&self, app_id: &str, id_or_event_id: &str) -> StoreResult<Option<Message>>;
+    /// Messages of an app (newest first by default).
+    async fn list_messages(
+        &self,
+        app_id: &str,
+        filter: MessageFilter,
+        page: Page,
+    ) -> StoreResult<Listed<Message>>;
+
+    // --- attempts and deliveries --------------------------------------------------------
+    /// Attempts matching the filter, by attempt id.
+    async fn list_attempts(&self, filter: AttemptFilter, page: Page) -> StoreResult<Listed<Attempt>>;
+    /// One attempt of a message.
+    async fn get_attempt(&self, app_id: &str, msg_id: &str, attempt_id: &str) -> StoreResult<Option<Attempt>>;
+    /// Messages with a delivery to this endpoint, with that delivery, by message id.
+    async fn list_endpoint_deliveries(
+        &self,
+        endpoint_id: &str,
+        status: Option<DeliveryStatus>,
+        page: Page,
+    ) -> StoreResult<Listed<(Message, Delivery)>>;
+    /// Endpoints a message has a delivery to, with that delivery, by endpoint id.
+    async fn list_message_deliveries(
+        &self,
+        msg_id: &str,
+        page: Page,
+    ) -> StoreResult<Listed<(Endpoint, Delivery)>>;
+    /// Queues one manual try of a message to an endpoint (filters bypassed), creating the
+    /// delivery if the message never had one for this endpoint. Wakes the dispatcher.
+    async fn resend(&self, msg_id: &str, endpoint_id: &str, now: Millis) -> StoreResult<()>;
+    /// Puts the endpoint's failed deliveries created in `[since, until)` back in the queue
+    /// with a fresh retry round; returns how many. Wakes the dispatcher.
+    async fn recover_endpoint(
+        &self,
+        endpoint_id: &str,
+        since: Millis,
+        until: Millis,
+        now: Millis,
+    ) -> StoreResult<u64>;
+
+    // --- dispatch -----------------------------------------------------------------------
+    /// Leases due deliveries (pending and due, or sending with an expired lease) of enabled
+    /// endpoints, oldest due first, respecting the per-endpoint bound and exclusions.
+    async fn claim_due(&self, req: ClaimRequest) -> StoreResult<Vec<Claimed>>;
+    /// Applies outcomes in one transaction. An outcome whose lease no longer matches still
+    /// records its attempt (the try happened) but leaves the delivery alone.
+    async fn record_outcomes(&self, outcomes: Vec<Outcome>) -> StoreResult<()>;
+    /// The earliest `next_attempt_at` of any pending or sending delivery of an enabled endpoint.
+    async fn next_due_at(&self) -> StoreResult<Option<Millis>>;
+    /// Signalled after a commit that created due work (new deliveries, resend, recover,
+    /// re-enabled endpoint), so the dispatcher need not poll.
+    fn work_signal(&self) -> Arc<tokio::sync::Notify>;
+
+    // --- idempotency and health ---------------------------------------------------------
+    /// The response stored for an idempotency key, if any.
+    async fn idempotency_get(&self, key: &str) -> StoreResult<Option<CachedResponse>>;
+    /// Stores the response for an idempotency key (first writer wins).
+    async fn idempotency_put(&self, key: &str, resp: CachedResponse, now: Millis) -> StoreResult<()>;
+    /// Drops idempotency entries created before `before`; returns how many.
+    async fn idempotency_purge(&self, before: Millis) -> StoreResult<u64>;
+    /// Checks that the backend answers.
+    async fn ping(&self) -> StoreResult<()>;
+}

@@ -1,0 +1,144 @@
+//! Server configuration. Read by the binary from `sluice.toml` and `SLUICE_*` environment
+//! variables (same keys); tests build it directly. Defaults are the safe ones: loopback
+//! listen, private networks blocked, durable commits.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ipnet::IpNet;
+use serde::{Deserialize, Deserializer};
+use sluice_core::retry::RetrySchedule;
+
+/// Which header names outbound signatures use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SignatureHeaders {
+    /// `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks).
+    #[default]
+    Webhook,
+    /// `svix-id`, `svix-timestamp`, `svix-signature` (drop-in for Svix receivers).
+    Svix,
+}
+
+/// How hard a commit is pushed to disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Durability {
+    /// fsync on every commit: survives power loss (default).
+    #[default]
+    Full,
+    /// fsync at WAL checkpoints only: survives a process crash, may lose the last commits
+    /// on power loss.
+    Normal,
+}
+
+/// Everything the server needs to run.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address of the HTTP listener.
+    pub listen: SocketAddr,
+    /// Directory of the SQLite file and generated keys.
+    pub data_dir: PathBuf,
+    /// `sqlite:` path (default: `<data_dir>/sluice.db`). PostgreSQL is not supported yet.
+    pub database_url: Option<String>,
+    /// HS256 secret for API tokens; generated into the data dir when unset.
+    pub jwt_secret: Option<String>,
+    /// Base64 of the 32-byte key that encrypts endpoint secrets; generated when unset.
+    pub encryption_key: Option<String>,
+    /// Networks deliveries may reach even though they are private (CIDR list).
+    pub allowed_networks: Vec<IpNet>,
+    /// Seconds between tries, e.g. `[5, 300, 1800]` or `"5,300,1800"`.
+    #[serde(deserialize_with = "de_schedule")]
+    pub retry_schedule: Vec<u64>,
+    /// Per-request timeout of a delivery, in seconds.
+    pub request_timeout: u64,
+    /// Largest accepted request body, in bytes.
+    pub max_payload_bytes: usize,
+    /// Header names of outbound signatures.
+    pub signature_headers: SignatureHeaders,
+    /// Commit durability.
+    pub durability: Durability,
+    /// Most deliveries in flight to one endpoint at once.
+    pub endpoint_concurrency: usize,
+    /// Most deliveries in flight in this process.
+    pub max_in_flight: usize,
+    /// Largest response body kept per attempt, in bytes.
+    pub max_response_bytes: usize,
+    /// Absolute base URL of this server as reachable by others (for portal links).
+    pub public_url: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8071".parse().expect("valid literal"),
+            data_dir: PathBuf::from("./sluice-data"),
+            database_url: None,
+            jwt_secret: None,
+            encryption_key: None,
+            allowed_networks: Vec::new(),
+            retry_schedule: sluice_core::retry::DEFAULT_SCHEDULE_SECS.to_vec(),
+            request_timeout: 15,
+            max_payload_bytes: 1024 * 1024,
+            signature_headers: SignatureHeaders::Webhook,
+            durability: Durability::Full,
+            endpoint_concurrency: 32,
+            max_in_flight: 1024,
+            max_response_bytes: 20_000,
+            public_url: None,
+        }
+    }
+}
+
+impl Config {
+    /// The retry schedule as the domain type.
+    pub fn schedule(&self) -> RetrySchedule {
+        RetrySchedule::from_secs(&self.retry_schedule)
+    }
+
+    /// The delivery request timeout.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout.max(1))
+    }
+
+    /// The SQLite file path: `database_url` (`sqlite:PATH` or `sqlite://PATH`) or the default
+    /// inside `data_dir`. Any other scheme is refused with a clear message.
+    pub fn sqlite_path(&self) -> anyhow::Result<PathBuf> {
+        match &self.database_url {
+            None => Ok(self.data_dir.join("sluice.db")),
+            Some(url) => {
+                if let Some(p) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+                    Ok(PathBuf::from(p))
+                } else {
+                    anyhow::bail!(
+                        "database_url {url:?}: only sqlite: URLs are supported by this build; \
+                         PostgreSQL support is planned"
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// Accepts a list of integers or a comma-separated string (the Svix env-var form).
+fn de_schedule<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        List(Vec<u64>),
+        One(u64),
+        Text(String),
+    }
+    match Raw::deserialize(d)? {
+        Raw::List(v) => Ok(v),
+        Raw::One(n) => Ok(vec![n]),
+        Raw::Text(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse::<u64>().map_err(serde::de::Error::custom))
+            .collect(),
+    }
+}

@@ -1,0 +1,21 @@
+//! Shared state handed to every request handler and to the dispatcher.
+
+use std::sync::Arc;
+
+use sluice_core::secretbox::SecretBox;
+use sluice_store::Store;
+
+use crate::config::Config;
+
+/// Cheap to clone: everything inside is shared.
+#[derive(Clone)]
+pub struct AppState {
+    /// The durable store.
+    pub store: Arc<dyn Store>,
+    /// Server configuration.
+    pub config: Arc<Config>,
+    /// Seals and opens endpoint secrets.
+    pub secrets: SecretBox,
+    /// HS256 key material for API tokens.
+    pub jwt_secret: Arc<Vec<u8>>,
+}
