@@ -223,9 +223,16 @@ pub trait Store: Send + Sync + 'static {
 
     // --- messages -----------------------------------------------------------------------
     /// Commits a message and one `Pending` delivery (due at `now`) per enabled endpoint of
-    /// its app whose filters match, in one transaction; returns the delivery count.
-    /// `Conflict("eventId")` if the app already has a message with that event id.
-    async fn create_message(&self, msg: Message, now: Millis) -> StoreResult<usize>;
+    /// its app whose filters match, in one transaction; returns the delivery count. With
+    /// `only_endpoint`, the single delivery goes to that endpoint of the app, filters
+    /// bypassed (send-example). `Conflict("eventId")` if the app already has a message with
+    /// that event id. Wakes the dispatcher when deliveries were created.
+    async fn create_message(
+        &self,
+        msg: Message,
+        only_endpoint: Option<String>,
+        now: Millis,
+    ) -> StoreResult<usize>;
     /// A message of `app_id` by id or event id.
     async fn get_message(&self, app_id: &str, id_or_event_id: &str) -> StoreResult<Option<Message>>;
     /// Messages of an app (newest first by default).

@@ -1,0 +1,4 @@
+//! The server's integration tests: one binary, one module per area. Every test starts a
+//! real server on port 0 with a fresh SQLite file (see `helpers`).
+
+mod helpers;
