@@ -47,7 +47,9 @@ pub struct Config {
     pub jwt_secret: Option<String>,
     /// Base64 of the 32-byte key that encrypts endpoint secrets; generated when unset.
     pub encryption_key: Option<String>,
-    /// Networks deliveries may reach even though they are private (CIDR list).
+    /// Networks deliveries may reach even though they are private (CIDR list, or a
+    /// comma-separated string in the environment).
+    #[serde(deserialize_with = "de_networks")]
     pub allowed_networks: Vec<IpNet>,
     /// Seconds between tries, e.g. `[5, 300, 1800]` or `"5,300,1800"`.
     #[serde(deserialize_with = "de_schedule")]
@@ -140,5 +142,58 @@ fn de_schedule<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
             .filter(|s| !s.is_empty())
             .map(|s| s.parse::<u64>().map_err(serde::de::Error::custom))
             .collect(),
+    }
+}
+
+/// Accepts a list of CIDRs or a comma-separated string; a bare address means a single host.
+fn de_networks<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<IpNet>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        List(Vec<String>),
+        Text(String),
+    }
+    let items = match Raw::deserialize(d)? {
+        Raw::List(v) => v,
+        Raw::Text(s) => s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect(),
+    };
+    items
+        .iter()
+        .map(|s| {
+            s.parse::<IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| serde::de::Error::custom(format!("invalid network {s:?}")))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_and_networks_accept_env_strings() {
+        let c: Config = serde_json::from_value(serde_json::json!({
+            "retry_schedule": "1, 1,1",
+            "allowed_networks": "127.0.0.0/8,::1",
+        }))
+        .unwrap();
+        assert_eq!(c.retry_schedule, vec![1, 1, 1]);
+        assert_eq!(c.allowed_networks.len(), 2);
+        assert!(c.allowed_networks[1].contains(&"::1".parse::<std::net::IpAddr>().unwrap()));
+        let c: Config = serde_json::from_value(serde_json::json!({"retry_schedule": [5, 300]})).unwrap();
+        assert_eq!(c.schedule().max_attempts(), 3);
+        assert!(serde_json::from_value::<Config>(serde_json::json!({"allowed_networks": "nope"})).is_err());
+        assert!(serde_json::from_value::<Config>(serde_json::json!({"listne": "x"})).is_err());
+    }
+
+    #[test]
+    fn only_sqlite_urls() {
+        let mut c = Config::default();
+        assert!(c.sqlite_path().unwrap().ends_with("sluice.db"));
+        c.database_url = Some("sqlite:///tmp/x.db".into());
+        assert_eq!(c.sqlite_path().unwrap(), PathBuf::from("/tmp/x.db"));
+        c.database_url = Some("postgres://localhost/db".into());
+        assert!(c.sqlite_path().is_err());
     }
 }

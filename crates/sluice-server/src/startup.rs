@@ -1,1 +1,169 @@
-//! (being written)
+//! The startup seam: open the store, load (or create) the keys, bind, then serve the API and
+//! run the dispatcher until shutdown. Tests and the binary both go through [`Server::build`].
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::extract::Request;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use sluice_core::secretbox::SecretBox;
+use sluice_store::sqlite::{SqliteOptions, SqliteStore, Synchronous};
+use sluice_store::Store;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower::Layer;
+use tower_http::normalize_path::NormalizePathLayer;
+
+use crate::config::{Config, Durability};
+use crate::state::AppState;
+
+/// How long idempotency responses are kept (Svix keeps them 12 h; a day is kinder to
+/// clients retrying across a long outage).
+const IDEMPOTENCY_TTL_MS: i64 = 24 * 3_600_000;
+
+/// A bound, not yet serving, server.
+pub struct Server {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Server {
+    /// Opens the store (migrating it), loads keys, and binds `config.listen`.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let store = open_store(&config)?;
+        let keys = load_or_create_keys(&config)?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("binding {}", config.listen))?;
+        let state = AppState {
+            store,
+            config: Arc::new(config),
+            secrets: SecretBox::new(&keys.encryption_key),
+            jwt_secret: Arc::new(keys.jwt_secret),
+        };
+        Ok(Self { listener, state })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// The shared state (tests use it to reach the store).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves the API and runs the dispatcher until `shutdown` is cancelled, then drains:
+    /// open requests finish, in-flight deliveries finish and are recorded.
+    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let Self { listener, state } = self;
+        let dispatcher = crate::dispatch::spawn(state.clone(), shutdown.child_token());
+        let maintenance = tokio::spawn(maintenance(state.store.clone(), shutdown.child_token()));
+        // Trailing slashes are optional on every route (as in Svix); the normaliser must wrap
+        // the router, since routing happens before any layer added to it.
+        let app = NormalizePathLayer::trim_trailing_slash().layer(crate::api::router(state));
+        tracing::info!(addr = %listener.local_addr()?, "sluice listening");
+        axum::serve(listener, axum::ServiceExt::<Request>::into_make_service(app))
+            .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+            .await
+            .context("serving http")?;
+        let _ = dispatcher.await;
+        let _ = maintenance.await;
+        Ok(())
+    }
+}
+
+/// Opens the SQLite store named by the config.
+pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    let path = config.sqlite_path()?;
+    let opts = SqliteOptions {
+        synchronous: match config.durability {
+            Durability::Full => Synchronous::Full,
+            Durability::Normal => Synchronous::Normal,
+        },
+        ..SqliteOptions::default()
+    };
+    let store = SqliteStore::open(&path, opts)
+        .map_err(|e| anyhow::anyhow!("opening {}: {e}", path.display()))?;
+    Ok(Arc::new(store))
+}
+
+/// Key material the server needs.
+pub struct Keys {
+    /// HS256 secret for API tokens.
+    pub jwt_secret: Vec<u8>,
+    /// Master key for endpoint secrets.
+    pub encryption_key: [u8; 32],
+}
+
+/// Keys from the config, or generated once into the data dir (mode 0600) and reused.
+pub fn load_or_create_keys(config: &Config) -> anyhow::Result<Keys> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
+    let jwt_secret = match &config.jwt_secret {
+        Some(s) => s.as_bytes().to_vec(),
+        None => {
+            let generated = || STANDARD.encode(SecretBox::generate_key());
+            read_or_create(&config.data_dir.join("jwt_secret"), generated)?.into_bytes()
+        }
+    };
+    let key_b64 = match &config.encryption_key {
+        Some(k) => k.clone(),
+        None => read_or_create(&config.data_dir.join("encryption_key"), || {
+            STANDARD.encode(SecretBox::generate_key())
+        })?,
+    };
+    let encryption_key: [u8; 32] = STANDARD
+        .decode(key_b64.trim())
+        .ok()
+        .and_then(|k| k.try_into().ok())
+        .context("encryption_key must be base64 of 32 bytes")?;
+    Ok(Keys { jwt_secret, encryption_key })
+}
+
+fn read_or_create(path: &Path, generate: impl FnOnce() -> String) -> anyhow::Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(s) => Ok(s.trim().to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let value = generate();
+            write_private(path, &value).with_context(|| format!("writing {}", path.display()))?;
+            Ok(value)
+        }
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, value: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    f.write_all(value.as_bytes())?;
+    f.sync_all()
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, value: &str) -> std::io::Result<()> {
+    std::fs::write(path, value)
+}
+
+/// Periodic housekeeping: expire idempotency responses.
+async fn maintenance(store: Arc<dyn Store>, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tick.tick() => {
+                let before = sluice_core::now_millis() - IDEMPOTENCY_TTL_MS;
+                if let Err(e) = store.idempotency_purge(before).await {
+                    tracing::warn!(error = %e, "purging idempotency keys failed");
+                }
+            }
+        }
+    }
+}

@@ -1,1 +1,96 @@
-fn main() {}
+//! `sluice`: the one binary. `serve` runs everything; `migrate` prepares the database;
+//! `token` prints an API token for an organisation.
+
+mod settings;
+mod telemetry;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+
+/// A self-hosted webhook gateway.
+#[derive(Parser)]
+#[command(name = "sluice", version, about)]
+struct Cli {
+    /// Configuration file (default: ./sluice.toml if it exists).
+    #[arg(long, global = true, env = "SLUICE_CONFIG")]
+    config: Option<PathBuf>,
+    /// Data directory (SQLite file, generated keys).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the API and the dispatcher.
+    Serve {
+        /// Listen address (default 127.0.0.1:8071).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+    },
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Print a bearer token for an organisation.
+    Token {
+        /// Organisation id (default: Svix's default org id).
+        #[arg(long)]
+        org: Option<String>,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let listen = match &cli.command {
+        Command::Serve { listen } => *listen,
+        _ => None,
+    };
+    let config = settings::load(cli.config.as_deref(), cli.data_dir.clone(), listen)?;
+    match cli.command {
+        Command::Serve { .. } => {
+            telemetry::init();
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(serve(config))
+        }
+        Command::Migrate => {
+            sluice_server::startup::open_store(&config)?;
+            println!("database at {} is up to date", config.sqlite_path()?.display());
+            Ok(())
+        }
+        Command::Token { org } => {
+            let keys = sluice_server::startup::load_or_create_keys(&config)?;
+            let org = org.unwrap_or_else(|| sluice_server::auth::DEFAULT_ORG.to_string());
+            println!("{}", sluice_server::auth::issue_org_token(&keys.jwt_secret, &org));
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: sluice_server::config::Config) -> anyhow::Result<()> {
+    let server = sluice_server::startup::Server::build(config).await?;
+    let shutdown = CancellationToken::new();
+    let signal = shutdown.clone();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down: finishing in-flight requests and deliveries");
+        signal.cancel();
+    });
+    server.run(shutdown).await
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).expect("installing SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,1 +1,308 @@
+//! Test harness: a real server on 127.0.0.1:0 with a fresh SQLite file, and real HTTP
+//! receivers on 127.0.0.1 whose replies a test scripts. Set `TEST_LOG=1` to see logs.
 
+#![allow(dead_code)] // each test module uses a different part of the harness
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use reqwest::Method;
+use serde_json::{json, Value};
+use sluice_server::config::Config;
+use sluice_server::startup::Server;
+use sluice_server::state::AppState;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+static TRACING: LazyLock<()> = LazyLock::new(|| {
+    if std::env::var("TEST_LOG").is_ok() {
+        tracing_subscriber::fmt().with_env_filter("info,sluice_server=debug").with_test_writer().init();
+    }
+});
+
+/// A running server for one test.
+pub struct TestApp {
+    /// Bound address.
+    pub addr: SocketAddr,
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// Org token for `sluice_server::auth::DEFAULT_ORG`.
+    pub token: String,
+    /// HTTP client (no redirects followed, so tests see what the server says).
+    pub client: reqwest::Client,
+    /// The server's shared state (store, config, keys).
+    pub state: AppState,
+    /// Holds the data directory alive for the test's duration.
+    pub data_dir: Arc<tempfile::TempDir>,
+    shutdown: CancellationToken,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+/// The configuration tests start from: loopback delivery allowed, short retries.
+pub fn test_config(dir: &std::path::Path) -> Config {
+    Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.to_path_buf(),
+        allowed_networks: vec!["127.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()],
+        retry_schedule: vec![1, 1, 1],
+        request_timeout: 5,
+        ..Config::default()
+    }
+}
+
+/// A server with the test configuration.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// A server with the test configuration adjusted by `adjust`.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
+    spawn_app_in(dir, adjust).await
+}
+
+/// A server on an existing data directory (to restart over the same database).
+pub async fn spawn_app_in(dir: Arc<tempfile::TempDir>, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    LazyLock::force(&TRACING);
+    let mut config = test_config(dir.path());
+    adjust(&mut config);
+    let server = Server::build(config).await.expect("server builds");
+    let addr = server.local_addr();
+    let state = server.state().clone();
+    let token = sluice_server::auth::issue_org_token(&state.jwt_secret, sluice_server::auth::DEFAULT_ORG);
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(server.run(shutdown.clone()));
+    TestApp {
+        addr,
+        base_url: format!("http://{addr}"),
+        token,
+        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        state,
+        data_dir: dir,
+        shutdown,
+        task: Some(task),
+    }
+}
+
+impl TestApp {
+    /// Absolute URL of an API path.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    /// A request with an explicit token (`None` = no Authorization header).
+    pub async fn request_as(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        req.send().await.expect("request reaches the server")
+    }
+
+    /// GET with the org token.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.request_as(Method::GET, path, Some(&self.token), None).await
+    }
+    /// POST JSON with the org token.
+    pub async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.request_as(Method::POST, path, Some(&self.token), Some(body)).await
+    }
+    /// PUT JSON with the org token.
+    pub async fn put(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.request_as(Method::PUT, path, Some(&self.token), Some(body)).await
+    }
+    /// PATCH JSON with the org token.
+    pub async fn patch(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.request_as(Method::PATCH, path, Some(&self.token), Some(body)).await
+    }
+    /// DELETE with the org token.
+    pub async fn delete(&self, path: &str) -> reqwest::Response {
+        self.request_as(Method::DELETE, path, Some(&self.token), None).await
+    }
+
+    /// POST that must answer `status`; returns the JSON body.
+    pub async fn post_ok(&self, path: &str, body: &Value, status: u16) -> Value {
+        let resp = self.post(path, body).await;
+        expect_json(resp, status).await
+    }
+
+    /// GET that must answer 200; returns the JSON body.
+    pub async fn get_ok(&self, path: &str) -> Value {
+        expect_json(self.get(path).await, 200).await
+    }
+
+    /// Creates an application; returns its JSON.
+    pub async fn create_app(&self, name: &str) -> Value {
+        self.post_ok("/api/v1/app", &json!({ "name": name }), 201).await
+    }
+
+    /// Creates an endpoint delivering to `url`; returns its JSON.
+    pub async fn create_endpoint(&self, app_id: &str, url: &str) -> Value {
+        self.post_ok(&format!("/api/v1/app/{app_id}/endpoint"), &json!({ "url": url }), 201).await
+    }
+
+    /// The endpoint's current signing secret.
+    pub async fn endpoint_secret(&self, app_id: &str, ep_id: &str) -> String {
+        let v = self.get_ok(&format!("/api/v1/app/{app_id}/endpoint/{ep_id}/secret")).await;
+        v["key"].as_str().expect("key").to_string()
+    }
+
+    /// Publishes a message; returns its JSON.
+    pub async fn send(&self, app_id: &str, event_type: &str, payload: Value) -> Value {
+        self.post_ok(
+            &format!("/api/v1/app/{app_id}/msg"),
+            &json!({ "eventType": event_type, "payload": payload }),
+            202,
+        )
+        .await
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        if let Some(t) = self.task.take() {
+            t.await.expect("server task").expect("server ran cleanly");
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// Asserts the status and parses the JSON body (printing it on mismatch).
+pub async fn expect_json(resp: reqwest::Response, status: u16) -> Value {
+    let got = resp.status().as_u16();
+    let text = resp.text().await.unwrap_or_default();
+    assert_eq!(got, status, "unexpected status; body: {text}");
+    if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("invalid JSON ({e}): {text}"))
+    }
+}
+
+/// Polls `check` until it returns `Some`, or panics after `within`. For conditions that
+/// are not signalled (state in the database); polling interval is short and bounded.
+pub async fn eventually<T, F, Fut>(within: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// How a receiver answers one request.
+#[derive(Clone, Debug)]
+pub enum Reply {
+    /// This status, empty body.
+    Status(u16),
+    /// This status with extra response headers.
+    WithHeaders(u16, Vec<(&'static str, String)>),
+    /// Never answer (until the client gives up).
+    Hang,
+}
+
+/// One request a receiver got.
+#[derive(Clone, Debug)]
+pub struct Received {
+    /// Request headers.
+    pub headers: HeaderMap,
+    /// Exact body bytes.
+    pub body: Bytes,
+}
+
+impl Received {
+    /// A header as a string (panics if absent).
+    pub fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .unwrap_or_else(|| panic!("header {name} missing"))
+            .to_str()
+            .unwrap()
+            .to_string()
+    }
+}
+
+/// A real HTTP receiver on 127.0.0.1 that records every request and answers from a script.
+pub struct Receiver {
+    /// `http://127.0.0.1:PORT/hook`.
+    pub url: String,
+    rx: tokio::sync::Mutex<mpsc::UnboundedReceiver<Received>>,
+    count: Arc<AtomicUsize>,
+}
+
+impl Receiver {
+    /// Answers 200 to everything.
+    pub async fn ok() -> Self {
+        Self::scripted(vec![], Reply::Status(200)).await
+    }
+
+    /// Answers with `replies` in order, then `then` forever.
+    pub async fn scripted(replies: Vec<Reply>, then: Reply) -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let count = Arc::new(AtomicUsize::new(0));
+        let script = Arc::new(Mutex::new(VecDeque::from(replies)));
+        let counter = count.clone();
+        let handler = move |headers: HeaderMap, body: Bytes| {
+            let reply = script.lock().unwrap().pop_front().unwrap_or_else(|| then.clone());
+            counter.fetch_add(1, Ordering::SeqCst);
+            let _ = tx.send(Received { headers, body });
+            async move {
+                match reply {
+                    Reply::Status(s) => (StatusCode::from_u16(s).unwrap(), HeaderMap::new()),
+                    Reply::WithHeaders(s, hs) => {
+                        let mut h = HeaderMap::new();
+                        for (k, v) in hs {
+                            h.insert(k, v.parse().unwrap());
+                        }
+                        (StatusCode::from_u16(s).unwrap(), h)
+                    }
+                    Reply::Hang => std::future::pending().await,
+                }
+            }
+        };
+        let app = axum::Router::new().route("/hook", axum::routing::post(handler));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self { url: format!("http://{addr}/hook"), rx: tokio::sync::Mutex::new(rx), count }
+    }
+
+    /// The next request, or a panic after `within`.
+    pub async fn next(&self, within: Duration) -> Received {
+        tokio::time::timeout(within, self.rx.lock().await.recv())
+            .await
+            .expect("receiver got no request in time")
+            .expect("receiver channel open")
+    }
+
+    /// How many requests arrived so far.
+    pub fn count(&self) -> usize {
+        self.count.load(Ordering::SeqCst)
+    }
+}
