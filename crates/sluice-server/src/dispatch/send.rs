@@ -1,0 +1,396 @@
+//! One try: build the signed request, send it through the guarded client, read a bounded
+//! response. Never logs secrets, signatures or bodies.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use reqwest::header::{
+    HeaderMap, HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST,
+    TRANSFER_ENCODING, USER_AGENT,
+};
+use sluice_core::model::Endpoint;
+use sluice_core::retry::{classify, parse_retry_after, OutcomeClass};
+use sluice_core::secretbox::SecretBox;
+use sluice_core::signing::{signature_header, SigningKey};
+use sluice_core::Millis;
+use sluice_store::Claimed;
+
+use super::client::{self, UrlRefusal};
+use super::decide::{honours_retry_after, Tried};
+use super::guard::{AddressPolicy, BLOCKED_TEXT};
+use crate::config::SignatureHeaders;
+
+/// Names of the three signature headers.
+#[derive(Debug, Clone)]
+pub struct HeaderNames {
+    id: HeaderName,
+    timestamp: HeaderName,
+    signature: HeaderName,
+}
+
+impl HeaderNames {
+    /// The names for a configured header style.
+    pub fn new(style: SignatureHeaders) -> Self {
+        let (id, timestamp, signature) = match style {
+            SignatureHeaders::Webhook => ("webhook-id", "webhook-timestamp", "webhook-signature"),
+            SignatureHeaders::Svix => ("svix-id", "svix-timestamp", "svix-signature"),
+        };
+        Self {
+            id: HeaderName::from_static(id),
+            timestamp: HeaderName::from_static(timestamp),
+            signature: HeaderName::from_static(signature),
+        }
+    }
+}
+
+/// The keys a delivery is signed with at `now`: the current secret and every retired one
+/// still inside its grace period. Fails only if the current secret cannot be opened.
+pub fn signing_keys(
+    endpoint: &Endpoint,
+    secrets: &SecretBox,
+    now: Millis,
+) -> Result<Vec<SigningKey>, String> {
+    let open = |sealed: &[u8]| -> Result<SigningKey, &'static str> {
+        let plain = secrets
+            .open(sealed)
+            .map_err(|_| "could not be opened (wrong encryption_key?)")?;
+        SigningKey::parse(&plain).map_err(|_| "is not a valid signing secret")
+    };
+    let mut keys =
+        vec![open(&endpoint.secret).map_err(|why| format!("the endpoint's signing secret {why}"))?];
+    for retired in endpoint
+        .retired_secrets
+        .iter()
+        .filter(|r| r.expires_at > now)
+    {
+        match open(&retired.sealed) {
+            Ok(k) => keys.push(k),
+            Err(why) => {
+                tracing::warn!(endpoint.id = %endpoint.id, "a retired signing secret {why}; skipped")
+            }
+        }
+    }
+    Ok(keys)
+}
+
+/// The headers of one try: the endpoint's custom headers, then (overriding any of the same
+/// name) content type, and id, timestamp and signature over exactly `body`.
+pub fn request_headers(
+    names: &HeaderNames,
+    endpoint: &Endpoint,
+    keys: &[SigningKey],
+    msg_id: &str,
+    timestamp: i64,
+    body: &[u8],
+) -> HeaderMap {
+    let mut headers = HeaderMap::with_capacity(endpoint.headers.len() + 5);
+    for (name, value) in &endpoint.headers {
+        match (
+            HeaderName::try_from(name.as_str()),
+            HeaderValue::try_from(value.as_str()),
+        ) {
+            (Ok(n), Ok(v)) if !RESERVED.contains(&n) => {
+                headers.insert(n, v);
+            }
+            _ => {
+                tracing::warn!(endpoint.id = %endpoint.id, header = %name, "invalid or reserved custom header skipped")
+            }
+        }
+    }
+    let signature = signature_header(keys, msg_id, timestamp, body);
+    let value = |s: &str| {
+        HeaderValue::try_from(s).expect("ids, decimals and base64 are valid header values")
+    };
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(USER_AGENT, HeaderValue::from_static(client::USER_AGENT));
+    headers.insert(names.id.clone(), value(msg_id));
+    headers.insert(names.timestamp.clone(), value(&timestamp.to_string()));
+    let mut sig = value(&signature);
+    sig.set_sensitive(true);
+    headers.insert(names.signature.clone(), sig);
+    headers
+}
+
+/// Headers that describe the connection or the body framing; a custom header must not
+/// change them.
+const RESERVED: [HeaderName; 4] = [HOST, CONTENT_LENGTH, TRANSFER_ENCODING, CONNECTION];
+
+/// Everything a try needs besides the claim.
+pub struct Sender {
+    client: reqwest::Client,
+    policy: Arc<AddressPolicy>,
+    secrets: SecretBox,
+    names: HeaderNames,
+    max_response_bytes: usize,
+    timeout: Duration,
+}
+
+impl Sender {
+    /// A sender over a guarded client.
+    pub fn new(
+        client: reqwest::Client,
+        policy: Arc<AddressPolicy>,
+        secrets: SecretBox,
+        style: SignatureHeaders,
+        max_response_bytes: usize,
+        timeout: Duration,
+    ) -> Self {
+        Self {
+            client,
+            policy,
+            secrets,
+            names: HeaderNames::new(style),
+            max_response_bytes,
+            timeout,
+        }
+    }
+
+    /// Makes one try of `claimed` at `now`. Takes the payload out of the claim (it is sent
+    /// as is, without a copy).
+    pub async fn send(&self, claimed: &mut Claimed, now: Millis) -> Tried {
+        let failed = |class, response: String| Tried {
+            status: None,
+            class,
+            response,
+            duration_ms: 0,
+            retry_after_ms: None,
+        };
+        let endpoint = &claimed.endpoint;
+        let keys = match signing_keys(endpoint, &self.secrets, now) {
+            Ok(keys) => keys,
+            Err(why) => {
+                tracing::error!(endpoint.id = %endpoint.id, "cannot sign: {why}");
+                return failed(OutcomeClass::Transient, why);
+            }
+        };
+        let url = match client::check_url(&endpoint.url, &self.policy) {
+            Ok(url) => url,
+            Err(UrlRefusal::Blocked) => {
+                return failed(OutcomeClass::Blocked, BLOCKED_TEXT.to_owned())
+            }
+            Err(UrlRefusal::Invalid(why)) => return failed(OutcomeClass::Other, why),
+        };
+        let body = Bytes::from(std::mem::take(&mut claimed.message.payload));
+        let timestamp = now.div_euclid(1000);
+        let headers = request_headers(
+            &self.names,
+            endpoint,
+            &keys,
+            &claimed.message.id,
+            timestamp,
+            &body,
+        );
+
+        let started = Instant::now();
+        let sent = self
+            .client
+            .post(url)
+            .headers(headers)
+            .body(body)
+            .send()
+            .await;
+        let mut response = match sent {
+            Ok(r) => r,
+            Err(e) if client::is_blocked(&e) => {
+                return failed(OutcomeClass::Blocked, BLOCKED_TEXT.to_owned())
+            }
+            Err(e) => {
+                let mut t = failed(OutcomeClass::Transient, self.describe(&e));
+                t.duration_ms = elapsed_ms(started);
+                return t;
+            }
+        };
+        let status = response.status().as_u16();
+        let retry_after_ms = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .filter(|_| honours_retry_after(status))
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, now));
+        let text = self.read_bounded(&mut response).await;
+        Tried {
+            status: Some(status),
+            class: classify(Some(status)),
+            response: text,
+            duration_ms: elapsed_ms(started),
+            retry_after_ms,
+        }
+    }
+
+    /// At most `max_response_bytes` of the body, as lossy UTF-8. Stops reading (and drops
+    /// the connection) once the limit is reached, so a huge body costs nothing.
+    async fn read_bounded(&self, response: &mut reqwest::Response) -> String {
+        let mut buf = Vec::new();
+        while buf.len() < self.max_response_bytes {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    let room = self.max_response_bytes - buf.len();
+                    buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                }
+                Ok(None) => break,
+                // The status already arrived; keep what was read.
+                Err(_) => break,
+            }
+        }
+        String::from_utf8_lossy(&buf).into_owned()
+    }
+
+    /// A short description of a failed request, without the URL (it may carry credentials
+    /// and is stored separately).
+    fn describe(&self, e: &reqwest::Error) -> String {
+        if e.is_timeout() {
+            return format!("request timed out after {} s", self.timeout.as_secs());
+        }
+        let mut root: &dyn std::error::Error = e;
+        while let Some(next) = root.source() {
+            root = next;
+        }
+        let kind = if e.is_connect() {
+            "connection failed"
+        } else {
+            "request failed"
+        };
+        format!("{kind}: {root}")
+    }
+}
+
+fn elapsed_ms(started: Instant) -> i64 {
+    i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sluice_core::model::RetiredSecret;
+    use sluice_core::signing::{verify, VerifyingKey};
+
+    const OLD: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    const OLDER: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+
+    fn endpoint(b: &SecretBox, current: &str, retired: &[(&str, Millis)]) -> Endpoint {
+        Endpoint {
+            id: "ep_1".into(),
+            app_id: "app_1".into(),
+            uid: None,
+            url: "https://example.com/hook".into(),
+            description: String::new(),
+            version: 1,
+            disabled: false,
+            event_types: None,
+            channels: None,
+            throttle_rate: None,
+            metadata: Default::default(),
+            headers: [
+                ("x-custom", "yes"),
+                ("webhook-id", "forged"),
+                ("content-length", "1"),
+                ("user-agent", "x"),
+            ]
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .into_iter()
+            .collect(),
+            secret: b.seal(current),
+            retired_secrets: retired
+                .iter()
+                .map(|(s, exp)| RetiredSecret {
+                    sealed: b.seal(s),
+                    expires_at: *exp,
+                })
+                .collect(),
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    fn verifies(secret: &str, headers: &HeaderMap, body: &[u8]) -> bool {
+        let h = |n: &str| headers.get(n).unwrap().to_str().unwrap().to_owned();
+        let key = [VerifyingKey::parse(secret).unwrap()];
+        let ts: i64 = h("webhook-timestamp").parse().unwrap();
+        verify(
+            &key,
+            &h("webhook-id"),
+            &h("webhook-timestamp"),
+            &h("webhook-signature"),
+            body,
+            ts,
+            0,
+        )
+        .is_ok()
+    }
+
+    #[test]
+    fn one_signature_per_valid_secret_and_none_for_expired() {
+        let b = SecretBox::new(&SecretBox::generate_key());
+        let current = sluice_core::signing::generate_secret();
+        let now = 10_000_000;
+        let ep = endpoint(&b, &current, &[(OLD, now + 1), (OLDER, now)]);
+        let keys = signing_keys(&ep, &b, now).unwrap();
+        assert_eq!(keys.len(), 2, "current + the unexpired retired secret");
+        let body = br#"{"a": 1}"#;
+        let headers = request_headers(
+            &HeaderNames::new(SignatureHeaders::Webhook),
+            &ep,
+            &keys,
+            "msg_1",
+            now / 1000,
+            body,
+        );
+        let sig = headers["webhook-signature"].to_str().unwrap();
+        assert_eq!(sig.split(' ').count(), 2);
+        assert!(sig.split(' ').all(|t| t.starts_with("v1,")));
+        assert!(verifies(&current, &headers, body));
+        assert!(verifies(OLD, &headers, body));
+        assert!(
+            !verifies(OLDER, &headers, body),
+            "expired secret must not sign"
+        );
+        assert!(
+            !verifies(&current, &headers, b"{\"a\":1}"),
+            "signature covers the exact bytes"
+        );
+        assert_eq!(
+            headers["webhook-id"], "msg_1",
+            "custom headers cannot override signature headers"
+        );
+        assert_eq!(
+            headers["webhook-timestamp"],
+            (now / 1000).to_string().as_str()
+        );
+        assert_eq!(headers["x-custom"], "yes");
+        assert_eq!(headers["content-type"], "application/json");
+        assert_eq!(headers["user-agent"], client::USER_AGENT);
+        assert!(!headers.contains_key("content-length"));
+    }
+
+    #[test]
+    fn svix_header_names() {
+        let b = SecretBox::new(&SecretBox::generate_key());
+        let ep = endpoint(&b, OLD, &[]);
+        let keys = signing_keys(&ep, &b, 0).unwrap();
+        let headers = request_headers(
+            &HeaderNames::new(SignatureHeaders::Svix),
+            &ep,
+            &keys,
+            "msg_1",
+            5,
+            b"{}",
+        );
+        for n in ["svix-id", "svix-timestamp", "svix-signature"] {
+            assert!(headers.contains_key(n), "{n}");
+        }
+        assert!(!headers.contains_key("webhook-signature"));
+    }
+
+    #[test]
+    fn unopenable_current_secret_is_an_error() {
+        let b = SecretBox::new(&SecretBox::generate_key());
+        let other = SecretBox::new(&SecretBox::generate_key());
+        let ep = endpoint(&other, OLD, &[]);
+        let err = signing_keys(&ep, &b, 0).unwrap_err();
+        assert!(
+            !err.contains("whsec_"),
+            "error text must not contain secrets"
+        );
+    }
+}
