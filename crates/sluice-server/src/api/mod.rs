@@ -1,1 +1,151 @@
-//! (being written)
+//! The management API under `/api/v1`, wire-compatible with Svix's v1 API: same paths, same
+//! camelCase JSON, same cursor pagination, same `{code, detail}` errors, same bearer JWTs.
+//!
+//! # Layout
+//! - [`router`] — every route and the layers around them (body limit, idempotency, JSON
+//!   fallbacks).
+//! - [`error`] — [`error::ApiError`], the only error type handlers return.
+//! - [`extract`] — JSON body and query extractors with Svix-shaped rejections.
+//! - [`pagination`] — `limit`/`iterator`/`done`.
+//! - [`idempotency`] — the `idempotency-key` middleware.
+//! - [`validation`] — field rules (URLs, uids, channels, headers).
+//! - [`models`] — wire structs; [`routes`] — handlers, one module per area.
+//!
+//! Trailing slashes are normalised outside this router, by startup.
+
+pub mod error;
+pub mod extract;
+pub mod idempotency;
+pub mod models;
+pub mod pagination;
+pub mod routes;
+pub mod validation;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+
+use self::error::ApiError;
+use self::extract::BodyLimit;
+use self::idempotency::Idempotency;
+use self::routes::{
+    applications, attempts, auth, endpoint_headers, endpoint_ops, endpoint_secret, endpoints,
+    event_types, health, messages,
+};
+use crate::state::AppState;
+
+/// The whole HTTP app: `/api/v1/**` with its body limit, idempotency and JSON errors.
+pub fn router(state: AppState) -> Router {
+    let limit = state.config.max_payload_bytes;
+    let idem = Idempotency::new(state.store.clone());
+    let app = "/api/v1/app/{app_id}";
+    let ep = "/api/v1/app/{app_id}/endpoint/{endpoint_id}";
+    let msg = "/api/v1/app/{app_id}/msg/{msg_id}";
+    Router::new()
+        .route("/api/v1/health", get(health::health))
+        .route("/api/v1/health/ping", get(health::ping))
+        .route(
+            "/api/v1/auth/app-portal-access/{app_id}",
+            post(auth::app_portal_access),
+        )
+        // Deprecated Svix alias of app-portal-access.
+        .route(
+            "/api/v1/auth/dashboard-access/{app_id}",
+            post(auth::app_portal_access),
+        )
+        .route("/api/v1/auth/logout", post(auth::logout))
+        .route(
+            "/api/v1/app",
+            get(applications::list).post(applications::create),
+        )
+        .route(
+            app,
+            get(applications::get)
+                .put(applications::upsert)
+                .patch(applications::patch)
+                .delete(applications::delete),
+        )
+        .route(
+            &format!("{app}/endpoint"),
+            get(endpoints::list).post(endpoints::create),
+        )
+        .route(
+            ep,
+            get(endpoints::get)
+                .put(endpoints::upsert)
+                .patch(endpoints::patch)
+                .delete(endpoints::delete),
+        )
+        .route(&format!("{ep}/secret"), get(endpoint_secret::get))
+        .route(
+            &format!("{ep}/secret/rotate"),
+            post(endpoint_secret::rotate),
+        )
+        .route(
+            &format!("{ep}/headers"),
+            get(endpoint_headers::get)
+                .put(endpoint_headers::put)
+                .patch(endpoint_headers::patch),
+        )
+        .route(&format!("{ep}/recover"), post(endpoint_ops::recover))
+        .route(
+            &format!("{ep}/send-example"),
+            post(endpoint_ops::send_example),
+        )
+        .route(&format!("{ep}/stats"), get(endpoint_ops::stats))
+        .route(&format!("{ep}/msg"), get(attempts::attempted_messages))
+        .route(
+            "/api/v1/event-type",
+            get(event_types::list).post(event_types::create),
+        )
+        .route(
+            "/api/v1/event-type/{event_type_name}",
+            get(event_types::get)
+                .put(event_types::upsert)
+                .patch(event_types::patch)
+                .delete(event_types::delete),
+        )
+        .route(
+            &format!("{app}/msg"),
+            get(messages::list).post(messages::create),
+        )
+        .route(msg, get(messages::get))
+        .route(
+            &format!("{msg}/endpoint"),
+            get(attempts::attempted_destinations),
+        )
+        .route(&format!("{msg}/attempt/{{attempt_id}}"), get(attempts::get))
+        .route(
+            &format!("{msg}/endpoint/{{endpoint_id}}/resend"),
+            post(attempts::resend),
+        )
+        // Deprecated Svix list routes, kept for older SDKs.
+        .route(&format!("{msg}/attempt"), get(attempts::list_by_msg))
+        .route(
+            &format!("{msg}/endpoint/{{endpoint_id}}/attempt"),
+            get(attempts::list_by_msg_and_endpoint),
+        )
+        .route(
+            &format!("{app}/attempt/msg/{{msg_id}}"),
+            get(attempts::list_by_msg),
+        )
+        .route(
+            &format!("{app}/attempt/endpoint/{{endpoint_id}}"),
+            get(attempts::list_by_endpoint),
+        )
+        .fallback(|| async { ApiError::not_found_what("No such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::http(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "Method not allowed",
+            )
+        })
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(Extension(BodyLimit(limit)))
+        .layer(axum::middleware::from_fn_with_state(
+            idem,
+            idempotency::middleware,
+        ))
+        .with_state(state)
+}

@@ -1,0 +1,122 @@
+//! Message bodies. The payload travels as [`RawValue`]: the exact JSON text the publisher
+//! sent is what gets stored, delivered and signed; it is never re-serialised.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use sluice_core::model::Message;
+
+use super::application::ApplicationIn;
+use super::{payload_out, ts};
+use crate::api::validation::{self, Problems};
+
+/// Most channels a message may carry (Svix's bound).
+pub const MAX_MESSAGE_CHANNELS: usize = 5;
+
+/// `MessageIn`. Hosted-only fields (`tags`, `deliverAt`, retention, transformations) are
+/// accepted and ignored, as the Svix OSS server does.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageIn {
+    /// Event type name.
+    pub event_type: String,
+    /// Publisher-chosen unique id (dedupe key).
+    #[serde(default)]
+    pub event_id: Option<String>,
+    /// The JSON object to deliver (`data` is an older name).
+    #[serde(alias = "data")]
+    pub payload: Box<RawValue>,
+    /// Channels.
+    #[serde(default)]
+    pub channels: Option<Vec<String>>,
+    /// Creates the application if the path names none.
+    #[serde(default)]
+    pub application: Option<ApplicationIn>,
+}
+
+impl MessageIn {
+    /// Field rules.
+    pub fn validate(&self, p: &mut Problems) {
+        p.check("eventType", validation::event_type_name(&self.event_type));
+        if let Some(id) = &self.event_id {
+            p.check(
+                "eventId",
+                sluice_core::filter::validate_identifier(id, false),
+            );
+        }
+        // A RawValue holds no surrounding whitespace, so the first byte tells the JSON kind.
+        if !self.payload.get().starts_with('{') {
+            p.add("payload", "must be a JSON object");
+        }
+        if let Some(ch) = &self.channels {
+            p.check("channels", validation::channels(ch, MAX_MESSAGE_CHANNELS));
+        }
+        if let Some(app) = &self.application {
+            app.validate(p);
+        }
+    }
+}
+
+/// `MessageOut`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageOut {
+    /// `msg_…`
+    pub id: String,
+    /// Event type name.
+    pub event_type: String,
+    /// Publisher-chosen id.
+    pub event_id: Option<String>,
+    /// The payload verbatim, or `{}` without content.
+    pub payload: Box<RawValue>,
+    /// Channels.
+    pub channels: Option<Vec<String>>,
+    /// RFC 3339 creation time.
+    pub timestamp: String,
+}
+
+impl MessageOut {
+    /// The wire form of a stored message.
+    pub fn new(m: Message, with_content: bool) -> Self {
+        let payload = payload_out(&m.payload, with_content);
+        Self::with_payload(m, payload)
+    }
+
+    /// The wire form with an already prepared payload (the create path, which holds the
+    /// request's raw value and need not parse it again).
+    pub fn with_payload(m: Message, payload: Box<RawValue>) -> Self {
+        Self {
+            id: m.id,
+            event_type: m.event_type,
+            event_id: m.event_id,
+            payload,
+            channels: m.channels,
+            timestamp: ts(m.created_at),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_payload_survives_exactly() {
+        let body = r#"{"eventType":"a.b","payload":{ "z":1,  "a":[1.50,2] }}"#;
+        let m: MessageIn = serde_json::from_str(body).unwrap();
+        assert_eq!(m.payload.get(), r#"{ "z":1,  "a":[1.50,2] }"#);
+        let mut p = Problems::new();
+        m.validate(&mut p);
+        assert!(p.finish().is_ok());
+    }
+
+    #[test]
+    fn non_object_payloads_are_refused() {
+        for payload in ["[1]", "\"s\"", "3", "null", "true"] {
+            let body = format!(r#"{{"eventType":"a.b","payload":{payload}}}"#);
+            let m: MessageIn = serde_json::from_str(&body).unwrap();
+            let mut p = Problems::new();
+            m.validate(&mut p);
+            assert!(p.finish().is_err(), "{payload}");
+        }
+    }
+}

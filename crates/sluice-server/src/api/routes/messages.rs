@@ -1,0 +1,118 @@
+//! `/api/v1/app/{app_id}/msg`: publish, list, get.
+//!
+//! Publishing is the hot path (benchmarked): one `get_app` read and one `create_message`
+//! write (message + fan-out in one transaction), then a small response. The payload is
+//! carried as the raw JSON text received and never re-serialised.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use sluice_core::ids;
+use sluice_core::model::Message;
+use sluice_store::{MessageFilter, Order};
+
+use super::{create_inline_app, load_app, load_message, Scope};
+use crate::api::error::{ApiError, ApiResult};
+use crate::api::extract::{ApiJson, Params};
+use crate::api::models::message::{MessageIn, MessageOut};
+use crate::api::models::{empty_object, ts};
+use crate::api::pagination::{page_from, ListResponse};
+use crate::api::validation::Problems;
+use crate::auth::Caller;
+use crate::state::AppState;
+
+/// `POST …/msg`: 202 with the message; `with_content=false` answers `payload: {}`.
+/// A duplicate `eventId` in the app is a 409.
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(app_id): Path<String>,
+    params: Params,
+    ApiJson(mut body): ApiJson<MessageIn>,
+) -> ApiResult<(StatusCode, Json<MessageOut>)> {
+    let org = caller.require_org()?;
+    let with_content = params.bool("with_content")?.unwrap_or(true);
+    let mut p = Problems::new();
+    body.validate(&mut p);
+    p.finish()?;
+    let now = sluice_core::now_millis();
+    let app = match state.store.get_app(org, &app_id).await? {
+        Some(app) => app,
+        None => match body.application.take() {
+            Some(app_in) => create_inline_app(&state, org, &app_id, app_in, now).await?,
+            None => return Err(ApiError::not_found()),
+        },
+    };
+    let id = ids::new_id(ids::MESSAGE, now);
+    let out = MessageOut {
+        id: id.clone(),
+        event_type: body.event_type.clone(),
+        event_id: body.event_id.clone(),
+        payload: empty_object(),
+        channels: body.channels.clone(),
+        timestamp: ts(now),
+    };
+    let raw = body.payload;
+    let msg = Message {
+        id,
+        app_id: app.id,
+        event_type: body.event_type,
+        event_id: body.event_id,
+        channels: body.channels,
+        payload: raw.get().to_owned(),
+        created_at: now,
+    };
+    state.store.create_message(msg, None, now).await?;
+    let out = if with_content {
+        MessageOut {
+            payload: raw,
+            ..out
+        }
+    } else {
+        out
+    };
+    Ok((StatusCode::ACCEPTED, Json(out)))
+}
+
+/// `GET …/msg`: newest first; filters `channel`, `event_types`, `before`, `after`.
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(app_id): Path<String>,
+    params: Params,
+) -> ApiResult<Json<ListResponse<MessageOut>>> {
+    let app = load_app(&state, &caller, &app_id, Scope::Portal).await?;
+    let with_content = params.bool("with_content")?.unwrap_or(true);
+    let filter = MessageFilter {
+        channel: params.get("channel").map(String::from),
+        event_types: params.list("event_types"),
+        before: params.time("before")?,
+        after: params.time("after")?,
+    };
+    let page = page_from(&params, Order::Descending, |k| ids::is_id(ids::MESSAGE, k))?;
+    let listed = state
+        .store
+        .list_messages(&app.id, filter, page.clone())
+        .await?;
+    Ok(Json(ListResponse::build(
+        listed,
+        &page,
+        |m| m.id.clone(),
+        |m| MessageOut::new(m, with_content),
+    )))
+}
+
+/// `GET …/msg/{msg_id}` (id or eventId).
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((app_id, msg_id)): Path<(String, String)>,
+    params: Params,
+) -> ApiResult<Json<MessageOut>> {
+    let app = load_app(&state, &caller, &app_id, Scope::Portal).await?;
+    let with_content = params.bool("with_content")?.unwrap_or(true);
+    Ok(Json(MessageOut::new(
+        load_message(&state, &app, &msg_id).await?,
+        with_content,
+    )))
+}
