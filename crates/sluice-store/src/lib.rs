@@ -234,7 +234,8 @@ pub trait Store: Send + Sync + 'static {
         now: Millis,
     ) -> StoreResult<usize>;
     /// A message of `app_id` by id or event id.
-    async fn get_message(&self, app_id: &str, id_or_event_id: &str) -> StoreResult<Option<Message>>;
+    async fn get_message(&self, app_id: &str, id_or_event_id: &str)
+        -> StoreResult<Option<Message>>;
     /// Messages of an app (newest first by default).
     async fn list_messages(
         &self,
@@ -245,9 +246,18 @@ pub trait Store: Send + Sync + 'static {
 
     // --- attempts and deliveries --------------------------------------------------------
     /// Attempts matching the filter, by attempt id.
-    async fn list_attempts(&self, filter: AttemptFilter, page: Page) -> StoreResult<Listed<Attempt>>;
+    async fn list_attempts(
+        &self,
+        filter: AttemptFilter,
+        page: Page,
+    ) -> StoreResult<Listed<Attempt>>;
     /// One attempt of a message.
-    async fn get_attempt(&self, app_id: &str, msg_id: &str, attempt_id: &str) -> StoreResult<Option<Attempt>>;
+    async fn get_attempt(
+        &self,
+        app_id: &str,
+        msg_id: &str,
+        attempt_id: &str,
+    ) -> StoreResult<Option<Attempt>>;
     /// Messages with a delivery to this endpoint, with that delivery, by message id.
     async fn list_endpoint_deliveries(
         &self,
@@ -291,7 +301,12 @@ pub trait Store: Send + Sync + 'static {
     /// The response stored for an idempotency key, if any.
     async fn idempotency_get(&self, key: &str) -> StoreResult<Option<CachedResponse>>;
     /// Stores the response for an idempotency key (first writer wins).
-    async fn idempotency_put(&self, key: &str, resp: CachedResponse, now: Millis) -> StoreResult<()>;
+    async fn idempotency_put(
+        &self,
+        key: &str,
+        resp: CachedResponse,
+        now: Millis,
+    ) -> StoreResult<()>;
     /// Drops idempotency entries created before `before`; returns how many.
     async fn idempotency_purge(&self, before: Millis) -> StoreResult<u64>;
     /// Checks that the backend answers.

@@ -1,1 +1,164 @@
-//! Embedded SQLite backend. (Being written.)
+//! Embedded SQLite backend of [`Store`](crate::Store).
+//!
+//! - One writer thread owns the read-write connection and group-commits queued jobs: many
+//!   concurrent writes share one transaction and one fsync, each job isolated by a savepoint
+//!   ([`writer`]).
+//! - Reads run on a few read-only connections from blocking threads ([`read_pool`]); WAL
+//!   mode keeps them from waiting on the writer.
+//! - The dispatcher is woken through a [`Notify`] after commits that create due work.
+//!
+//! The trait implementation ([`store_impl`]) only routes each method to the writer or the
+//! read pool; the SQL lives in one module per area.
+
+mod apps;
+mod attempts;
+mod claim;
+mod dispatch;
+mod endpoints;
+mod idempotency;
+mod messages;
+mod page;
+mod read_pool;
+mod rows;
+mod schema;
+mod store_impl;
+mod writer;
+
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use rusqlite::Connection;
+use tokio::sync::{oneshot, Notify};
+
+use crate::StoreResult;
+use read_pool::ReadPool;
+use writer::Writer;
+
+/// How hard SQLite works to make a commit durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Synchronous {
+    /// fsync on every commit: a committed write survives power loss (the default).
+    #[default]
+    Full,
+    /// WAL's usual setting: a commit survives a process crash, but the last commits may be
+    /// lost on power loss. Faster on slow disks.
+    Normal,
+}
+
+/// Options of [`SqliteStore::open`].
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    /// Durability of commits.
+    pub synchronous: Synchronous,
+    /// Read-only connections for queries (at least one is opened).
+    pub read_connections: usize,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        Self {
+            synchronous: Synchronous::Full,
+            read_connections: 4,
+        }
+    }
+}
+
+/// The SQLite store. Share it as `Arc<dyn Store>`; dropping it lets the writer finish queued
+/// jobs and closes the file.
+pub struct SqliteStore {
+    writer: Writer,
+    reads: Arc<ReadPool>,
+    work: Arc<Notify>,
+}
+
+impl SqliteStore {
+    /// Opens the database at `path` (creating the file and its parent directory if missing)
+    /// and applies pending migrations.
+    pub fn open(path: &Path, opts: SqliteOptions) -> StoreResult<SqliteStore> {
+        let mut conn = schema::open_writer(path, opts.synchronous)?;
+        schema::migrate(&mut conn)?;
+        // Readers open after the migration so they never see a schema-less file.
+        let reads = ReadPool::open(path, opts.read_connections)?;
+        let work = Arc::new(Notify::new());
+        let writer = Writer::spawn(conn, work.clone())?;
+        Ok(SqliteStore {
+            writer,
+            reads,
+            work,
+        })
+    }
+
+    /// Transactions committed by the writer since opening. Fewer commits than writes means
+    /// writes were grouped; tests and metrics use it.
+    pub fn commit_count(&self) -> u64 {
+        self.writer.stats.commits.load(Ordering::Relaxed)
+    }
+
+    /// Write jobs queued and not yet picked up by the writer.
+    pub fn queued_writes(&self) -> usize {
+        self.writer.queued()
+    }
+
+    /// Holds the writer idle until the returned guard is dropped, so that writes queue up
+    /// and then commit together. A testing aid (it makes batch composition deterministic);
+    /// never use it in serving code.
+    #[doc(hidden)]
+    pub async fn pause_writer(&self) -> StoreResult<WriterPause> {
+        let (started_tx, started_rx) = oneshot::channel::<()>();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let done = self
+            .writer
+            .enqueue(move |_conn: &Connection| {
+                let _ = started_tx.send(());
+                // Returns when the guard sends or is dropped.
+                let _ = release_rx.recv();
+                Ok(((), false))
+            })
+            .await?;
+        started_rx
+            .await
+            .map_err(|_| rows::backend("writer did not start the pause"))?;
+        Ok(WriterPause {
+            _release: release_tx,
+            _done: done,
+        })
+    }
+
+    /// Runs `f` on the writer in the next group commit; resolves after the commit.
+    async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.writer
+            .submit(move |c: &Connection| Ok((f(c)?, false)))
+            .await
+    }
+
+    /// Like [`Self::write`], for jobs that may create due work: `f` also returns whether it
+    /// did, and the dispatcher is notified after the commit if so.
+    async fn write_waking<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<(T, bool)> + Send + 'static,
+    {
+        self.writer.submit(f).await
+    }
+
+    /// Runs `f` on a read-only connection.
+    async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.reads.run(f).await
+    }
+}
+
+/// Keeps the writer paused (see [`SqliteStore::pause_writer`]) while alive.
+#[doc(hidden)]
+pub struct WriterPause {
+    _release: std::sync::mpsc::Sender<()>,
+    _done: oneshot::Receiver<StoreResult<()>>,
+}

@@ -1,0 +1,149 @@
+//! Attempt history and the per-endpoint / per-message views of deliveries.
+
+use rusqlite::types::Value;
+use rusqlite::{params, Connection, OptionalExtension};
+use sluice_core::model::{Attempt, Delivery, DeliveryStatus, Endpoint, Message};
+
+use super::page::ListQuery;
+use super::rows::{
+    attempt_at, backend, delivery_at, endpoint_at, message_at, ATTEMPT_COLS, DELIVERY_COLS,
+    ENDPOINT_COLS, ENDPOINT_NCOLS, MESSAGE_COLS, MESSAGE_NCOLS,
+};
+use crate::{AttemptFilter, Listed, Page, StoreResult};
+
+/// Records one try. `OR IGNORE` makes a retried `record_outcomes` (after a failed commit was
+/// reported but the caller cannot know what happened) harmless.
+pub(crate) fn insert_attempt(c: &Connection, a: &Attempt) -> StoreResult<()> {
+    c.prepare_cached(
+        "INSERT OR IGNORE INTO attempt (id, delivery_id, msg_id, endpoint_id, app_id, url, \
+         response, response_status_code, response_duration_ms, status, trigger, error_class, \
+         created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )
+    .map_err(backend)?
+    .execute(params![
+        a.id,
+        a.delivery_id,
+        a.msg_id,
+        a.endpoint_id,
+        a.app_id,
+        a.url,
+        a.response,
+        a.response_status_code,
+        a.response_duration_ms,
+        a.status as i64,
+        a.trigger as i64,
+        a.error_class,
+        a.created_at
+    ])
+    .map_err(backend)?;
+    Ok(())
+}
+
+pub(crate) fn list_attempts(
+    c: &Connection,
+    f: &AttemptFilter,
+    page: &Page,
+) -> StoreResult<Listed<Attempt>> {
+    // Name the index of the narrowest scope: the planner has no statistics to choose by.
+    let index = if f.msg_id.is_some() {
+        "attempt_msg"
+    } else if f.endpoint_id.is_some() {
+        "attempt_endpoint"
+    } else {
+        "attempt_app"
+    };
+    let mut q = ListQuery::new(
+        &format!("SELECT {ATTEMPT_COLS} FROM attempt t INDEXED BY {index} WHERE t.app_id = ?"),
+        f.app_id.clone(),
+    );
+    if let Some(m) = &f.msg_id {
+        q.and("t.msg_id = ?", [Value::Text(m.clone())]);
+    }
+    if let Some(e) = &f.endpoint_id {
+        q.and("t.endpoint_id = ?", [Value::Text(e.clone())]);
+    }
+    if let Some(s) = f.status {
+        q.and("t.status = ?", [Value::Integer(s as i64)]);
+    }
+    if let Some(class) = f.status_code_class {
+        // Class 0 is "no response" (code 0); class N00 is N00..=N99.
+        let lo = i64::from(class);
+        q.and(
+            "t.response_status_code >= ? AND t.response_status_code < ?",
+            [Value::Integer(lo), Value::Integer(lo + 100)],
+        );
+    }
+    if let Some(types) = &f.event_types {
+        let marks = vec!["?"; types.len()].join(", ");
+        let term = if types.is_empty() {
+            "0".to_string()
+        } else {
+            format!("EXISTS (SELECT 1 FROM message m WHERE m.id = t.msg_id AND m.event_type IN ({marks}))")
+        };
+        q.and(&term, types.iter().map(|t| Value::Text(t.clone())));
+    }
+    if let Some(ch) = &f.channel {
+        q.and(
+            "EXISTS (SELECT 1 FROM message m, json_each(m.channels) j \
+             WHERE m.id = t.msg_id AND j.value = ?)",
+            [Value::Text(ch.clone())],
+        );
+    }
+    q.and_time("t.created_at", f.before, f.after);
+    q.fetch(c, "t.id", page, |r| attempt_at(r, 0))
+}
+
+pub(crate) fn get_attempt(
+    c: &Connection,
+    app_id: &str,
+    msg_id: &str,
+    attempt_id: &str,
+) -> StoreResult<Option<Attempt>> {
+    c.prepare_cached(&format!(
+        "SELECT {ATTEMPT_COLS} FROM attempt t WHERE t.id = ?1 AND t.app_id = ?2 AND t.msg_id = ?3"
+    ))
+    .map_err(backend)?
+    .query_row(params![attempt_id, app_id, msg_id], |r| attempt_at(r, 0))
+    .optional()
+    .map_err(backend)
+}
+
+pub(crate) fn list_endpoint_deliveries(
+    c: &Connection,
+    endpoint_id: &str,
+    status: Option<DeliveryStatus>,
+    page: &Page,
+) -> StoreResult<Listed<(Message, Delivery)>> {
+    let mut q = ListQuery::new(
+        &format!(
+            "SELECT {MESSAGE_COLS}, {DELIVERY_COLS} FROM delivery d \
+             INDEXED BY delivery_endpoint_msg JOIN message m ON m.id = d.msg_id \
+             WHERE d.endpoint_id = ?"
+        ),
+        endpoint_id.to_string(),
+    );
+    if let Some(s) = status {
+        q.and("d.status = ?", [Value::Integer(s as i64)]);
+    }
+    q.fetch(c, "d.msg_id", page, |r| {
+        Ok((message_at(r, 0)?, delivery_at(r, MESSAGE_NCOLS)?))
+    })
+}
+
+pub(crate) fn list_message_deliveries(
+    c: &Connection,
+    msg_id: &str,
+    page: &Page,
+) -> StoreResult<Listed<(Endpoint, Delivery)>> {
+    let q = ListQuery::new(
+        &format!(
+            "SELECT {ENDPOINT_COLS}, {DELIVERY_COLS} FROM delivery d \
+             INDEXED BY delivery_msg_endpoint JOIN endpoint e ON e.id = d.endpoint_id \
+             WHERE d.msg_id = ?"
+        ),
+        msg_id.to_string(),
+    );
+    q.fetch(c, "d.endpoint_id", page, |r| {
+        Ok((endpoint_at(r, 0)?, delivery_at(r, ENDPOINT_NCOLS)?))
+    })
+}

@@ -1,0 +1,286 @@
+//! Claiming due deliveries, and the earliest due time.
+//!
+//! Due work is found through two partial indexes that hold only unfinished rows:
+//! `delivery_due (next_attempt_at)` and `delivery_endpoint_due (endpoint_id,
+//! next_attempt_at)`. The fast path reads a bounded window at the head of the first, oldest
+//! due first. That window can be filled by one blocked endpoint (disabled, excluded by the
+//! caller, or at its per-endpoint bound) whose backlog sorts before everyone else's; reading
+//! on through that backlog would cost O(backlog) and stopping would starve every other
+//! endpoint. So when the window is exhausted without filling the batch, the claim steps
+//! through the second index one endpoint at a time (one seek each, skipping blocked
+//! endpoints wholesale) and serves the unblocked endpoints oldest head first. Either way the
+//! cost is bounded by the batch and the number of endpoints with queued work, never by the
+//! number of queued deliveries.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::endpoints::endpoint_by_id;
+use super::messages::message_by_id;
+use super::rows::{backend, delivery_at, DELIVERY_COLS_BARE};
+use crate::{ClaimRequest, Claimed, StoreResult};
+
+/// Says whether an endpoint may be sent to, caching the answer for one operation.
+struct Gate<'a> {
+    excluded: HashSet<&'a str>,
+    known: HashMap<String, bool>,
+}
+
+impl<'a> Gate<'a> {
+    fn new(excluded: &'a [String]) -> Self {
+        Self {
+            excluded: excluded.iter().map(String::as_str).collect(),
+            known: HashMap::new(),
+        }
+    }
+
+    fn blocked(&mut self, c: &Connection, endpoint_id: &str) -> StoreResult<bool> {
+        if self.excluded.contains(endpoint_id) {
+            return Ok(true);
+        }
+        if let Some(b) = self.known.get(endpoint_id) {
+            return Ok(*b);
+        }
+        let disabled: Option<bool> = c
+            .prepare_cached("SELECT disabled FROM endpoint WHERE id = ?1")
+            .map_err(backend)?
+            .query_row([endpoint_id], |r| r.get(0))
+            .optional()
+            .map_err(backend)?;
+        // A delivery whose endpoint is gone is never sendable.
+        let blocked = disabled.unwrap_or(true);
+        self.known.insert(endpoint_id.to_string(), blocked);
+        Ok(blocked)
+    }
+}
+
+/// Calls `f(endpoint_id, head)` for every endpoint with unfinished deliveries, where `head`
+/// is its earliest `next_attempt_at`: one index seek per endpoint (a loose index scan).
+fn for_each_endpoint_head(
+    c: &Connection,
+    mut f: impl FnMut(&str, i64) -> StoreResult<()>,
+) -> StoreResult<()> {
+    let mut stmt = c
+        .prepare_cached(
+            "SELECT endpoint_id, next_attempt_at FROM delivery INDEXED BY delivery_endpoint_due \
+             WHERE status IN (1,3) AND endpoint_id > ?1 AND next_attempt_at IS NOT NULL \
+             ORDER BY endpoint_id, next_attempt_at LIMIT 1",
+        )
+        .map_err(backend)?;
+    let mut cursor = String::new();
+    while let Some((ep, head)) = stmt
+        .query_row([&cursor], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })
+        .optional()
+        .map_err(backend)?
+    {
+        f(&ep, head)?;
+        cursor = ep;
+    }
+    Ok(())
+}
+
+/// The deliveries chosen so far, with per-endpoint counts.
+struct Picker<'a> {
+    req: &'a ClaimRequest,
+    gate: Gate<'a>,
+    counts: HashMap<String, usize>,
+    picked: Vec<String>,
+    seen: HashSet<String>,
+}
+
+impl<'a> Picker<'a> {
+    fn full(&self) -> bool {
+        self.picked.len() >= self.req.limit
+    }
+
+    fn room(&self, endpoint_id: &str) -> usize {
+        let used = self.counts.get(endpoint_id).copied().unwrap_or(0);
+        self.req.per_endpoint.saturating_sub(used)
+    }
+
+    fn offer(&mut self, c: &Connection, id: String, endpoint_id: &str) -> StoreResult<()> {
+        if self.full()
+            || self.room(endpoint_id) == 0
+            || self.seen.contains(&id)
+            || self.gate.blocked(c, endpoint_id)?
+        {
+            return Ok(());
+        }
+        *self.counts.entry(endpoint_id.to_string()).or_default() += 1;
+        self.seen.insert(id.clone());
+        self.picked.push(id);
+        Ok(())
+    }
+
+    /// Fast path: the oldest `window` due rows. Returns how many rows were read.
+    fn scan_head(&mut self, c: &Connection, window: usize) -> StoreResult<usize> {
+        let mut stmt = c
+            .prepare_cached(
+                "SELECT id, endpoint_id FROM delivery INDEXED BY delivery_due \
+                 WHERE status IN (1,3) AND next_attempt_at <= ?1 \
+                 ORDER BY next_attempt_at LIMIT ?2",
+            )
+            .map_err(backend)?;
+        let mut rows = stmt
+            .query(params![self.req.now, window as i64])
+            .map_err(backend)?;
+        let mut read = 0;
+        while let Some(row) = rows.next().map_err(backend)? {
+            read += 1;
+            let id: String = row.get(0).map_err(backend)?;
+            let ep: String = row.get(1).map_err(backend)?;
+            self.offer(c, id, &ep)?;
+            if self.full() {
+                break;
+            }
+        }
+        Ok(read)
+    }
+
+    /// Slow path: every endpoint with due work that is not blocked, oldest head first.
+    fn scan_endpoints(&mut self, c: &Connection) -> StoreResult<()> {
+        let now = self.req.now;
+        let mut heads: Vec<(i64, String)> = Vec::new();
+        for_each_endpoint_head(c, |ep, head| {
+            if head <= now && self.room(ep) > 0 && !self.gate.blocked(c, ep)? {
+                heads.push((head, ep.to_string()));
+            }
+            Ok(())
+        })?;
+        heads.sort();
+        let mut stmt = c
+            .prepare_cached(
+                "SELECT id FROM delivery INDEXED BY delivery_endpoint_due \
+                 WHERE status IN (1,3) AND endpoint_id = ?1 AND next_attempt_at <= ?2 \
+                 ORDER BY next_attempt_at LIMIT ?3",
+            )
+            .map_err(backend)?;
+        for (_, ep) in heads {
+            if self.full() {
+                break;
+            }
+            // Rows already taken by the fast path come first again; read past them.
+            let already = self.counts.get(&ep).copied().unwrap_or(0);
+            let want = (self.room(&ep) + already) as i64;
+            let ids = stmt
+                .query_map(params![ep, now, want], |r| r.get::<_, String>(0))
+                .map_err(backend)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(backend)?;
+            for id in ids {
+                self.offer(c, id, &ep)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Leases up to `req.limit` due deliveries (see the module docs for how they are chosen).
+pub(crate) fn claim_due(c: &Connection, req: &ClaimRequest) -> StoreResult<Vec<Claimed>> {
+    if req.limit == 0 || req.per_endpoint == 0 {
+        return Ok(Vec::new());
+    }
+    let mut picker = Picker {
+        req,
+        gate: Gate::new(&req.exclude_endpoints),
+        counts: HashMap::new(),
+        picked: Vec::new(),
+        seen: HashSet::new(),
+    };
+    let window = req.limit.saturating_mul(4).max(64);
+    let read = picker.scan_head(c, window)?;
+    if !picker.full() && read == window {
+        picker.scan_endpoints(c)?;
+    }
+    lease(c, req, picker.picked)
+}
+
+/// Moves the chosen deliveries to `Sending` under fresh leases and loads what sending needs.
+fn lease(c: &Connection, req: &ClaimRequest, ids: Vec<String>) -> StoreResult<Vec<Claimed>> {
+    let expires = req.now.saturating_add(req.lease_ms);
+    let mut update = c
+        .prepare_cached(&format!(
+            "UPDATE delivery SET status = 3, next_attempt_at = ?2, lease = ?3, updated_at = ?4 \
+             WHERE id = ?1 RETURNING {DELIVERY_COLS_BARE}"
+        ))
+        .map_err(backend)?;
+    let mut endpoints = HashMap::new();
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let lease: i64 = rand::random();
+        let delivery = update
+            .query_row(params![id, expires, lease, req.now], |r| delivery_at(r, 0))
+            .map_err(backend)?;
+        if !endpoints.contains_key(&delivery.endpoint_id) {
+            let ep = endpoint_by_id(c, &delivery.endpoint_id)?;
+            endpoints.insert(delivery.endpoint_id.clone(), ep);
+        }
+        let endpoint = endpoints.get(&delivery.endpoint_id).cloned().flatten();
+        let message = message_by_id(c, &delivery.msg_id)?;
+        match (message, endpoint) {
+            (Some(message), Some(endpoint)) => out.push(Claimed {
+                delivery,
+                lease,
+                message,
+                endpoint,
+            }),
+            _ => quarantine(c, &delivery.id, req.now)?,
+        }
+    }
+    Ok(out)
+}
+
+/// A delivery whose message or endpoint is missing can never be sent; failing it keeps it
+/// from being claimed forever.
+fn quarantine(c: &Connection, delivery_id: &str, now: i64) -> StoreResult<()> {
+    tracing::warn!(
+        delivery_id,
+        "delivery without message or endpoint; marking it failed"
+    );
+    c.prepare_cached(
+        "UPDATE delivery SET status = 2, next_attempt_at = NULL, lease = NULL, updated_at = ?2 \
+         WHERE id = ?1",
+    )
+    .map_err(backend)?
+    .execute(params![delivery_id, now])
+    .map_err(backend)?;
+    Ok(())
+}
+
+/// Earliest `next_attempt_at` of an unfinished delivery of an enabled endpoint. Reads a few
+/// rows at the head of the due index; if those all belong to disabled endpoints, falls back
+/// to one seek per endpoint, as the claim does.
+pub(crate) fn next_due_at(c: &Connection) -> StoreResult<Option<i64>> {
+    const HEAD: usize = 64;
+    let mut gate = Gate::new(&[]);
+    let head: Vec<(i64, String)> = c
+        .prepare_cached(
+            "SELECT next_attempt_at, endpoint_id FROM delivery INDEXED BY delivery_due \
+             WHERE status IN (1,3) AND next_attempt_at IS NOT NULL \
+             ORDER BY next_attempt_at LIMIT ?1",
+        )
+        .map_err(backend)?
+        .query_map([HEAD as i64], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(backend)?
+        .collect::<Result<_, _>>()
+        .map_err(backend)?;
+    for (at, ep) in &head {
+        if !gate.blocked(c, ep)? {
+            return Ok(Some(*at));
+        }
+    }
+    if head.len() < HEAD {
+        return Ok(None);
+    }
+    let mut earliest: Option<i64> = None;
+    for_each_endpoint_head(c, |ep, at| {
+        if earliest.is_none_or(|e| at < e) && !gate.blocked(c, ep)? {
+            earliest = Some(at);
+        }
+        Ok(())
+    })?;
+    Ok(earliest)
+}

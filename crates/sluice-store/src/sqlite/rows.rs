@@ -1,0 +1,237 @@
+//! Row mappers, column lists and the conversions between models and stored values.
+
+use rusqlite::types::Type;
+use rusqlite::{ErrorCode, Row};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sluice_core::model::{
+    Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Message, RetiredSecret,
+    Trigger,
+};
+
+use crate::StoreError;
+
+/// A backend error with the driver's message.
+pub(crate) fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+/// Maps a unique-constraint violation to `Conflict(what)`, anything else to `Backend`.
+pub(crate) fn conflict_as(what: &str) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    move |e| {
+        if is_unique_violation(&e) {
+            StoreError::Conflict(what.to_string())
+        } else {
+            backend(e)
+        }
+    }
+}
+
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if f.code == ErrorCode::ConstraintViolation
+            && (f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY))
+}
+
+/// Serialises a value stored as JSON text.
+pub(crate) fn to_json<T: Serialize + ?Sized>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(backend)
+}
+
+/// Serialises an optional list; `None` stays SQL NULL so "no filter" survives a round trip.
+pub(crate) fn opt_json(v: &Option<Vec<String>>) -> Result<Option<String>, StoreError> {
+    v.as_ref().map(|v| to_json(v)).transpose()
+}
+
+/// The stored shape of a retired secret (the model type carries no serde derives).
+#[derive(Serialize, Deserialize)]
+struct RetiredRow {
+    sealed: Vec<u8>,
+    expires_at: i64,
+}
+
+/// Serialises retired secrets as a JSON array.
+pub(crate) fn retired_json(v: &[RetiredSecret]) -> Result<String, StoreError> {
+    let rows: Vec<RetiredRow> = v
+        .iter()
+        .map(|s| RetiredRow {
+            sealed: s.sealed.clone(),
+            expires_at: s.expires_at,
+        })
+        .collect();
+    to_json(&rows)
+}
+
+fn json_col<T: DeserializeOwned>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
+    let text: String = row.get(idx)?;
+    serde_json::from_str(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
+}
+
+fn opt_json_col<T: DeserializeOwned>(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<T>> {
+    let text: Option<String> = row.get(idx)?;
+    text.map(|t| {
+        serde_json::from_str(&t)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
+    })
+    .transpose()
+}
+
+fn status_col(row: &Row<'_>, idx: usize) -> rusqlite::Result<DeliveryStatus> {
+    let v: i64 = row.get(idx)?;
+    DeliveryStatus::from_i64(v).ok_or(rusqlite::Error::IntegralValueOutOfRange(idx, v))
+}
+
+fn u32_col(row: &Row<'_>, idx: usize) -> rusqlite::Result<u32> {
+    let v: i64 = row.get(idx)?;
+    u32::try_from(v).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(idx, v))
+}
+
+fn opt_u32_col(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<u32>> {
+    let v: Option<i64> = row.get(idx)?;
+    v.map(|v| u32::try_from(v).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(idx, v)))
+        .transpose()
+}
+
+/// Columns of [`application_at`], table alias `a`.
+pub(crate) const APP_COLS: &str =
+    "a.id, a.org_id, a.uid, a.name, a.throttle_rate, a.metadata, a.created_at, a.updated_at";
+
+/// An application from `APP_COLS` starting at column `b`.
+pub(crate) fn application_at(row: &Row<'_>, b: usize) -> rusqlite::Result<Application> {
+    Ok(Application {
+        id: row.get(b)?,
+        org_id: row.get(b + 1)?,
+        uid: row.get(b + 2)?,
+        name: row.get(b + 3)?,
+        throttle_rate: opt_u32_col(row, b + 4)?,
+        metadata: json_col(row, b + 5)?,
+        created_at: row.get(b + 6)?,
+        updated_at: row.get(b + 7)?,
+    })
+}
+
+/// Columns of [`event_type_at`], table alias `et`.
+pub(crate) const EVENT_TYPE_COLS: &str = "et.org_id, et.name, et.description, et.schemas, \
+     et.archived, et.deprecated, et.feature_flag, et.created_at, et.updated_at";
+
+/// An event type from `EVENT_TYPE_COLS` starting at column `b`.
+pub(crate) fn event_type_at(row: &Row<'_>, b: usize) -> rusqlite::Result<EventType> {
+    Ok(EventType {
+        org_id: row.get(b)?,
+        name: row.get(b + 1)?,
+        description: row.get(b + 2)?,
+        schemas: opt_json_col(row, b + 3)?,
+        archived: row.get(b + 4)?,
+        deprecated: row.get(b + 5)?,
+        feature_flag: row.get(b + 6)?,
+        created_at: row.get(b + 7)?,
+        updated_at: row.get(b + 8)?,
+    })
+}
+
+/// Columns of [`endpoint_at`], table alias `e`.
+pub(crate) const ENDPOINT_COLS: &str = "e.id, e.app_id, e.uid, e.url, e.description, e.version, \
+     e.disabled, e.event_types, e.channels, e.throttle_rate, e.metadata, e.headers, e.secret, \
+     e.retired_secrets, e.created_at, e.updated_at";
+
+/// Number of columns in `ENDPOINT_COLS`.
+pub(crate) const ENDPOINT_NCOLS: usize = 16;
+
+/// An endpoint from `ENDPOINT_COLS` starting at column `b`.
+pub(crate) fn endpoint_at(row: &Row<'_>, b: usize) -> rusqlite::Result<Endpoint> {
+    let retired: Vec<RetiredRow> = json_col(row, b + 13)?;
+    Ok(Endpoint {
+        id: row.get(b)?,
+        app_id: row.get(b + 1)?,
+        uid: row.get(b + 2)?,
+        url: row.get(b + 3)?,
+        description: row.get(b + 4)?,
+        version: row.get(b + 5)?,
+        disabled: row.get(b + 6)?,
+        event_types: opt_json_col(row, b + 7)?,
+        channels: opt_json_col(row, b + 8)?,
+        throttle_rate: opt_u32_col(row, b + 9)?,
+        metadata: json_col(row, b + 10)?,
+        headers: json_col(row, b + 11)?,
+        secret: row.get(b + 12)?,
+        retired_secrets: retired
+            .into_iter()
+            .map(|r| RetiredSecret {
+                sealed: r.sealed,
+                expires_at: r.expires_at,
+            })
+            .collect(),
+        created_at: row.get(b + 14)?,
+        updated_at: row.get(b + 15)?,
+    })
+}
+
+/// Columns of [`message_at`], table alias `m`.
+pub(crate) const MESSAGE_COLS: &str =
+    "m.id, m.app_id, m.event_type, m.event_id, m.channels, m.payload, m.created_at";
+
+/// Number of columns in `MESSAGE_COLS`.
+pub(crate) const MESSAGE_NCOLS: usize = 7;
+
+/// A message from `MESSAGE_COLS` starting at column `b`.
+pub(crate) fn message_at(row: &Row<'_>, b: usize) -> rusqlite::Result<Message> {
+    Ok(Message {
+        id: row.get(b)?,
+        app_id: row.get(b + 1)?,
+        event_type: row.get(b + 2)?,
+        event_id: row.get(b + 3)?,
+        channels: opt_json_col(row, b + 4)?,
+        payload: row.get(b + 5)?,
+        created_at: row.get(b + 6)?,
+    })
+}
+
+/// Columns of [`delivery_at`] without a table alias (for `RETURNING`).
+pub(crate) const DELIVERY_COLS_BARE: &str = "id, msg_id, endpoint_id, app_id, status, attempts, \
+     round_attempts, next_attempt_at, trigger, updated_at";
+
+/// Columns of [`delivery_at`], table alias `d`.
+pub(crate) const DELIVERY_COLS: &str = "d.id, d.msg_id, d.endpoint_id, d.app_id, d.status, \
+     d.attempts, d.round_attempts, d.next_attempt_at, d.trigger, d.updated_at";
+
+/// A delivery from `DELIVERY_COLS` starting at column `b`.
+pub(crate) fn delivery_at(row: &Row<'_>, b: usize) -> rusqlite::Result<Delivery> {
+    Ok(Delivery {
+        id: row.get(b)?,
+        msg_id: row.get(b + 1)?,
+        endpoint_id: row.get(b + 2)?,
+        app_id: row.get(b + 3)?,
+        status: status_col(row, b + 4)?,
+        attempts: u32_col(row, b + 5)?,
+        round_attempts: u32_col(row, b + 6)?,
+        next_attempt_at: row.get(b + 7)?,
+        trigger: Trigger::from_i64(row.get(b + 8)?),
+        updated_at: row.get(b + 9)?,
+    })
+}
+
+/// Columns of [`attempt_at`], table alias `t`.
+pub(crate) const ATTEMPT_COLS: &str = "t.id, t.delivery_id, t.msg_id, t.endpoint_id, t.app_id, \
+     t.url, t.response, t.response_status_code, t.response_duration_ms, t.status, t.trigger, \
+     t.error_class, t.created_at";
+
+/// An attempt from `ATTEMPT_COLS` starting at column `b`.
+pub(crate) fn attempt_at(row: &Row<'_>, b: usize) -> rusqlite::Result<Attempt> {
+    Ok(Attempt {
+        id: row.get(b)?,
+        delivery_id: row.get(b + 1)?,
+        msg_id: row.get(b + 2)?,
+        endpoint_id: row.get(b + 3)?,
+        app_id: row.get(b + 4)?,
+        url: row.get(b + 5)?,
+        response: row.get(b + 6)?,
+        response_status_code: row.get(b + 7)?,
+        response_duration_ms: row.get(b + 8)?,
+        status: status_col(row, b + 9)?,
+        trigger: Trigger::from_i64(row.get(b + 10)?),
+        error_class: row.get(b + 11)?,
+        created_at: row.get(b + 12)?,
+    })
+}

@@ -1,0 +1,90 @@
+//! Connection setup and embedded migrations.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::rows::backend;
+use super::Synchronous;
+use crate::StoreResult;
+
+/// Embedded migrations; migration `i` brings the schema to `PRAGMA user_version = i + 1`.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+
+/// How long a connection waits for a lock held by another connection (a checkpoint, or a
+/// second process on the same file) before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Enough cached statements for every distinct query text the store issues, so the hot path
+/// never re-parses SQL (list queries vary with their filters, hence the margin).
+const STATEMENT_CACHE: usize = 128;
+
+/// Opens the read-write connection, creating the file (and its directory) if missing, and
+/// configures it for the single writer.
+pub(crate) fn open_writer(path: &Path, sync: Synchronous) -> StoreResult<Connection> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| backend(format!("creating {}: {e}", dir.display())))?;
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(backend)?;
+    common_setup(&conn)?;
+    // WAL lets readers proceed while the writer commits; the mode is persistent in the file.
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(backend)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(backend(format!(
+            "could not enable WAL (journal_mode = {mode})"
+        )));
+    }
+    let sync = match sync {
+        Synchronous::Full => "FULL",
+        Synchronous::Normal => "NORMAL",
+    };
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous = {sync}; PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;"
+    ))
+    .map_err(backend)?;
+    Ok(conn)
+}
+
+/// Opens one read-only connection of the read pool.
+pub(crate) fn open_reader(path: &Path) -> StoreResult<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(backend)?;
+    common_setup(&conn)?;
+    Ok(conn)
+}
+
+fn common_setup(conn: &Connection) -> StoreResult<()> {
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(backend)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(())
+}
+
+/// Applies the migrations the file has not seen yet, each in its own transaction together
+/// with the `user_version` bump, so a crash never leaves a half-migrated schema.
+pub(crate) fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    let current: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(backend)?;
+    let known = MIGRATIONS.len() as i64;
+    if current > known {
+        return Err(backend(format!(
+            "database schema version {current} is newer than this binary supports ({known})"
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
+        let tx = conn.transaction().map_err(backend)?;
+        tx.execute_batch(sql)
+            .map_err(|e| backend(format!("migration {}: {e}", i + 1)))?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))
+            .map_err(backend)?;
+        tx.commit().map_err(backend)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,261 @@
+//! `impl Store for SqliteStore`: routes writes to the writer and reads to the read pool.
+//! Arguments are copied into owned values because both run on other threads.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use sluice_core::model::{
+    Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Message,
+};
+use sluice_core::Millis;
+
+use super::{apps, attempts, claim, dispatch, endpoints, idempotency, messages, SqliteStore};
+use crate::{
+    AttemptFilter, CachedResponse, ClaimRequest, Claimed, Listed, MessageFilter, Outcome, Page,
+    Store, StoreResult,
+};
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_app(&self, app: Application) -> StoreResult<()> {
+        self.write(move |c| apps::create_app(c, &app)).await
+    }
+
+    async fn get_app(&self, org_id: &str, id_or_uid: &str) -> StoreResult<Option<Application>> {
+        let (org, key) = (org_id.to_string(), id_or_uid.to_string());
+        self.read(move |c| apps::get_app(c, &org, &key)).await
+    }
+
+    async fn list_apps(&self, org_id: &str, page: Page) -> StoreResult<Listed<Application>> {
+        let org = org_id.to_string();
+        self.read(move |c| apps::list_apps(c, &org, &page)).await
+    }
+
+    async fn update_app(&self, app: Application) -> StoreResult<()> {
+        self.write(move |c| apps::update_app(c, &app)).await
+    }
+
+    async fn delete_app(&self, org_id: &str, app_id: &str) -> StoreResult<()> {
+        let (org, app) = (org_id.to_string(), app_id.to_string());
+        self.write(move |c| apps::delete_app(c, &org, &app)).await
+    }
+
+    async fn create_event_type(&self, et: EventType) -> StoreResult<()> {
+        self.write(move |c| apps::create_event_type(c, &et)).await
+    }
+
+    async fn get_event_type(&self, org_id: &str, name: &str) -> StoreResult<Option<EventType>> {
+        let (org, name) = (org_id.to_string(), name.to_string());
+        self.read(move |c| apps::get_event_type(c, &org, &name))
+            .await
+    }
+
+    async fn list_event_types(
+        &self,
+        org_id: &str,
+        include_archived: bool,
+        page: Page,
+    ) -> StoreResult<Listed<EventType>> {
+        let org = org_id.to_string();
+        self.read(move |c| apps::list_event_types(c, &org, include_archived, &page))
+            .await
+    }
+
+    async fn update_event_type(&self, et: EventType) -> StoreResult<()> {
+        self.write(move |c| apps::update_event_type(c, &et)).await
+    }
+
+    async fn delete_event_type(&self, org_id: &str, name: &str) -> StoreResult<()> {
+        let (org, name) = (org_id.to_string(), name.to_string());
+        self.write(move |c| apps::delete_event_type(c, &org, &name))
+            .await
+    }
+
+    async fn create_endpoint(&self, ep: Endpoint) -> StoreResult<()> {
+        self.write(move |c| endpoints::create_endpoint(c, &ep))
+            .await
+    }
+
+    async fn get_endpoint(&self, app_id: &str, id_or_uid: &str) -> StoreResult<Option<Endpoint>> {
+        let (app, key) = (app_id.to_string(), id_or_uid.to_string());
+        self.read(move |c| endpoints::get_endpoint(c, &app, &key))
+            .await
+    }
+
+    async fn list_endpoints(&self, app_id: &str, page: Page) -> StoreResult<Listed<Endpoint>> {
+        let app = app_id.to_string();
+        self.read(move |c| endpoints::list_endpoints(c, &app, &page))
+            .await
+    }
+
+    async fn update_endpoint(&self, ep: Endpoint) -> StoreResult<()> {
+        self.write_waking(move |c| Ok(((), endpoints::update_endpoint(c, &ep)?)))
+            .await
+    }
+
+    async fn delete_endpoint(&self, app_id: &str, endpoint_id: &str) -> StoreResult<()> {
+        let (app, ep) = (app_id.to_string(), endpoint_id.to_string());
+        self.write(move |c| endpoints::delete_endpoint(c, &app, &ep))
+            .await
+    }
+
+    async fn endpoint_stats(
+        &self,
+        endpoint_id: &str,
+        since: Millis,
+        until: Millis,
+    ) -> StoreResult<Vec<(DeliveryStatus, u64)>> {
+        let ep = endpoint_id.to_string();
+        self.read(move |c| endpoints::endpoint_stats(c, &ep, since, until))
+            .await
+    }
+
+    async fn create_message(
+        &self,
+        msg: Message,
+        only_endpoint: Option<String>,
+        now: Millis,
+    ) -> StoreResult<usize> {
+        self.write_waking(move |c| {
+            let n = messages::create_message(c, &msg, only_endpoint.as_deref(), now)?;
+            Ok((n, n > 0))
+        })
+        .await
+    }
+
+    async fn get_message(
+        &self,
+        app_id: &str,
+        id_or_event_id: &str,
+    ) -> StoreResult<Option<Message>> {
+        let (app, key) = (app_id.to_string(), id_or_event_id.to_string());
+        self.read(move |c| messages::get_message(c, &app, &key))
+            .await
+    }
+
+    async fn list_messages(
+        &self,
+        app_id: &str,
+        filter: MessageFilter,
+        page: Page,
+    ) -> StoreResult<Listed<Message>> {
+        let app = app_id.to_string();
+        self.read(move |c| messages::list_messages(c, &app, &filter, &page))
+            .await
+    }
+
+    async fn list_attempts(
+        &self,
+        filter: AttemptFilter,
+        page: Page,
+    ) -> StoreResult<Listed<Attempt>> {
+        self.read(move |c| attempts::list_attempts(c, &filter, &page))
+            .await
+    }
+
+    async fn get_attempt(
+        &self,
+        app_id: &str,
+        msg_id: &str,
+        attempt_id: &str,
+    ) -> StoreResult<Option<Attempt>> {
+        let (app, msg, id) = (
+            app_id.to_string(),
+            msg_id.to_string(),
+            attempt_id.to_string(),
+        );
+        self.read(move |c| attempts::get_attempt(c, &app, &msg, &id))
+            .await
+    }
+
+    async fn list_endpoint_deliveries(
+        &self,
+        endpoint_id: &str,
+        status: Option<DeliveryStatus>,
+        page: Page,
+    ) -> StoreResult<Listed<(Message, Delivery)>> {
+        let ep = endpoint_id.to_string();
+        self.read(move |c| attempts::list_endpoint_deliveries(c, &ep, status, &page))
+            .await
+    }
+
+    async fn list_message_deliveries(
+        &self,
+        msg_id: &str,
+        page: Page,
+    ) -> StoreResult<Listed<(Endpoint, Delivery)>> {
+        let msg = msg_id.to_string();
+        self.read(move |c| attempts::list_message_deliveries(c, &msg, &page))
+            .await
+    }
+
+    async fn resend(&self, msg_id: &str, endpoint_id: &str, now: Millis) -> StoreResult<()> {
+        let (msg, ep) = (msg_id.to_string(), endpoint_id.to_string());
+        self.write_waking(move |c| Ok(((), dispatch::resend(c, &msg, &ep, now)?)))
+            .await
+    }
+
+    async fn recover_endpoint(
+        &self,
+        endpoint_id: &str,
+        since: Millis,
+        until: Millis,
+        now: Millis,
+    ) -> StoreResult<u64> {
+        let ep = endpoint_id.to_string();
+        self.write_waking(move |c| {
+            let n = dispatch::recover_endpoint(c, &ep, since, until, now)?;
+            Ok((n, n > 0))
+        })
+        .await
+    }
+
+    async fn claim_due(&self, req: ClaimRequest) -> StoreResult<Vec<Claimed>> {
+        self.write(move |c| claim::claim_due(c, &req)).await
+    }
+
+    async fn record_outcomes(&self, outcomes: Vec<Outcome>) -> StoreResult<()> {
+        if outcomes.is_empty() {
+            return Ok(());
+        }
+        self.write_waking(move |c| Ok(((), dispatch::record_outcomes(c, &outcomes)?)))
+            .await
+    }
+
+    async fn next_due_at(&self) -> StoreResult<Option<Millis>> {
+        self.read(claim::next_due_at).await
+    }
+
+    fn work_signal(&self) -> Arc<tokio::sync::Notify> {
+        self.work.clone()
+    }
+
+    async fn idempotency_get(&self, key: &str) -> StoreResult<Option<CachedResponse>> {
+        let key = key.to_string();
+        self.read(move |c| idempotency::get(c, &key)).await
+    }
+
+    async fn idempotency_put(
+        &self,
+        key: &str,
+        resp: CachedResponse,
+        now: Millis,
+    ) -> StoreResult<()> {
+        let key = key.to_string();
+        self.write(move |c| idempotency::put(c, &key, &resp, now))
+            .await
+    }
+
+    async fn idempotency_purge(&self, before: Millis) -> StoreResult<u64> {
+        self.write(move |c| idempotency::purge(c, before)).await
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        self.read(|c| {
+            c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
+                .map(|_| ())
+                .map_err(super::rows::backend)
+        })
+        .await
+    }
+}

@@ -1,0 +1,237 @@
+//! The single writer: one thread owns the read-write connection and group-commits jobs.
+//!
+//! The thread blocks for the first job, drains whatever else is queued (up to
+//! [`MAX_BATCH`]), runs them all in one `BEGIN IMMEDIATE` transaction, each inside its own
+//! savepoint, commits once, and only then answers each caller. One fsync thus covers a whole
+//! batch, which is what makes durable ingest fast, and no caller hears "ok" before the
+//! commit that holds its rows is durable.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use rusqlite::Connection;
+use tokio::sync::{mpsc, oneshot, Notify};
+
+use super::rows::backend;
+use crate::{StoreError, StoreResult};
+
+/// Most jobs in one transaction; bounds how long one commit keeps callers waiting.
+pub(crate) const MAX_BATCH: usize = 512;
+/// Jobs that may wait for the writer; beyond this, callers wait to enqueue (backpressure).
+const QUEUE: usize = 4096;
+
+/// A job's own verdict: whether its savepoint is kept, and whether it created due work.
+struct Ran {
+    ok: bool,
+    wake: bool,
+}
+
+/// A type-erased write job.
+trait Job: Send {
+    /// Runs the job inside its savepoint.
+    fn run(&mut self, conn: &Connection) -> Ran;
+    /// Answers the caller once the batch's fate is known.
+    fn finish(self: Box<Self>, committed: Result<(), &str>);
+}
+
+struct TypedJob<T, F> {
+    f: Option<F>,
+    result: Option<StoreResult<(T, bool)>>,
+    tx: oneshot::Sender<StoreResult<T>>,
+}
+
+impl<T, F> Job for TypedJob<T, F>
+where
+    T: Send + 'static,
+    F: FnOnce(&Connection) -> StoreResult<(T, bool)> + Send + 'static,
+{
+    fn run(&mut self, conn: &Connection) -> Ran {
+        let Some(f) = self.f.take() else {
+            return Ran {
+                ok: false,
+                wake: false,
+            };
+        };
+        // A panicking job must not take the writer (and every later write) down with it.
+        let result = catch_unwind(AssertUnwindSafe(|| f(conn)))
+            .unwrap_or_else(|_| Err(StoreError::Backend("write job panicked".into())));
+        let ran = match &result {
+            Ok((_, wake)) => Ran {
+                ok: true,
+                wake: *wake,
+            },
+            Err(_) => Ran {
+                ok: false,
+                wake: false,
+            },
+        };
+        self.result = Some(result);
+        ran
+    }
+
+    fn finish(self: Box<Self>, committed: Result<(), &str>) {
+        let out = match (committed, self.result) {
+            (Ok(()), Some(result)) => result.map(|(v, _)| v),
+            (Ok(()), None) => Err(StoreError::Backend("write job did not run".into())),
+            (Err(e), _) => Err(StoreError::Backend(format!("transaction failed: {e}"))),
+        };
+        // The caller may have gone away (request cancelled); its rows are committed anyway.
+        let _ = self.tx.send(out);
+    }
+}
+
+/// Counters shared between the writer thread and the store.
+#[derive(Default)]
+pub(crate) struct Stats {
+    /// Transactions committed.
+    pub(crate) commits: AtomicU64,
+}
+
+/// Handle to the writer thread; dropping it lets the thread finish queued jobs and exit.
+pub(crate) struct Writer {
+    tx: Option<mpsc::Sender<Box<dyn Job>>>,
+    thread: Option<JoinHandle<()>>,
+    pub(crate) stats: Arc<Stats>,
+}
+
+impl Writer {
+    /// Starts the writer thread on `conn`; `work` is notified after commits that created due work.
+    pub(crate) fn spawn(conn: Connection, work: Arc<Notify>) -> StoreResult<Writer> {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let stats = Arc::new(Stats::default());
+        let thread_stats = stats.clone();
+        let thread = std::thread::Builder::new()
+            .name("sluice-sqlite-writer".into())
+            .spawn(move || run(conn, rx, &thread_stats, &work))
+            .map_err(backend)?;
+        Ok(Writer {
+            tx: Some(tx),
+            thread: Some(thread),
+            stats,
+        })
+    }
+
+    /// Runs `f` in the next batch; `f` returns its value and whether it created due work.
+    /// Resolves only after the batch's commit.
+    pub(crate) async fn submit<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<(T, bool)> + Send + 'static,
+    {
+        self.enqueue(f).await?.await.map_err(|_| stopped())?
+    }
+
+    /// Queues `f` and returns the receiver of its result without waiting for the commit.
+    pub(crate) async fn enqueue<T, F>(&self, f: F) -> StoreResult<oneshot::Receiver<StoreResult<T>>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<(T, bool)> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: Box<dyn Job> = Box::new(TypedJob {
+            f: Some(f),
+            result: None,
+            tx,
+        });
+        let sender = self.tx.as_ref().ok_or_else(stopped)?;
+        sender.send(job).await.map_err(|_| stopped())?;
+        Ok(rx)
+    }
+
+    /// Jobs waiting for the writer (a testing and metrics aid).
+    pub(crate) fn queued(&self) -> usize {
+        self.tx
+            .as_ref()
+            .map_or(0, |tx| tx.max_capacity() - tx.capacity())
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // Closing the channel ends the thread after it has drained the queue; joining makes
+        // "drop the store, reopen the file" see a closed connection.
+        drop(self.tx.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn stopped() -> StoreError {
+    StoreError::Backend("the SQLite writer has stopped".into())
+}
+
+fn run(conn: Connection, mut rx: mpsc::Receiver<Box<dyn Job>>, stats: &Stats, work: &Notify) {
+    let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = rx.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let outcome = run_batch(&conn, &mut batch);
+        match &outcome {
+            Ok(wake) => {
+                stats.commits.fetch_add(1, Ordering::Relaxed);
+                if *wake {
+                    work.notify_one();
+                }
+            }
+            Err(e) => tracing::error!(error = %e, jobs = batch.len(), "SQLite write batch failed"),
+        }
+        let committed = outcome.as_ref().map(|_| ()).map_err(String::as_str);
+        for job in batch.drain(..) {
+            job.finish(committed);
+        }
+    }
+}
+
+/// Runs one batch in one transaction; `Ok(wake)` once committed.
+fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> Result<bool, String> {
+    conn.execute_batch("BEGIN IMMEDIATE")
+        .map_err(|e| e.to_string())?;
+    match run_jobs(conn, batch).and_then(|wake| {
+        conn.execute_batch("COMMIT").map_err(|e| e.to_string())?;
+        Ok(wake)
+    }) {
+        Ok(wake) => Ok(wake),
+        Err(e) => {
+            // SQLite may already have rolled back (I/O error, disk full); then there is no
+            // transaction left to end.
+            if !conn.is_autocommit() {
+                if let Err(rb) = conn.execute_batch("ROLLBACK") {
+                    tracing::error!(error = %rb, "SQLite rollback failed");
+                }
+            }
+            Err(e)
+        }
+    }
+}
+
+fn run_jobs(conn: &Connection, batch: &mut [Box<dyn Job>]) -> Result<bool, String> {
+    let exec = |sql: &str| -> Result<(), String> {
+        conn.prepare_cached(sql)
+            .and_then(|mut s| s.execute([]))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    let mut wake = false;
+    for job in batch.iter_mut() {
+        exec("SAVEPOINT job")?;
+        let ran = job.run(conn);
+        if conn.is_autocommit() {
+            return Err("SQLite aborted the transaction".into());
+        }
+        if !ran.ok {
+            // Undo only this job; the rest of the batch is unaffected.
+            exec("ROLLBACK TO job")?;
+        }
+        exec("RELEASE job")?;
+        wake |= ran.wake;
+    }
+    Ok(wake)
+}

@@ -1,0 +1,196 @@
+//! The conformance suite run against the SQLite backend, plus SQLite-only checks of the
+//! group-committing writer.
+
+mod suite;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sluice_store::sqlite::{SqliteOptions, SqliteStore, Synchronous};
+use sluice_store::{Store, StoreError};
+use suite::*;
+
+fn open(path: &Path) -> SqliteStore {
+    SqliteStore::open(path, SqliteOptions::default()).expect("open sqlite store")
+}
+
+/// A store on a fresh file; the directory lives as long as the test holds it.
+fn fresh() -> (tempfile::TempDir, Arc<SqliteStore>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Arc::new(open(&dir.path().join("nested/dir/sluice.db")));
+    (dir, store)
+}
+
+macro_rules! sqlite_suite {
+    ($($module:ident :: $test:ident),* $(,)?) => {
+        mod sqlite {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    let (_dir, store) = fresh();
+                    suite::$module::$test(store).await;
+                }
+            )*
+        }
+    };
+}
+
+sqlite_suite!(
+    messages::fan_out_follows_filters,
+    messages::event_id_conflict_keeps_one,
+    messages::get_message_by_id_or_event_id,
+    messages::work_signal_after_deliveries,
+    queue::claim_respects_due_bounds_and_exclusions,
+    queue::expired_lease_is_reclaimed_and_fenced,
+    queue::blocked_backlog_does_not_starve_others,
+    queue::claim_from_large_backlog_returns_a_batch,
+    dispatch::record_outcomes_transitions,
+    dispatch::immediate_retry_wakes,
+    dispatch::recover_and_resend,
+    dispatch::reenabling_endpoint_wakes,
+    lists::pagination_forward_and_backward,
+    lists::pagination_while_appending,
+    lists::message_filters,
+    lists::attempt_filters,
+    lists::delivery_views,
+    admin::applications,
+    admin::endpoints,
+    admin::event_types,
+    admin::delete_app_cascades,
+    admin::delete_endpoint_keeps_history,
+    admin::endpoint_stats,
+    admin::idempotency,
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_durable_across_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sluice.db");
+    admin::durable_across_reopen(|| Arc::new(open(&path)) as Dyn).await;
+    // Reopening an up-to-date file applies no migration and keeps working.
+    let again = open(&path);
+    again.ping().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_normal_synchronous_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = SqliteOptions {
+        synchronous: Synchronous::Normal,
+        read_connections: 1,
+    };
+    let store: Dyn = Arc::new(SqliteStore::open(&dir.path().join("n.db"), opts).unwrap());
+    admin::idempotency(store).await;
+}
+
+/// 2,000 concurrent publishes all succeed, and the writer grouped them: fewer commits than
+/// writes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_group_commit_under_concurrency() {
+    let (_dir, store) = fresh();
+    let before = store.commit_count();
+    let started = Instant::now();
+    admin::concurrent_creates(store.clone(), 2_000).await;
+    let commits = store.commit_count() - before;
+    eprintln!(
+        "2000 concurrent create_message (+2 setup writes): {:?}, {commits} commits",
+        started.elapsed()
+    );
+    assert!(
+        commits < 2_000,
+        "no grouping: {commits} commits for 2002 writes"
+    );
+}
+
+/// Jobs queued while the writer is busy commit as one batch, and the ones that fail (a
+/// duplicate eventId, a missing endpoint, a missing app) are rolled back alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_failing_jobs_do_not_affect_their_batch() {
+    let (_dir, store) = fresh();
+    let s: Dyn = store.clone();
+    let app = new_app(&s).await;
+    let ep = new_endpoint(&s, &app.id, |_| {}).await;
+    let mut taken = message_row(&app.id, "t", T0);
+    taken.event_id = Some("taken".into());
+    s.create_message(taken.clone(), None, T0).await.unwrap();
+
+    let pause = store.pause_writer().await.unwrap();
+    let commits_before = store.commit_count();
+    let mut good = Vec::new();
+    // (should fail, task)
+    let mut jobs: Vec<(bool, tokio::task::JoinHandle<Result<(), StoreError>>)> = Vec::new();
+    for i in 0..20 {
+        let mut m = message_row(&app.id, "t", T0 + 1 + i);
+        m.event_id = Some(format!("fresh-{i}"));
+        good.push(m.clone());
+        let s1 = s.clone();
+        jobs.push((
+            false,
+            tokio::spawn(async move { s1.create_message(m, None, T0).await.map(|_| ()) }),
+        ));
+        if i % 4 == 0 {
+            let mut dup = message_row(&app.id, "t", T0 + 100 + i);
+            dup.event_id = Some("taken".into());
+            let s1 = s.clone();
+            jobs.push((
+                true,
+                tokio::spawn(async move { s1.create_message(dup, None, T0).await.map(|_| ()) }),
+            ));
+        }
+    }
+    let lost = message_row(&app.id, "t", T0 + 500);
+    let s2 = s.clone();
+    let lost2 = lost.clone();
+    jobs.push((
+        true,
+        tokio::spawn(async move {
+            s2.create_message(lost2, Some("ep_missing".into()), T0)
+                .await
+                .map(|_| ())
+        }),
+    ));
+    let s3 = s.clone();
+    jobs.push((
+        true,
+        tokio::spawn(async move { s3.update_app(app_row(T0)).await }),
+    ));
+    let expected = jobs.len();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while store.queued_writes() < expected {
+        assert!(Instant::now() < deadline, "writes never queued");
+        tokio::task::yield_now().await;
+    }
+    drop(pause);
+
+    for (should_fail, task) in jobs {
+        let r = task.await.unwrap();
+        if should_fail {
+            assert!(
+                matches!(r, Err(StoreError::Conflict(_) | StoreError::NotFound)),
+                "{r:?}"
+            );
+        } else {
+            r.expect("a good job failed because of its batch");
+        }
+    }
+    // The paused batch and the batch of everything queued behind it.
+    assert_eq!(
+        store.commit_count() - commits_before,
+        2,
+        "the jobs were not one batch"
+    );
+    for m in &good {
+        assert_eq!(
+            s.get_message(&app.id, &m.id).await.unwrap().as_ref(),
+            Some(m)
+        );
+        assert!(delivery(&s, &m.id, &ep.id).await.is_some());
+    }
+    assert!(s.get_message(&app.id, &lost.id).await.unwrap().is_none());
+    assert_eq!(
+        s.get_message(&app.id, "taken").await.unwrap().unwrap().id,
+        taken.id
+    );
+}
