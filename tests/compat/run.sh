@@ -119,6 +119,7 @@ for try in 1 2 3; do
         export SLUICE_ALLOWED_NETWORKS="127.0.0.0/8"
         export SLUICE_RETRY_SCHEDULE="1,1"
         export RUST_LOG="${RUST_LOG:-info}"
+        export NO_COLOR=1
         exec "$BIN" serve --data-dir "$DATA" >>"$SERVER_LOG" 2>&1
     ) &
     SERVER_PID=$!

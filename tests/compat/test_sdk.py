@@ -20,6 +20,7 @@ import pytest
 import standardwebhooks
 from svix.api import (
     AppPortalAccessIn,
+    ApplicationCreateOptions,
     ApplicationIn,
     ApplicationListOptions,
     ApplicationPatch,
@@ -43,6 +44,7 @@ from svix.api import (
     MessageAttemptListByEndpointOptions,
     MessageAttemptListByMsgOptions,
     MessageAttemptTriggerType,
+    MessageCreateOptions,
     MessageGetOptions,
     MessageIn,
     MessageListOptions,
@@ -176,6 +178,11 @@ def test_application_crud(svix: Svix):
         assert err.status_code == 404
         assert err.code == "not_found", f"404 code {err.code!r} detail {err.detail!r}"
 
+    # A deleted application's uid is free again.
+    again = svix.application.create(ApplicationIn(name="Again", uid=uid))
+    assert again.id != app.id and svix.application.get(uid).id == again.id
+    svix.application.delete(again.id)
+
 
 def test_application_upsert_creates(svix: Svix):
     uid = unique("app")
@@ -281,6 +288,10 @@ def test_event_type_crud(svix: Svix):
     archived = all_event_types(svix, include_archived=True)
     assert name in archived and archived[name].archived is True
 
+    restored = svix.event_type.patch(name, EventTypePatch(archived=False))
+    assert restored.archived is False
+    assert name in all_event_types(svix)
+
 
 def test_event_type_upsert_creates(svix: Svix):
     name = f"{unique('order')}.paid"
@@ -380,6 +391,10 @@ def test_endpoint_crud(svix: Svix, app, event_types):
     assert http_error(ei).status_code == 404
     assert svix.endpoint.list(app.id).data == []
 
+    # A deleted endpoint's uid is free again.
+    again = svix.endpoint.create(app.id, EndpointIn(url="http://127.0.0.1:9/again", uid=uid))
+    assert again.id != ep.id and svix.endpoint.get(app.id, uid).id == again.id
+
 
 def test_endpoint_upsert_creates(svix: Svix, app):
     uid = unique("ep")
@@ -400,6 +415,14 @@ def test_endpoint_list_paging(svix: Svix, app):
             assert ids == sorted(ids)
         if order is Ordering.DESCENDING:
             assert ids == sorted(ids, reverse=True)
+
+    # prevIterator of page 2 leads back to page 1.
+    opts = dict(limit=2, order=Ordering.ASCENDING)
+    page1 = svix.endpoint.list(app.id, EndpointListOptions(**opts))
+    page2 = svix.endpoint.list(app.id, EndpointListOptions(iterator=page1.iterator, **opts))
+    assert page2.prev_iterator, "page 2 has no prevIterator"
+    back = svix.endpoint.list(app.id, EndpointListOptions(iterator=page2.prev_iterator, **opts))
+    assert [e.id for e in back.data] == [e.id for e in page1.data]
 
 
 def test_endpoint_accepts_legacy_filter_types(svix: Svix, app, event_types, server_url: str, token: str):
@@ -535,11 +558,23 @@ def test_endpoint_recover(svix: Svix, app, receiver: Receiver):
 
     atts = wait_for("a successful attempt after recover", recovered)
     ok = [a for a in atts if a.status == MessageStatus.SUCCESS]
-    assert len(ok) == 1 and ok[0].trigger_type == MessageAttemptTriggerType.MANUAL
+    assert len(ok) == 1 and len(atts) == 4
     after = wait_for(
-        "stats to show the recovered success", lambda: (lambda s: s if s.success >= 1 else None)(svix.endpoint.get_stats(app.id, ep.id))
+        "stats to show the recovered success",
+        lambda: (lambda s: s if s.success >= 1 else None)(svix.endpoint.get_stats(app.id, ep.id)),
     )
-    assert after.success >= 1
+    assert after.success == 1 and after.fail == 0
+    dest = svix.message_attempt.list_attempted_destinations(app.id, msg.id).data
+    assert [(x.id, x.status) for x in dest] == [(ep.id, MessageStatus.SUCCESS)]
+    # Svix sends recovered messages as manual attempts (triggerType 1), like resend.
+    assert ok[0].trigger_type == MessageAttemptTriggerType.MANUAL, "recover's attempt should be triggerType=1 (manual)"
+
+
+def test_endpoint_recover_window_is_bounded(svix: Svix, app):
+    ep = make_endpoint(svix, app.id, "http://127.0.0.1:9/recover")
+    with pytest.raises(HTTPValidationError) as ei:
+        svix.endpoint.recover(app.id, ep.id, RecoverIn(since=datetime.now(timezone.utc) - timedelta(days=30)))
+    _check_422(ei)
 
 
 # --- messages -----------------------------------------------------------------------------
@@ -659,6 +694,9 @@ def test_attempts_and_resend(svix: Svix, app, receiver: Receiver, event_types):
     )
     assert [a.id for a in by_ep.data] == [att.id]
 
+    full = svix.message_attempt.list_by_msg(app.id, msg.id, MessageAttemptListByMsgOptions(with_content=True))
+    assert '"ok"' in full.data[0].response, f"stored response body {full.data[0].response!r}"
+
     filtered = svix.message_attempt.list_by_msg(
         app.id, msg.id, MessageAttemptListByMsgOptions(endpoint_id=ep.id, status=MessageStatus.SUCCESS)
     )
@@ -702,6 +740,25 @@ def test_attempts_and_resend(svix: Svix, app, receiver: Receiver, event_types):
     assert len(atts) == 2
     assert sorted(a.trigger_type for a in atts) == [MessageAttemptTriggerType.SCHEDULED, MessageAttemptTriggerType.MANUAL]
     assert all(a.status == MessageStatus.SUCCESS for a in atts)
+
+
+def test_resend_is_a_single_manual_try(svix: Svix, app, receiver: Receiver):
+    """Svix: a manual resend is one attempt; it is not retried when it fails."""
+    ep = make_endpoint(svix, app.id, receiver.url)
+    msg = svix.message.create(app.id, MessageIn(event_type="compat.resend", payload={"r": 1}))
+    receiver.wait_msgs([msg.id])
+    wait_for("the first attempt", lambda: attempts_of(svix, app.id, msg.id))
+    receiver.statuses.extend([503, 503, 503])
+    svix.message_attempt.resend(app.id, msg.id, ep.id)
+    wait_for("the resent try", lambda: len(receiver.for_msg(msg.id)) >= 2)
+    time.sleep(3.0)  # with the 1 s, 1 s schedule any retry would have come by now
+    assert len(receiver.for_msg(msg.id)) == 2
+    atts = wait_for("two attempts", lambda: (lambda a: a if len(a) >= 2 else None)(attempts_of(svix, app.id, msg.id)))
+    atts.sort(key=lambda a: (a.timestamp, a.id))
+    assert [(a.status, a.trigger_type, a.response_status_code) for a in atts] == [
+        (MessageStatus.SUCCESS, MessageAttemptTriggerType.SCHEDULED, 200),
+        (MessageStatus.FAIL, MessageAttemptTriggerType.MANUAL, 503),
+    ]
 
 
 def test_retries_until_success(svix: Svix, app, receiver: Receiver):
@@ -791,6 +848,7 @@ def test_delivery_routing_by_event_type_and_channel(svix: Svix, app, receiver: R
     a = make_endpoint(svix, app.id, receiver.url + "/a", event_types=[et1])
     b = make_endpoint(svix, app.id, receiver.url + "/b", channels=["blue"])
     c = make_endpoint(svix, app.id, receiver.url + "/c")
+    make_endpoint(svix, app.id, receiver.url + "/d", disabled=True)  # gets nothing
     m1 = svix.message.create(app.id, MessageIn(event_type=et1, payload={"m": 1}))
     m2 = svix.message.create(app.id, MessageIn(event_type=et2, payload={"m": 2}, channels=["blue"]))
     m3 = svix.message.create(app.id, MessageIn(event_type=et2, payload={"m": 3}))
@@ -831,6 +889,8 @@ def test_app_portal_access(svix: Svix, app, server_url: str):
             with pytest.raises(HttpError) as ei:
                 call()
             assert http_error(ei).status_code in (401, 403)
+
+        scoped.authentication.logout()  # 2xx, no body to parse
 
         # By uid, creating the application on the way.
         uid = unique("portal")
@@ -887,3 +947,38 @@ def test_422_other(svix: Svix, app, case: str):
         elif case == "empty_app_name":
             svix.application.create(ApplicationIn(name=""))
     _check_422(ei)
+
+
+# --- idempotency and errors ---------------------------------------------------------------
+
+
+def test_idempotency_key(svix: Svix, app):
+    """The same idempotency-key on a POST gives the same response, and the work is done once."""
+    uid = unique("idem")
+    key = unique("key")
+    a = svix.application.create(ApplicationIn(name="Idem", uid=uid), ApplicationCreateOptions(idempotency_key=key))
+    try:
+        b = svix.application.create(ApplicationIn(name="Idem", uid=uid), ApplicationCreateOptions(idempotency_key=key))
+        assert (b.id, b.uid, b.name, b.created_at) == (a.id, uid, "Idem", a.created_at)
+    finally:
+        svix.application.delete(a.id)
+
+    key = unique("key")
+    m1 = svix.message.create(app.id, MessageIn(event_type="compat.idem", payload={"x": 1}), MessageCreateOptions(idempotency_key=key))
+    m2 = svix.message.create(app.id, MessageIn(event_type="compat.idem", payload={"x": 1}), MessageCreateOptions(idempotency_key=key))
+    assert m2.id == m1.id
+    assert [m.id for m in svix.message.list(app.id).data] == [m1.id]
+
+
+def test_errors_are_json(svix: Svix, app, server_url: str, token: str):
+    """Any error the SDK can meet parses as HttpError (a bare 404/405 would be a JSONDecodeError)."""
+    ep = make_endpoint(svix, app.id, "http://127.0.0.1:9/errors")
+    with pytest.raises(HttpError) as ei:
+        svix.endpoint.get_attempt_stats(app.id, ep.id)  # hosted-only in Svix
+    assert http_error(ei).status_code in (404, 405, 501)
+    auth = {"authorization": f"Bearer {token}"}
+    for method, path in (("GET", "/api/v1/no-such-route"), ("DELETE", "/api/v1/health")):
+        r = httpx.request(method, server_url + path, headers=auth, timeout=10)
+        assert r.status_code in (404, 405), f"{method} {path}: {r.status_code}"
+        body = r.json()
+        assert isinstance(body.get("code"), str) and isinstance(body.get("detail"), str), body
