@@ -843,6 +843,20 @@ def test_deliveries_verify(svix: Svix, app, receiver: Receiver):
     assert verify_both(secret, d) == payload
 
 
+def test_raw_payload_is_sent_as_is(svix: Svix, app, receiver: Receiver):
+    """SDK 2.9.1's `message_in_raw` (transformationsParams.rawPayload): the body is sent unnormalised."""
+    from svix.api.message import message_in_raw
+
+    ep = make_endpoint(svix, app.id, receiver.url)
+    secret = svix.endpoint.get_secret(app.id, ep.id).key
+    raw = '{"b": 2,   "a": [1, 2.50],\n "s": "\\u00e9"}'
+    msg = svix.message.create(app.id, message_in_raw("compat.raw", raw))
+    assert msg.id.startswith("msg_")
+    d = receiver.wait_msgs([msg.id])[msg.id]
+    assert d.body == raw.encode(), f"sent {d.body!r}, expected the raw payload {raw!r}"
+    verify_both(secret, d)
+
+
 def test_delivery_routing_by_event_type_and_channel(svix: Svix, app, receiver: Receiver, event_types):
     et1, et2 = event_types
     a = make_endpoint(svix, app.id, receiver.url + "/a", event_types=[et1])
