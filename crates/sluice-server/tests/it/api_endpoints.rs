@@ -463,12 +463,9 @@ async fn recover_and_stats_shapes() {
     let ep = app.create_endpoint(&app_id, "https://example.com/rs").await;
     let base = format!("/api/v1/app/{app_id}/endpoint/{}", id(&ep));
 
+    let since = sluice_core::millis_to_rfc3339(sluice_core::now_millis() - 3_600_000);
     let task = app
-        .post_ok(
-            &format!("{base}/recover"),
-            &json!({"since": "2020-01-01T00:00:00Z"}),
-            202,
-        )
+        .post_ok(&format!("{base}/recover"), &json!({"since": since}), 202)
         .await;
     assert!(task["id"].as_str().unwrap().starts_with("qtask_"));
     assert_eq!(
@@ -482,6 +479,15 @@ async fn recover_and_stats_shapes() {
         422,
     )
     .await;
+    // At most 14 days back, as Svix.
+    let err = app
+        .post_ok(
+            &format!("{base}/recover"),
+            &json!({"since": "2020-01-01T00:00:00Z"}),
+            422,
+        )
+        .await;
+    assert_eq!(err["detail"][0]["loc"], json!(["body", "since"]));
     app.post_ok(
         &format!("{base}/recover"),
         &json!({"since": "2030-01-01T00:00:00Z", "until": "2020-01-01T00:00:00Z"}),

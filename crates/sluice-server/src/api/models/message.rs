@@ -31,6 +31,26 @@ pub struct MessageIn {
     /// Creates the application if the path names none.
     #[serde(default)]
     pub application: Option<ApplicationIn>,
+    /// `rawPayload` here replaces `payload`: sent exactly as given, not required to be JSON
+    /// (the SDKs' `message_in_raw`).
+    #[serde(default)]
+    pub transformations_params: Option<TransformationsParams>,
+}
+
+/// The part of Svix's `transformationsParams` that Sluice honours.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransformationsParams {
+    /// A pre-serialised body to deliver verbatim.
+    #[serde(default)]
+    pub raw_payload: Option<String>,
+}
+
+impl MessageIn {
+    /// The raw payload, when one was given.
+    pub fn raw_payload(&self) -> Option<&str> {
+        self.transformations_params.as_ref()?.raw_payload.as_deref()
+    }
 }
 
 impl MessageIn {
@@ -44,8 +64,13 @@ impl MessageIn {
             );
         }
         // A RawValue holds no surrounding whitespace, so the first byte tells the JSON kind.
-        if !self.payload.get().starts_with('{') {
-            p.add("payload", "must be a JSON object");
+        match self.raw_payload() {
+            Some("") => p.add("transformationsParams", "rawPayload must not be empty"),
+            Some(_) => {}
+            None if !self.payload.get().starts_with('{') => {
+                p.add("payload", "must be a JSON object")
+            }
+            None => {}
         }
         if let Some(ch) = &self.channels {
             p.check("channels", validation::channels(ch, MAX_MESSAGE_CHANNELS));

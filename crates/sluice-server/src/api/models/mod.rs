@@ -59,10 +59,10 @@ pub fn ts(ms: sluice_core::Millis) -> String {
 }
 
 /// The `payload` of a message response: the stored JSON text verbatim, or `{}` when the
-/// caller asked for no content (`with_content=false`).
+/// caller asked for no content (`with_content=false`) or the payload is not a JSON object
+/// (a raw payload; the SDK models require an object here).
 pub fn payload_out(payload: &str, with_content: bool) -> Box<RawValue> {
-    if with_content {
-        // Stored payloads were validated as JSON objects on the way in.
+    if with_content && payload.trim_start().starts_with('{') {
         if let Ok(raw) = RawValue::from_string(payload.to_owned()) {
             return raw;
         }
@@ -102,5 +102,7 @@ mod tests {
     fn payload_is_verbatim() {
         assert_eq!(payload_out(r#"{ "a" : 1 }"#, true).get(), r#"{ "a" : 1 }"#);
         assert_eq!(payload_out(r#"{"a":1}"#, false).get(), "{}");
+        assert_eq!(payload_out("[1]", true).get(), "{}");
+        assert_eq!(payload_out("not json {", true).get(), "{}");
     }
 }

@@ -21,11 +21,14 @@ use crate::state::AppState;
 pub const PING_EVENT_TYPE: &str = "svix.ping";
 /// Its payload.
 pub const PING_PAYLOAD: &str = r#"{"success":true}"#;
+/// How far back a recover may reach (Svix's bound, plus its five minutes of slack for
+/// clocks and slow clients).
+const RECOVER_MAX_AGE_MS: i64 = 14 * 24 * 3_600_000 + 5 * 60_000;
 /// Default window of `…/stats` (Svix's longest).
 const STATS_WINDOW_MS: i64 = 28 * 24 * 3_600_000;
 
 /// `POST …/recover`: re-queues the endpoint's failed deliveries created in `[since,
-/// until)` with a fresh retry round. The work is one store transaction, so the task is
+/// until)` (at most 14 days back) with a fresh retry round. The work is one store transaction, so the task is
 /// reported as already finished. 202.
 pub async fn recover(
     State(state): State<AppState>,
@@ -44,6 +47,12 @@ pub async fn recover(
             ApiError::validation(&["body", "until"], "must be an RFC 3339 timestamp")
         })?,
     };
+    if since < now - RECOVER_MAX_AGE_MS {
+        return Err(ApiError::validation(
+            &["body", "since"],
+            "Cannot recover messages more than 14 days old",
+        ));
+    }
     if since >= until {
         return Err(ApiError::validation(
             &["body", "since"],

@@ -15,7 +15,7 @@ use super::{create_inline_app, load_app, load_message, Scope};
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::{ApiJson, Params};
 use crate::api::models::message::{MessageIn, MessageOut};
-use crate::api::models::{empty_object, ts};
+use crate::api::models::{empty_object, payload_out, ts};
 use crate::api::pagination::{page_from, ListResponse};
 use crate::api::validation::Problems;
 use crate::auth::Caller;
@@ -52,14 +52,21 @@ pub async fn create(
         channels: body.channels.clone(),
         timestamp: ts(now),
     };
-    let raw = body.payload;
+    // A raw payload is delivered as given; otherwise the payload's exact JSON text is.
+    let (payload, raw) = match body.transformations_params.and_then(|t| t.raw_payload) {
+        Some(text) => {
+            let echo = payload_out(&text, true);
+            (text, echo)
+        }
+        None => (body.payload.get().to_owned(), body.payload),
+    };
     let msg = Message {
         id,
         app_id: app.id,
         event_type: body.event_type,
         event_id: body.event_id,
         channels: body.channels,
-        payload: raw.get().to_owned(),
+        payload,
         created_at: now,
     };
     state.store.create_message(msg, None, now).await?;
