@@ -329,3 +329,28 @@ async fn organisations_are_isolated() {
         .collect();
     assert_eq!(ids, HashSet::from([id(&a)]));
 }
+
+#[tokio::test]
+async fn concurrent_get_or_create_yields_one_app() {
+    let app = spawn_app().await;
+    let app = &app;
+    let calls = (0..8).map(|i| async move {
+        let body = json!({"name": format!("racer {i}"), "uid": "raced"});
+        let resp = app.post("/api/v1/app?get_if_exists=true", &body).await;
+        let status = resp.status().as_u16();
+        (status, resp.json::<Value>().await.unwrap())
+    });
+    let results = futures::future::join_all(calls).await;
+    let statuses: Vec<u16> = results.iter().map(|(s, _)| *s).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 201),
+        "{statuses:?}"
+    );
+    let ids: HashSet<String> = results.iter().map(|(_, v)| id(v)).collect();
+    assert_eq!(ids.len(), 1);
+}

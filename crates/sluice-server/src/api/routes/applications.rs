@@ -4,7 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use sluice_core::ids;
-use sluice_store::Order;
+use sluice_store::{Order, StoreError};
 
 use super::{load_app, upsert_uid, Scope};
 use crate::api::error::{ApiError, ApiResult};
@@ -44,17 +44,32 @@ pub async fn create(
     let mut p = Problems::new();
     body.validate(&mut p);
     p.finish()?;
-    if params.bool("get_if_exists")?.unwrap_or(false) {
-        if let Some(uid) = &body.uid {
-            if let Some(existing) = state.store.get_app(org, uid).await? {
-                return Ok((StatusCode::OK, Json(existing.into())));
-            }
+    // The uid to return an existing app for, when asked to.
+    let existing_uid = match params.bool("get_if_exists")? {
+        Some(true) => body.uid.clone(),
+        _ => None,
+    };
+    if let Some(uid) = &existing_uid {
+        if let Some(existing) = state.store.get_app(org, uid).await? {
+            return Ok((StatusCode::OK, Json(existing.into())));
         }
     }
     let now = sluice_core::now_millis();
     let app = body.into_app(ids::new_id(ids::APP, now), org, now);
-    state.store.create_app(app.clone()).await?;
-    Ok((StatusCode::CREATED, Json(app.into())))
+    match state.store.create_app(app.clone()).await {
+        Ok(()) => Ok((StatusCode::CREATED, Json(app.into()))),
+        // A concurrent creator took the uid between our read and write: theirs is the one.
+        Err(StoreError::Conflict(_)) if existing_uid.is_some() => {
+            let uid = existing_uid.as_deref().unwrap_or_default();
+            let existing = state
+                .store
+                .get_app(org, uid)
+                .await?
+                .ok_or_else(ApiError::not_found)?;
+            Ok((StatusCode::OK, Json(existing.into())))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `GET /app/{app_id}`.
