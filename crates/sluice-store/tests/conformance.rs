@@ -53,14 +53,14 @@ sqlite_suite!(
     lists::pagination_forward_and_backward,
     lists::pagination_while_appending,
     lists::message_filters,
-    lists::attempt_filters,
-    lists::delivery_views,
+    views::attempt_filters,
+    views::delivery_views,
     admin::applications,
     admin::endpoints,
     admin::event_types,
-    admin::delete_app_cascades,
-    admin::delete_endpoint_keeps_history,
-    admin::endpoint_stats,
+    lifecycle::delete_app_cascades,
+    lifecycle::delete_endpoint_keeps_history,
+    lifecycle::endpoint_stats,
     admin::idempotency,
 );
 
@@ -68,7 +68,7 @@ sqlite_suite!(
 async fn sqlite_durable_across_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sluice.db");
-    admin::durable_across_reopen(|| Arc::new(open(&path)) as Dyn).await;
+    lifecycle::durable_across_reopen(|| Arc::new(open(&path)) as Dyn).await;
     // Reopening an up-to-date file applies no migration and keeps working.
     let again = open(&path);
     again.ping().await.unwrap();
@@ -92,7 +92,7 @@ async fn sqlite_group_commit_under_concurrency() {
     let (_dir, store) = fresh();
     let before = store.commit_count();
     let started = Instant::now();
-    admin::concurrent_creates(store.clone(), 2_000).await;
+    lifecycle::concurrent_creates(store.clone(), 2_000).await;
     let commits = store.commit_count() - before;
     eprintln!(
         "2000 concurrent create_message (+2 setup writes): {:?}, {commits} commits",

@@ -73,14 +73,16 @@ pub(crate) fn list_attempts(
             [Value::Integer(lo), Value::Integer(lo + 100)],
         );
     }
-    if let Some(types) = &f.event_types {
+    // An empty list means no filter, as for messages.
+    if let Some(types) = f.event_types.as_ref().filter(|t| !t.is_empty()) {
         let marks = vec!["?"; types.len()].join(", ");
-        let term = if types.is_empty() {
-            "0".to_string()
-        } else {
-            format!("EXISTS (SELECT 1 FROM message m WHERE m.id = t.msg_id AND m.event_type IN ({marks}))")
-        };
-        q.and(&term, types.iter().map(|t| Value::Text(t.clone())));
+        q.and(
+            &format!(
+                "EXISTS (SELECT 1 FROM message m WHERE m.id = t.msg_id \
+                 AND m.event_type IN ({marks}))"
+            ),
+            types.iter().map(|t| Value::Text(t.clone())),
+        );
     }
     if let Some(ch) = &f.channel {
         q.and(

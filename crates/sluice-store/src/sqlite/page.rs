@@ -35,11 +35,10 @@ impl ListQuery {
         self.params.extend(params);
     }
 
-    /// Adds `AND <column> IN (?, …)`.
+    /// Adds `AND <column> IN (?, …)`. An empty list adds nothing: like an endpoint's empty
+    /// event-type filter (see `sluice_core::filter`), it means "no filter".
     pub(crate) fn and_in(&mut self, column: &str, values: &[String]) {
         if values.is_empty() {
-            // An empty allow-list matches nothing.
-            self.and("0", []);
             return;
         }
         let marks = vec!["?"; values.len()].join(", ");

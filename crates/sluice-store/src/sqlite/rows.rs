@@ -41,7 +41,7 @@ pub(crate) fn to_json<T: Serialize + ?Sized>(v: &T) -> Result<String, StoreError
 
 /// Serialises an optional list; `None` stays SQL NULL so "no filter" survives a round trip.
 pub(crate) fn opt_json(v: &Option<Vec<String>>) -> Result<Option<String>, StoreError> {
-    v.as_ref().map(|v| to_json(v)).transpose()
+    v.as_ref().map(to_json).transpose()
 }
 
 /// The stored shape of a retired secret (the model type carries no serde derives).

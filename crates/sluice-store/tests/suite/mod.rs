@@ -5,9 +5,11 @@
 
 pub mod admin;
 pub mod dispatch;
+pub mod lifecycle;
 pub mod lists;
 pub mod messages;
 pub mod queue;
+pub mod views;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
