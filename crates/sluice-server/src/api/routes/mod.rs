@@ -114,8 +114,9 @@ pub fn same_name_as_path(path_key: &str, body_key: Option<&str>) -> ApiResult<()
     }
 }
 
-/// Creates the application named by the path from a message's inline `application`
-/// (its uid is the path key). A concurrent creator winning the race is fine: use theirs.
+/// Creates the application named by the path from an inline `application` (message
+/// create, app-portal access); its uid is the path key. A concurrent creator winning the
+/// race is fine: use theirs.
 pub async fn create_inline_app(
     state: &AppState,
     org: &str,
