@@ -13,8 +13,9 @@
 //! # Bounds
 //! At most `max_in_flight` claims are held in this process (a global semaphore) and at most
 //! `endpoint_concurrency` sends run per endpoint; nothing beyond the claimed batch is held
-//! in memory. The loop sleeps on the store's work signal, a freed endpoint slot, or the next
-//! due time (capped at [`MAX_IDLE`], which also picks up expired leases and other writers).
+//! in memory. The loop sleeps on the store's work signal, a freed endpoint slot, a retry
+//! time just committed by the recorder, or the next due time (capped at [`MAX_IDLE`], which
+//! also picks up expired leases and other writers).
 
 mod client;
 mod decide;
@@ -29,7 +30,7 @@ use std::time::Duration;
 
 use sluice_core::{now_millis, Millis};
 use sluice_store::{ClaimRequest, Store};
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 
@@ -69,7 +70,9 @@ pub fn spawn(state: AppState, shutdown: CancellationToken) -> JoinHandle<()> {
         config.max_response_bytes,
         config.timeout(),
     );
-    let (outcomes, recorder) = recorder::spawn(state.store.clone(), shutdown.clone());
+    let rescheduled = Arc::new(Notify::new());
+    let (outcomes, recorder) =
+        recorder::spawn(state.store.clone(), rescheduled.clone(), shutdown.clone());
     let ctx = Arc::new(Ctx {
         sender,
         schedule: config.schedule(),
@@ -83,6 +86,7 @@ pub fn spawn(state: AppState, shutdown: CancellationToken) -> JoinHandle<()> {
         global: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
         limits: Limits::new(config.endpoint_concurrency),
         lease_ms: 2 * timeout_ms + 30_000,
+        rescheduled,
         shutdown,
     };
     tokio::spawn(async move {
@@ -101,6 +105,8 @@ struct Dispatcher {
     global: Arc<Semaphore>,
     limits: Arc<Limits>,
     lease_ms: Millis,
+    /// Notified by the recorder when it committed a retry time.
+    rescheduled: Arc<Notify>,
     shutdown: CancellationToken,
 }
 
@@ -125,6 +131,8 @@ impl Dispatcher {
             work.as_mut().enable();
             let mut freed = std::pin::pin!(self.limits.freed());
             freed.as_mut().enable();
+            let mut rescheduled = std::pin::pin!(self.rescheduled.notified());
+            rescheduled.as_mut().enable();
 
             let exclude_endpoints = self.limits.saturated();
             let saturated = !exclude_endpoints.is_empty();
@@ -158,6 +166,7 @@ impl Dispatcher {
             tokio::select! {
                 () = work => {}
                 () = freed => {}
+                () = rescheduled => {}
                 () = tokio::time::sleep(wait) => {}
                 () = self.shutdown.cancelled() => break,
             }

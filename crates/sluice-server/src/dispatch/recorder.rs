@@ -9,8 +9,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sluice_store::{Outcome, Store, StoreError};
-use tokio::sync::mpsc;
+use sluice_store::{DeliveryNext, Outcome, Store, StoreError};
+use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -24,18 +24,30 @@ pub const QUEUE: usize = 4 * MAX_BATCH;
 const TRIES_WHEN_CLOSING: u32 = 5;
 
 /// Starts the recorder. It ends when every sender is dropped and the queue is drained.
+/// `rescheduled` is notified after outcomes that schedule a retry are committed: the
+/// dispatcher loop may be sleeping towards a later time (such as the lease expiry of the
+/// delivery that was just rescheduled).
 pub fn spawn(
     store: Arc<dyn Store>,
+    rescheduled: Arc<Notify>,
     shutdown: CancellationToken,
 ) -> (mpsc::Sender<Outcome>, JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(QUEUE);
-    (tx, tokio::spawn(run(store, rx, shutdown)))
+    (tx, tokio::spawn(run(store, rx, rescheduled, shutdown)))
 }
 
-async fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Outcome>, shutdown: CancellationToken) {
+async fn run(
+    store: Arc<dyn Store>,
+    mut rx: mpsc::Receiver<Outcome>,
+    rescheduled: Arc<Notify>,
+    shutdown: CancellationToken,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let outcomes = std::mem::take(&mut batch);
+        let retries = outcomes
+            .iter()
+            .any(|o| matches!(o.next, DeliveryNext::RetryAt(_)));
         if let Err(outcomes) = write(&*store, outcomes, &shutdown, 3).await {
             for outcome in outcomes {
                 if let Err(o) = write(&*store, vec![outcome], &shutdown, u32::MAX).await {
@@ -45,6 +57,9 @@ async fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Outcome>, shutdown: C
                     );
                 }
             }
+        }
+        if retries {
+            rescheduled.notify_one();
         }
     }
 }

@@ -117,7 +117,12 @@ async fn svix_header_names_when_configured() {
 
 #[tokio::test]
 async fn stored_response_is_bounded_even_for_an_endless_body() {
-    let app = spawn_app_with(|c| c.max_response_bytes = 100).await;
+    // A long timeout: a dispatcher that read the whole body would never finish the try.
+    let app = spawn_app_with(|c| {
+        c.max_response_bytes = 100;
+        c.request_timeout = 600;
+    })
+    .await;
     let (url, count) = endless_body().await;
     let s = app_with_endpoint(&app, &url, json!({})).await;
     let msg_id = publish(&app, &s.app_id, 1).await;

@@ -51,23 +51,30 @@ async fn per_endpoint_concurrency_is_capped_and_all_get_through() {
     let app = spawn_app_with(|c| c.endpoint_concurrency = 3).await;
     let held = Gated::start().await;
     let s = app_with_endpoint(&app, &held.url, json!({})).await;
+    // Three requests in flight, held: the endpoint is at its cap.
     let mut msgs = Vec::new();
-    for n in 0..10 {
+    for n in 0..3 {
         msgs.push(publish(&app, &s.app_id, n).await);
     }
-    // Three requests arrive and are held.
     for _ in 0..3 {
         held.next().await;
     }
-    // Newer work for another endpoint is claimed and delivered meanwhile; the older
-    // deliveries to the held endpoint were due first, and still wait for a free slot.
+    // More work queues up behind the cap.
+    for n in 3..10 {
+        msgs.push(publish(&app, &s.app_id, n).await);
+    }
+    // One reply frees one slot. The next claim takes up to 3 deliveries of the endpoint,
+    // more than the one free slot: only one of them may be sent.
+    held.open(1);
+    held.next().await;
+    // Newer work for another endpoint is claimed and delivered meanwhile.
     let fast = Receiver::ok().await;
     let other = app_with_endpoint(&app, &fast.url, json!({})).await;
     let msg_id = publish(&app, &other.app_id, 0).await;
     wait_status(&app, &msg_id, &other.ep_id, DeliveryStatus::Success).await;
     assert_eq!(
         held.arrived(),
-        3,
+        4,
         "more than endpoint_concurrency requests were sent"
     );
 
