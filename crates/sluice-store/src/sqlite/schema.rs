@@ -16,6 +16,12 @@ const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
 /// second process on the same file) before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Page cache of the writer. Index inserts land all over the delivery indexes; with
+/// SQLite's 2 MiB default the writer keeps re-reading pages it just wrote.
+const WRITER_CACHE_KIB: u32 = 65_536;
+/// Page cache of each reader.
+const READER_CACHE_KIB: u32 = 16_384;
+
 /// Enough cached statements for every distinct query text the store issues, so the hot path
 /// never re-parses SQL (list queries vary with their filters, hence the margin).
 const STATEMENT_CACHE: usize = 128;
@@ -46,7 +52,8 @@ pub(crate) fn open_writer(path: &Path, sync: Synchronous) -> StoreResult<Connect
         Synchronous::Normal => "NORMAL",
     };
     conn.execute_batch(&format!(
-        "PRAGMA synchronous = {sync}; PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;"
+        "PRAGMA synchronous = {sync}; PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY; \
+         PRAGMA cache_size = -{WRITER_CACHE_KIB};"
     ))
     .map_err(backend)?;
     Ok(conn)
@@ -57,6 +64,8 @@ pub(crate) fn open_reader(path: &Path) -> StoreResult<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(backend)?;
     common_setup(&conn)?;
+    conn.execute_batch(&format!("PRAGMA cache_size = -{READER_CACHE_KIB};"))
+        .map_err(backend)?;
     Ok(conn)
 }
 

@@ -216,10 +216,12 @@ pub async fn durable_across_reopen(open: impl Fn() -> Dyn) {
     );
 }
 
-/// `n` concurrent publishes from many tasks all succeed and all their rows exist.
-pub async fn concurrent_creates(s: Dyn, n: usize) {
+/// `n` concurrent publishes from many tasks all succeed and all their rows exist. Returns
+/// how long the publishes took (for the report, never asserted on).
+pub async fn concurrent_creates(s: Dyn, n: usize) -> std::time::Duration {
     let app = new_app(&s).await;
     let ep = new_endpoint(&s, &app.id, |_| {}).await;
+    let started = std::time::Instant::now();
     let mut tasks = Vec::with_capacity(n);
     for i in 0..n {
         let (s, app_id) = (s.clone(), app.id.clone());
@@ -232,6 +234,7 @@ pub async fn concurrent_creates(s: Dyn, n: usize) {
     for t in tasks {
         assert_eq!(t.await.unwrap().expect("create_message"), 1);
     }
+    let took = started.elapsed();
     let listed = collect(|p| s.list_messages(&app.id, MessageFilter::default(), p)).await;
     assert_eq!(listed.len(), n);
     assert_eq!(deliveries_to(&s, &ep.id).await.len(), n);
@@ -245,4 +248,5 @@ pub async fn concurrent_creates(s: Dyn, n: usize) {
             .unwrap()
             .has_more
     );
+    took
 }

@@ -244,11 +244,12 @@ pub async fn claim_from_large_backlog_returns_a_batch(s: Dyn) {
         eps.push(new_endpoint(&s, &app.id, |_| {}).await);
     }
     let mut tasks = Vec::new();
-    for w in 0..10 {
+    // Enough concurrent publishers that the writer groups them into large batches.
+    for w in 0..50 {
         let (s, app_id) = (s.clone(), app.id.clone());
         tasks.push(tokio::spawn(async move {
-            for i in 0..100 {
-                let (_, n) = publish(&s, &app_id, "t", T0 + w * 100 + i).await;
+            for i in 0..20 {
+                let (_, n) = publish(&s, &app_id, "t", T0 + w * 20 + i).await;
                 assert_eq!(n, 100);
             }
         }));
