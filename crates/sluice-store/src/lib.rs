@@ -274,8 +274,9 @@ pub trait Store: Send + Sync + 'static {
     /// Queues one manual try of a message to an endpoint (filters bypassed), creating the
     /// delivery if the message never had one for this endpoint. Wakes the dispatcher.
     async fn resend(&self, msg_id: &str, endpoint_id: &str, now: Millis) -> StoreResult<()>;
-    /// Puts the endpoint's failed deliveries created in `[since, until)` back in the queue
-    /// with a fresh retry round; returns how many. Wakes the dispatcher.
+    /// Puts the endpoint's failed (dead-lettered) deliveries created in `[since, until)` back
+    /// in the queue as one manual try each, as Svix's recover does; returns how many. Wakes
+    /// the dispatcher.
     async fn recover_endpoint(
         &self,
         endpoint_id: &str,

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use sluice_core::model::DeliveryStatus;
 use sluice_store::sqlite::{SqliteOptions, SqliteStore, Synchronous};
 use sluice_store::{Store, StoreError};
 use suite::*;
@@ -72,6 +73,50 @@ async fn sqlite_durable_across_reopen() {
     // Reopening an up-to-date file applies no migration and keeps working.
     let again = open(&path);
     again.ping().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_second_process_is_refused_while_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sluice.db");
+    let first = open(&path);
+    let second = SqliteStore::open(&path, SqliteOptions::default());
+    let err = second
+        .err()
+        .expect("a second open of a locked database must fail");
+    assert!(err.to_string().contains("in use"), "{err}");
+    drop(first);
+    open(&path).ping().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_reopen_requeues_deliveries_left_in_flight() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sluice.db");
+    let (msg_id, ep_id) = {
+        let s: Dyn = Arc::new(open(&path));
+        let app = new_app(&s).await;
+        let ep = new_endpoint(&s, &app.id, |_| {}).await;
+        let (msg, n) = publish(&s, &app.id, "a.b", 1_000).await;
+        assert_eq!(n, 1);
+        // Claimed with a long lease, then the process "dies" without recording anything.
+        let mut req = claim_req(1_000, 10, 10);
+        req.lease_ms = 3_600_000;
+        assert_eq!(s.claim_due(req).await.unwrap().len(), 1);
+        let d = delivery(&s, &msg.id, &ep.id).await.unwrap();
+        assert_eq!(d.status, DeliveryStatus::Sending);
+        (msg.id, ep.id)
+    };
+    let s: Dyn = Arc::new(open(&path));
+    let d = delivery(&s, &msg_id, &ep_id).await.unwrap();
+    assert_eq!(
+        d.status,
+        DeliveryStatus::Pending,
+        "in-flight delivery not requeued on open"
+    );
+    // Due now, not at the old lease's expiry an hour later.
+    let now = sluice_core::now_millis();
+    assert_eq!(s.claim_due(claim_req(now, 10, 10)).await.unwrap().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -122,11 +122,25 @@ pub(crate) fn recover_endpoint(
     let n = c
         .prepare_cached(
             "UPDATE delivery SET status = 1, next_attempt_at = ?4, round_attempts = 0, \
-             trigger = 0, lease = NULL, updated_at = ?4 \
+             trigger = 1, lease = NULL, updated_at = ?4 \
              WHERE endpoint_id = ?1 AND status = 2 AND created_at >= ?2 AND created_at < ?3",
         )
         .map_err(backend)?
         .execute(params![endpoint_id, since, until, now])
+        .map_err(backend)?;
+    Ok(n as u64)
+}
+
+/// Puts every in-flight (`Sending`) delivery back in the queue, due at `now`. Only correct
+/// while holding the single-process lock: then no live claimer owns those leases.
+pub(crate) fn requeue_orphaned(c: &Connection, now: i64) -> StoreResult<u64> {
+    let n = c
+        .prepare_cached(
+            "UPDATE delivery SET status = 1, next_attempt_at = ?1, lease = NULL, updated_at = ?1 \
+             WHERE status = 3",
+        )
+        .map_err(backend)?
+        .execute(params![now])
         .map_err(backend)?;
     Ok(n as u64)
 }

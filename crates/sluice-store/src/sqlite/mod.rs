@@ -67,6 +67,8 @@ impl Default for SqliteOptions {
 /// The SQLite store. Share it as `Arc<dyn Store>`; dropping it lets the writer finish queued
 /// jobs and closes the file.
 pub struct SqliteStore {
+    /// Held (advisory lock) for the store's lifetime: one process per database file.
+    _lock: std::fs::File,
     writer: Writer,
     reads: Arc<ReadPool>,
     work: Arc<Notify>,
@@ -75,14 +77,31 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens the database at `path` (creating the file and its parent directory if missing)
     /// and applies pending migrations.
+    ///
+    /// The embedded store is single-process: `open` takes an exclusive lock on
+    /// `<path>.lock` and fails if another process holds it. Holding that lock proves that
+    /// every delivery still marked in flight belongs to a process that died, so those are
+    /// put back in the queue at once instead of waiting for their leases to expire.
     pub fn open(path: &Path, opts: SqliteOptions) -> StoreResult<SqliteStore> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(rows::backend)?;
+        }
+        let lock = lock_exclusive(path)?;
         let mut conn = schema::open_writer(path, opts.synchronous)?;
         schema::migrate(&mut conn)?;
+        let orphans = dispatch::requeue_orphaned(&conn, sluice_core::now_millis())?;
+        if orphans > 0 {
+            tracing::info!(
+                count = orphans,
+                "requeued deliveries left in flight by a previous process"
+            );
+        }
         // Readers open after the migration so they never see a schema-less file.
         let reads = ReadPool::open(path, opts.read_connections)?;
         let work = Arc::new(Notify::new());
         let writer = Writer::spawn(conn, work.clone())?;
         Ok(SqliteStore {
+            _lock: lock,
             writer,
             reads,
             work,
@@ -161,4 +180,25 @@ impl SqliteStore {
 pub struct WriterPause {
     _release: std::sync::mpsc::Sender<()>,
     _done: oneshot::Receiver<StoreResult<()>>,
+}
+
+/// Takes the advisory lock that keeps a second process off the same database file.
+fn lock_exclusive(path: &Path) -> StoreResult<std::fs::File> {
+    let mut lock_path = path.as_os_str().to_owned();
+    lock_path.push(".lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(rows::backend)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(crate::StoreError::Backend(format!(
+            "{} is in use by another sluice process (lock {})",
+            path.display(),
+            std::path::Path::new(&lock_path).display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(rows::backend(e)),
+    }
 }

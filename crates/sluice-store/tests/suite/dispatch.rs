@@ -209,7 +209,8 @@ pub async fn recover_and_resend(s: Dyn) {
         ),
         (DeliveryStatus::Pending, Some(T0 + 1_000), 0, 1)
     );
-    assert_eq!(d2.trigger, Trigger::Scheduled);
+    // Recover is one manual try per delivery, as in Svix.
+    assert_eq!(d2.trigger, Trigger::Manual);
     assert_eq!(
         delivery(&s, &m1.id, &ep.id).await.unwrap().status,
         DeliveryStatus::Fail
@@ -227,12 +228,12 @@ pub async fn recover_and_resend(s: Dyn) {
             Trigger::Manual
         )
     );
-    // Resend of a pending one: due now, round and trigger kept.
+    // Resend of a pending one: due now, round and trigger (Manual, from the recover) kept.
     s.resend(&m2.id, &ep.id, T0 + 500).await.unwrap();
     let d2 = delivery(&s, &m2.id, &ep.id).await.unwrap();
     assert_eq!(
-        (d2.status, d2.next_attempt_at, d2.trigger),
-        (DeliveryStatus::Pending, Some(T0 + 500), Trigger::Scheduled)
+        (d2.status, d2.next_attempt_at, d2.round_attempts, d2.trigger),
+        (DeliveryStatus::Pending, Some(T0 + 500), 0, Trigger::Manual)
     );
     // Resend of an in-flight one leaves it alone.
     let inflight = s.claim_due(claim_req(T0 + 600, 10, 10)).await.unwrap();
