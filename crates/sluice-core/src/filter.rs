@@ -29,9 +29,13 @@ pub fn validate_identifier(s: &str, allow_colon: bool) -> Result<(), String> {
     if s.is_empty() || s.len() > 256 {
         return Err("must be between 1 and 256 characters".into());
     }
-    let ok = s
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.' || (allow_colon && b == b':'));
+    let ok = s.bytes().all(|b| {
+        b.is_ascii_alphanumeric()
+            || b == b'-'
+            || b == b'_'
+            || b == b'.'
+            || (allow_colon && b == b':')
+    });
     if ok {
         Ok(())
     } else {
@@ -59,7 +63,12 @@ mod tests {
     fn channel_filter() {
         let chs = v(&["eu"]);
         assert!(!endpoint_matches(None, Some(&chs), "t", None));
-        assert!(endpoint_matches(None, Some(&chs), "t", Some(&v(&["us", "eu"]))));
+        assert!(endpoint_matches(
+            None,
+            Some(&chs),
+            "t",
+            Some(&v(&["us", "eu"]))
+        ));
         assert!(!endpoint_matches(None, Some(&chs), "t", Some(&v(&["us"]))));
         assert!(endpoint_matches(None, None, "t", Some(&v(&["us"]))));
     }

@@ -52,7 +52,9 @@ pub fn is_id(prefix: &str, s: &str) -> bool {
     s.len() == prefix.len() + 1 + ENCODED_LEN
         && s.starts_with(prefix)
         && s.as_bytes()[prefix.len()] == b'_'
-        && s[prefix.len() + 1..].bytes().all(|b| b.is_ascii_alphanumeric())
+        && s[prefix.len() + 1..]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric())
 }
 
 /// Fixed-width base62 of a 160-bit big-endian number.

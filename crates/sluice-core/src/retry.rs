@@ -31,12 +31,16 @@ impl Default for RetrySchedule {
 impl RetrySchedule {
     /// A schedule from seconds between tries (`SLUICE_RETRY_SCHEDULE=1,1,1`).
     pub fn from_secs(secs: &[u64]) -> Self {
-        Self { delays_ms: secs.iter().map(|s| (*s as Millis) * 1000).collect() }
+        Self {
+            delays_ms: secs.iter().map(|s| (*s as Millis) * 1000).collect(),
+        }
     }
 
     /// A schedule from milliseconds between tries.
     pub fn from_millis(ms: &[Millis]) -> Self {
-        Self { delays_ms: ms.to_vec() }
+        Self {
+            delays_ms: ms.to_vec(),
+        }
     }
 
     /// Total tries in one round.
@@ -138,7 +142,9 @@ pub fn parse_retry_after(value: &str, now: Millis) -> Option<Millis> {
     if let Ok(secs) = v.parse::<u64>() {
         return Some((secs.min(86_400) as Millis) * 1000);
     }
-    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?.timestamp_millis();
+    let at = chrono::DateTime::parse_from_rfc2822(v)
+        .ok()?
+        .timestamp_millis();
     Some((at - now).max(0))
 }
 
@@ -167,7 +173,10 @@ mod tests {
     #[test]
     fn retry_after_is_honoured_within_bounds() {
         let s = RetrySchedule::from_secs(&[1, 1]);
-        assert_eq!(next_step(&s, 1, 0, 0.0, Some(30_000)), Next::RetryAt(30_000));
+        assert_eq!(
+            next_step(&s, 1, 0, 0.0, Some(30_000)),
+            Next::RetryAt(30_000)
+        );
         // Shorter than the schedule: the schedule wins.
         assert_eq!(next_step(&s, 1, 0, 0.0, Some(10)), Next::RetryAt(1_000));
         // Absurdly long: capped.
@@ -195,7 +204,10 @@ mod tests {
         let now = chrono::DateTime::parse_from_rfc2822("Wed, 21 Oct 2015 07:28:00 GMT")
             .unwrap()
             .timestamp_millis();
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now), Some(30_000));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
+            Some(30_000)
+        );
         assert_eq!(parse_retry_after("soon", now), None);
     }
 }

@@ -29,7 +29,9 @@ pub struct OpenError;
 impl SecretBox {
     /// A box from a 32-byte master key.
     pub fn new(key: &[u8; 32]) -> Self {
-        Self { cipher: XChaCha20Poly1305::new(key.into()) }
+        Self {
+            cipher: XChaCha20Poly1305::new(key.into()),
+        }
     }
 
     /// A fresh random master key.
@@ -58,7 +60,10 @@ impl SecretBox {
             return Err(OpenError);
         }
         let (nonce, ct) = sealed.split_at(NONCE_LEN);
-        let plain = self.cipher.decrypt(XNonce::from_slice(nonce), ct).map_err(|_| OpenError)?;
+        let plain = self
+            .cipher
+            .decrypt(XNonce::from_slice(nonce), ct)
+            .map_err(|_| OpenError)?;
         String::from_utf8(plain).map_err(|_| OpenError)
     }
 }

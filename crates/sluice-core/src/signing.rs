@@ -76,7 +76,8 @@ impl SigningKey {
     /// `whsk_<base64(seed ‖ public key)>`.
     pub fn parse(secret: &str) -> Result<Self, SignatureError> {
         if let Some(rest) = secret.strip_prefix("whsk_") {
-            let bytes = b64_decode_lenient(rest).ok_or(SignatureError::InvalidSecret("not base64"))?;
+            let bytes =
+                b64_decode_lenient(rest).ok_or(SignatureError::InvalidSecret("not base64"))?;
             let seed: [u8; 32] = bytes
                 .get(..32)
                 .and_then(|s| s.try_into().ok())
@@ -84,7 +85,9 @@ impl SigningKey {
                 .ok_or(SignatureError::InvalidSecret("whsk_ keys hold 64 bytes"))?;
             let key = ed25519_dalek::SigningKey::from_bytes(&seed);
             if key.verifying_key().as_bytes() != &bytes[32..] {
-                return Err(SignatureError::InvalidSecret("public half does not match the seed"));
+                return Err(SignatureError::InvalidSecret(
+                    "public half does not match the seed",
+                ));
             }
             return Ok(Self::Ed25519(Box::new(key)));
         }
@@ -116,7 +119,10 @@ impl SigningKey {
     pub fn public_key(&self) -> Option<String> {
         match self {
             Self::Hmac(_) => None,
-            Self::Ed25519(k) => Some(format!("whpk_{}", STANDARD.encode(k.verifying_key().as_bytes()))),
+            Self::Ed25519(k) => Some(format!(
+                "whpk_{}",
+                STANDARD.encode(k.verifying_key().as_bytes())
+            )),
         }
     }
 }
@@ -134,7 +140,9 @@ fn feed_signed_content(mut feed: impl FnMut(&[u8]), msg_id: &str, ts: i64, body:
 pub fn validate_endpoint_secret(secret: &str) -> Result<(), SignatureError> {
     match SigningKey::parse(secret)? {
         SigningKey::Hmac(k) if !secret.starts_with("whsec_") || !(24..=75).contains(&k.len()) => {
-            Err(SignatureError::InvalidSecret("must be whsec_ followed by base64 of 24 to 75 bytes"))
+            Err(SignatureError::InvalidSecret(
+                "must be whsec_ followed by base64 of 24 to 75 bytes",
+            ))
         }
         _ => Ok(()),
     }
@@ -149,7 +157,10 @@ pub fn generate_secret() -> String {
 
 /// The `webhook-signature` value: one token per key, space-separated.
 pub fn signature_header(keys: &[SigningKey], msg_id: &str, timestamp: i64, body: &[u8]) -> String {
-    keys.iter().map(|k| k.sign(msg_id, timestamp, body)).collect::<Vec<_>>().join(" ")
+    keys.iter()
+        .map(|k| k.sign(msg_id, timestamp, body))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A key that verifies: the HMAC secret, or the `whpk_` public key.
@@ -165,9 +176,11 @@ impl VerifyingKey {
     /// Parses `whsec_…` or `whpk_…`.
     pub fn parse(s: &str) -> Result<Self, SignatureError> {
         if let Some(rest) = s.strip_prefix("whpk_") {
-            let bytes = b64_decode_lenient(rest).ok_or(SignatureError::InvalidSecret("not base64"))?;
-            let arr: [u8; 32] =
-                bytes.try_into().map_err(|_| SignatureError::InvalidSecret("whpk_ keys hold 32 bytes"))?;
+            let bytes =
+                b64_decode_lenient(rest).ok_or(SignatureError::InvalidSecret("not base64"))?;
+            let arr: [u8; 32] = bytes
+                .try_into()
+                .map_err(|_| SignatureError::InvalidSecret("whpk_ keys hold 32 bytes"))?;
             let key = ed25519_dalek::VerifyingKey::from_bytes(&arr)
                 .map_err(|_| SignatureError::InvalidSecret("not an ed25519 point"))?;
             return Ok(Self::Ed25519(key));
@@ -190,22 +203,32 @@ pub fn verify(
     now: i64,
     tolerance_secs: i64,
 ) -> Result<(), SignatureError> {
-    let ts: i64 = timestamp.trim().parse().map_err(|_| SignatureError::InvalidTimestamp)?;
+    let ts: i64 = timestamp
+        .trim()
+        .parse()
+        .map_err(|_| SignatureError::InvalidTimestamp)?;
     if (now - ts).abs() > tolerance_secs {
         return Err(SignatureError::StaleTimestamp);
     }
     for token in signatures.split(' ') {
-        let Some((version, sig_b64)) = token.split_once(',') else { continue };
-        let Some(sig) = b64_decode_lenient(sig_b64) else { continue };
+        let Some((version, sig_b64)) = token.split_once(',') else {
+            continue;
+        };
+        let Some(sig) = b64_decode_lenient(sig_b64) else {
+            continue;
+        };
         for key in keys {
             let ok = match (version, key) {
                 ("v1", VerifyingKey::Hmac(k)) => {
-                    let mut mac = Hmac::<Sha256>::new_from_slice(k).expect("hmac takes any key size");
+                    let mut mac =
+                        Hmac::<Sha256>::new_from_slice(k).expect("hmac takes any key size");
                     feed_signed_content(|b| mac.update(b), msg_id, ts, body);
                     bool::from(mac.finalize().into_bytes().as_slice().ct_eq(&sig))
                 }
                 ("v1a", VerifyingKey::Ed25519(k)) => {
-                    let Ok(sig) = ed25519_dalek::Signature::from_slice(&sig) else { continue };
+                    let Ok(sig) = ed25519_dalek::Signature::from_slice(&sig) else {
+                        continue;
+                    };
                     let mut content = Vec::new();
                     feed_signed_content(|b| content.extend_from_slice(b), msg_id, ts, body);
                     k.verify(&content, &sig).is_ok()
@@ -240,7 +263,10 @@ mod tests {
         let key = SigningKey::parse(SW1_SECRET).unwrap();
         assert_eq!(key.sign(SW1_ID, SW1_TS, SW1_BODY), SW1_SIG);
         let keys = hmac_key(SW1_SECRET);
-        assert_eq!(verify(&keys, SW1_ID, "1614265330", SW1_SIG, SW1_BODY, SW1_TS, 300), Ok(()));
+        assert_eq!(
+            verify(&keys, SW1_ID, "1614265330", SW1_SIG, SW1_BODY, SW1_TS, 300),
+            Ok(())
+        );
         let forged = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OA=";
         assert_eq!(
             verify(&keys, SW1_ID, "1614265330", forged, SW1_BODY, SW1_TS, 300),
@@ -254,7 +280,10 @@ mod tests {
             "v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc= v2,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc= {SW1_SIG} v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc="
         );
         let keys = hmac_key(SW1_SECRET);
-        assert_eq!(verify(&keys, SW1_ID, "1614265330", &header, SW1_BODY, SW1_TS, 300), Ok(()));
+        assert_eq!(
+            verify(&keys, SW1_ID, "1614265330", &header, SW1_BODY, SW1_TS, 300),
+            Ok(())
+        );
     }
 
     #[test]
@@ -266,11 +295,27 @@ mod tests {
             Err(SignatureError::NoMatch)
         );
         assert_eq!(
-            verify(&keys, SW1_ID, "1614265330", SW1_SIG, SW1_BODY, SW1_TS + 301, 300),
+            verify(
+                &keys,
+                SW1_ID,
+                "1614265330",
+                SW1_SIG,
+                SW1_BODY,
+                SW1_TS + 301,
+                300
+            ),
             Err(SignatureError::StaleTimestamp)
         );
         assert_eq!(
-            verify(&keys, SW1_ID, "1614265330", SW1_SIG, SW1_BODY, SW1_TS - 301, 300),
+            verify(
+                &keys,
+                SW1_ID,
+                "1614265330",
+                SW1_SIG,
+                SW1_BODY,
+                SW1_TS - 301,
+                300
+            ),
             Err(SignatureError::StaleTimestamp)
         );
         assert_eq!(
@@ -281,7 +326,10 @@ mod tests {
 
     #[test]
     fn unpadded_secrets_parse() {
-        for s in ["MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwBr"] {
+        for s in [
+            "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS",
+            "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwBr",
+        ] {
             assert!(SigningKey::parse(s).is_ok(), "{s}");
             assert!(SigningKey::parse(&format!("whsec_{s}")).is_ok(), "{s}");
         }
@@ -305,14 +353,21 @@ mod tests {
     fn v1a_vector() {
         let sk = "whsk_6Xb/dCcHpPea21PS1N9VY/NZW723CEc77N4rJCubMbfVKIDij2HKpMKkioLlX0dRqSKJp4AJ6p9lMicMFs6Kvg==";
         let key = SigningKey::parse(sk).unwrap();
-        assert_eq!(key.public_key().unwrap(), "whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4=");
+        assert_eq!(
+            key.public_key().unwrap(),
+            "whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4="
+        );
         let sig = key.sign(SW1_ID, SW1_TS, SW1_BODY);
         assert_eq!(
             sig,
             "v1a,hnO3f9T8Ytu9HwrXslvumlUpqtNVqkhqw/enGzPCXe5BdqzCInXqYXFymVJaA7AZdpXwVLPo3mNl8EM+m7TBAg=="
         );
-        let pk = vec![VerifyingKey::parse("whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4=").unwrap()];
-        assert_eq!(verify(&pk, SW1_ID, "1614265330", &sig, SW1_BODY, SW1_TS, 300), Ok(()));
+        let pk =
+            vec![VerifyingKey::parse("whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4=").unwrap()];
+        assert_eq!(
+            verify(&pk, SW1_ID, "1614265330", &sig, SW1_BODY, SW1_TS, 300),
+            Ok(())
+        );
         assert_eq!(
             verify(&pk, SW1_ID, "1614265330", &sig, b"{}", SW1_TS, 300),
             Err(SignatureError::NoMatch)
@@ -324,6 +379,9 @@ mod tests {
         let s = generate_secret();
         let k = SigningKey::parse(&s).unwrap();
         let header = signature_header(&[k], "msg_x", 10, b"{}");
-        assert_eq!(verify(&hmac_key(&s), "msg_x", "10", &header, b"{}", 10, 300), Ok(()));
+        assert_eq!(
+            verify(&hmac_key(&s), "msg_x", "10", &header, b"{}", 10, 300),
+            Ok(())
+        );
     }
 }

@@ -103,7 +103,9 @@ impl Config {
     pub fn schedule(&self) -> RetrySchedule {
         match &self.retry_schedule_ms {
             Some(ms) => RetrySchedule::from_millis(
-                &ms.iter().map(|m| i64::try_from(*m).unwrap_or(i64::MAX)).collect::<Vec<_>>(),
+                &ms.iter()
+                    .map(|m| i64::try_from(*m).unwrap_or(i64::MAX))
+                    .collect::<Vec<_>>(),
             ),
             None => RetrySchedule::from_secs(&self.retry_schedule),
         }
@@ -120,7 +122,10 @@ impl Config {
         match &self.database_url {
             None => Ok(self.data_dir.join("sluice.db")),
             Some(url) => {
-                if let Some(p) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+                if let Some(p) = url
+                    .strip_prefix("sqlite://")
+                    .or_else(|| url.strip_prefix("sqlite:"))
+                {
                     Ok(PathBuf::from(p))
                 } else {
                     anyhow::bail!(
@@ -164,7 +169,11 @@ fn de_networks<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<IpNet>, D::Error> 
     }
     let items = match Raw::deserialize(d)? {
         Raw::List(v) => v,
-        Raw::Text(s) => s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect(),
+        Raw::Text(s) => s
+            .split(',')
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect(),
     };
     items
         .iter()
@@ -190,11 +199,16 @@ mod tests {
         assert_eq!(c.retry_schedule, vec![1, 1, 1]);
         assert_eq!(c.allowed_networks.len(), 2);
         assert!(c.allowed_networks[1].contains(&"::1".parse::<std::net::IpAddr>().unwrap()));
-        let c: Config = serde_json::from_value(serde_json::json!({"retry_schedule": [5, 300]})).unwrap();
+        let c: Config =
+            serde_json::from_value(serde_json::json!({"retry_schedule": [5, 300]})).unwrap();
         assert_eq!(c.schedule().max_attempts(), 3);
-        let c: Config = serde_json::from_value(serde_json::json!({"retry_schedule_ms": [10, 20]})).unwrap();
+        let c: Config =
+            serde_json::from_value(serde_json::json!({"retry_schedule_ms": [10, 20]})).unwrap();
         assert_eq!(c.schedule(), RetrySchedule::from_millis(&[10, 20]));
-        assert!(serde_json::from_value::<Config>(serde_json::json!({"allowed_networks": "nope"})).is_err());
+        assert!(
+            serde_json::from_value::<Config>(serde_json::json!({"allowed_networks": "nope"}))
+                .is_err()
+        );
         assert!(serde_json::from_value::<Config>(serde_json::json!({"listne": "x"})).is_err());
     }
 

@@ -50,7 +50,9 @@ impl Server {
 
     /// The address actually bound (useful with port 0).
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("a bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
     }
 
     /// The shared state (tests use it to reach the store).
@@ -68,10 +70,13 @@ impl Server {
         // the router, since routing happens before any layer added to it.
         let app = NormalizePathLayer::trim_trailing_slash().layer(crate::api::router(state));
         tracing::info!(addr = %listener.local_addr()?, "sluice listening");
-        axum::serve(listener, axum::ServiceExt::<Request>::into_make_service(app))
-            .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-            .await
-            .context("serving http")?;
+        axum::serve(
+            listener,
+            axum::ServiceExt::<Request>::into_make_service(app),
+        )
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+        .await
+        .context("serving http")?;
         let _ = dispatcher.await;
         let _ = maintenance.await;
         Ok(())
@@ -123,7 +128,10 @@ pub fn load_or_create_keys(config: &Config) -> anyhow::Result<Keys> {
         .ok()
         .and_then(|k| k.try_into().ok())
         .context("encryption_key must be base64 of 32 bytes")?;
-    Ok(Keys { jwt_secret, encryption_key })
+    Ok(Keys {
+        jwt_secret,
+        encryption_key,
+    })
 }
 
 fn read_or_create(path: &Path, generate: impl FnOnce() -> String) -> anyhow::Result<String> {
@@ -142,7 +150,11 @@ fn read_or_create(path: &Path, generate: impl FnOnce() -> String) -> anyhow::Res
 fn write_private(path: &Path, value: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(value.as_bytes())?;
     f.sync_all()
 }

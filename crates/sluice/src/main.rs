@@ -52,18 +52,26 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { .. } => {
             telemetry::init();
-            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
             runtime.block_on(serve(config))
         }
         Command::Migrate => {
             sluice_server::startup::open_store(&config)?;
-            println!("database at {} is up to date", config.sqlite_path()?.display());
+            println!(
+                "database at {} is up to date",
+                config.sqlite_path()?.display()
+            );
             Ok(())
         }
         Command::Token { org } => {
             let keys = sluice_server::startup::load_or_create_keys(&config)?;
             let org = org.unwrap_or_else(|| sluice_server::auth::DEFAULT_ORG.to_string());
-            println!("{}", sluice_server::auth::issue_org_token(&keys.jwt_secret, &org));
+            println!(
+                "{}",
+                sluice_server::auth::issue_org_token(&keys.jwt_secret, &org)
+            );
             Ok(())
         }
     }

@@ -22,7 +22,10 @@ use tokio_util::sync::CancellationToken;
 
 static TRACING: LazyLock<()> = LazyLock::new(|| {
     if std::env::var("TEST_LOG").is_ok() {
-        tracing_subscriber::fmt().with_env_filter("info,sluice_server=debug").with_test_writer().init();
+        tracing_subscriber::fmt()
+            .with_env_filter("info,sluice_server=debug")
+            .with_test_writer()
+            .init();
     }
 });
 
@@ -68,21 +71,28 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 }
 
 /// A server on an existing data directory (to restart over the same database).
-pub async fn spawn_app_in(dir: Arc<tempfile::TempDir>, adjust: impl FnOnce(&mut Config)) -> TestApp {
+pub async fn spawn_app_in(
+    dir: Arc<tempfile::TempDir>,
+    adjust: impl FnOnce(&mut Config),
+) -> TestApp {
     LazyLock::force(&TRACING);
     let mut config = test_config(dir.path());
     adjust(&mut config);
     let server = Server::build(config).await.expect("server builds");
     let addr = server.local_addr();
     let state = server.state().clone();
-    let token = sluice_server::auth::issue_org_token(&state.jwt_secret, sluice_server::auth::DEFAULT_ORG);
+    let token =
+        sluice_server::auth::issue_org_token(&state.jwt_secret, sluice_server::auth::DEFAULT_ORG);
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(server.run(shutdown.clone()));
     TestApp {
         addr,
         base_url: format!("http://{addr}"),
         token,
-        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
         state,
         data_dir: dir,
         shutdown,
@@ -116,23 +126,28 @@ impl TestApp {
 
     /// GET with the org token.
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.request_as(Method::GET, path, Some(&self.token), None).await
+        self.request_as(Method::GET, path, Some(&self.token), None)
+            .await
     }
     /// POST JSON with the org token.
     pub async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
-        self.request_as(Method::POST, path, Some(&self.token), Some(body)).await
+        self.request_as(Method::POST, path, Some(&self.token), Some(body))
+            .await
     }
     /// PUT JSON with the org token.
     pub async fn put(&self, path: &str, body: &Value) -> reqwest::Response {
-        self.request_as(Method::PUT, path, Some(&self.token), Some(body)).await
+        self.request_as(Method::PUT, path, Some(&self.token), Some(body))
+            .await
     }
     /// PATCH JSON with the org token.
     pub async fn patch(&self, path: &str, body: &Value) -> reqwest::Response {
-        self.request_as(Method::PATCH, path, Some(&self.token), Some(body)).await
+        self.request_as(Method::PATCH, path, Some(&self.token), Some(body))
+            .await
     }
     /// DELETE with the org token.
     pub async fn delete(&self, path: &str) -> reqwest::Response {
-        self.request_as(Method::DELETE, path, Some(&self.token), None).await
+        self.request_as(Method::DELETE, path, Some(&self.token), None)
+            .await
     }
 
     /// POST that must answer `status`; returns the JSON body.
@@ -148,17 +163,25 @@ impl TestApp {
 
     /// Creates an application; returns its JSON.
     pub async fn create_app(&self, name: &str) -> Value {
-        self.post_ok("/api/v1/app", &json!({ "name": name }), 201).await
+        self.post_ok("/api/v1/app", &json!({ "name": name }), 201)
+            .await
     }
 
     /// Creates an endpoint delivering to `url`; returns its JSON.
     pub async fn create_endpoint(&self, app_id: &str, url: &str) -> Value {
-        self.post_ok(&format!("/api/v1/app/{app_id}/endpoint"), &json!({ "url": url }), 201).await
+        self.post_ok(
+            &format!("/api/v1/app/{app_id}/endpoint"),
+            &json!({ "url": url }),
+            201,
+        )
+        .await
     }
 
     /// The endpoint's current signing secret.
     pub async fn endpoint_secret(&self, app_id: &str, ep_id: &str) -> String {
-        let v = self.get_ok(&format!("/api/v1/app/{app_id}/endpoint/{ep_id}/secret")).await;
+        let v = self
+            .get_ok(&format!("/api/v1/app/{app_id}/endpoint/{ep_id}/secret"))
+            .await;
         v["key"].as_str().expect("key").to_string()
     }
 
@@ -211,7 +234,10 @@ where
         if let Some(v) = check().await {
             return v;
         }
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for: {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for: {what}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -269,7 +295,11 @@ impl Receiver {
         let script = Arc::new(Mutex::new(VecDeque::from(replies)));
         let counter = count.clone();
         let handler = move |headers: HeaderMap, body: Bytes| {
-            let reply = script.lock().unwrap().pop_front().unwrap_or_else(|| then.clone());
+            let reply = script
+                .lock()
+                .unwrap()
+                .pop_front()
+                .unwrap_or_else(|| then.clone());
             counter.fetch_add(1, Ordering::SeqCst);
             let _ = tx.send(Received { headers, body });
             async move {
@@ -290,7 +320,11 @@ impl Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await });
-        Self { url: format!("http://{addr}/hook"), rx: tokio::sync::Mutex::new(rx), count }
+        Self {
+            url: format!("http://{addr}/hook"),
+            rx: tokio::sync::Mutex::new(rx),
+            count,
+        }
     }
 
     /// The next request, or a panic after `within`.

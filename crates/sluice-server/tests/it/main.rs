@@ -1,16 +1,16 @@
 //! The server's integration tests: one binary, one module per area. Every test starts a
 //! real server on port 0 with a fresh SQLite file (see `helpers`).
 
-mod helpers;
-mod delivery_basic;
-mod delivery_common;
-mod delivery_isolation;
-mod delivery_retry;
-mod delivery_rotation;
-mod delivery_ssrf;
 mod api_apps;
 mod api_attempts;
 mod api_auth;
 mod api_endpoints;
 mod api_event_types;
 mod api_messages;
+mod delivery_basic;
+mod delivery_common;
+mod delivery_isolation;
+mod delivery_retry;
+mod delivery_rotation;
+mod delivery_ssrf;
+mod helpers;
