@@ -63,8 +63,9 @@ pub struct Endpoint {
     pub throttle_rate: Option<u32>,
     /// User metadata.
     pub metadata: Metadata,
-    /// Extra headers sent with every delivery.
-    pub headers: BTreeMap<String, String>,
+    /// Extra headers sent with every delivery, sealed (see [`crate::secretbox`]): they
+    /// often carry credentials for the receiver. Empty = no headers.
+    pub headers: Vec<u8>,
     /// The current sealed signing secret.
     pub secret: Vec<u8>,
     /// Previous secrets still valid during a rotation grace period.

@@ -8,127 +8,15 @@
 //!   but not yet recorded at the moment of the crash.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::http::{HeaderMap, StatusCode};
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sluice");
+mod common;
 
-/// A `sluice serve` child process; killed on drop.
-struct Node {
-    child: Child,
-    base: String,
-}
-
-impl Node {
-    fn start(data_dir: &std::path::Path) -> Node {
-        let mut child = Command::new(BIN)
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir)
-            .env("SLUICE_ALLOWED_NETWORKS", "127.0.0.0/8")
-            .env("SLUICE_RETRY_SCHEDULE", "1,1,1,1,1")
-            .env("SLUICE_REQUEST_TIMEOUT", "2")
-            .env("SLUICE_LOG_FORMAT", "text")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("sluice starts");
-        // The bound address is logged once the listener is up.
-        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let addr = loop {
-            let line = lines
-                .next()
-                .expect("sluice exited before listening")
-                .expect("utf-8 log");
-            if let Some(rest) = line.split("addr=").nth(1) {
-                break rest.split_whitespace().next().expect("address").to_string();
-            }
-        };
-        // Keep draining stdout so the child never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Node {
-            child,
-            base: format!("http://{addr}"),
-        }
-    }
-
-    fn kill(mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("reaped");
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn token(data_dir: &std::path::Path) -> String {
-    let out = Command::new(BIN)
-        .arg("token")
-        .arg("--data-dir")
-        .arg(data_dir)
-        .output()
-        .expect("token");
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-/// Receiver that records `webhook-id`s; hangs (never answers) while `hang` is set.
-struct Receiver {
-    url: String,
-    hang: Arc<AtomicBool>,
-    seen: Arc<Mutex<Vec<String>>>,
-}
-
-async fn receiver(hang_initially: bool) -> Receiver {
-    let hang = Arc::new(AtomicBool::new(hang_initially));
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let (h, s) = (hang.clone(), seen.clone());
-    let handler = move |headers: HeaderMap| {
-        let (h, s) = (h.clone(), s.clone());
-        async move {
-            let id = headers
-                .get("webhook-id")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_string();
-            s.lock().unwrap().push(id);
-            if h.load(Ordering::SeqCst) {
-                std::future::pending::<()>().await;
-            }
-            StatusCode::OK
-        }
-    };
-    let app = axum::Router::new().route("/hook", axum::routing::post(handler));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Receiver { url, hang, seen }
-}
-
-async fn post(
-    client: &reqwest::Client,
-    base: &str,
-    token: &str,
-    path: &str,
-    body: Value,
-) -> reqwest::Result<reqwest::Response> {
-    client
-        .post(format!("{base}{path}"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-}
+use common::{post, receiver, token, Node};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn acked_messages_survive_sigkill_and_are_delivered() {

@@ -1,6 +1,7 @@
 //! One try: build the signed request, send it through the guarded client, read a bounded
 //! response. Never logs secrets, signatures or bodies.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -79,13 +80,14 @@ pub fn signing_keys(
 pub fn request_headers(
     names: &HeaderNames,
     endpoint: &Endpoint,
+    custom: &BTreeMap<String, String>,
     keys: &[SigningKey],
     msg_id: &str,
     timestamp: i64,
     body: &[u8],
 ) -> HeaderMap {
-    let mut headers = HeaderMap::with_capacity(endpoint.headers.len() + 5);
-    for (name, value) in &endpoint.headers {
+    let mut headers = HeaderMap::with_capacity(custom.len() + 5);
+    for (name, value) in custom {
         match (
             HeaderName::try_from(name.as_str()),
             HeaderValue::try_from(value.as_str()),
@@ -164,6 +166,13 @@ impl Sender {
                 return failed(OutcomeClass::Transient, why);
             }
         };
+        let Ok(custom) = self.secrets.open_headers(&endpoint.headers) else {
+            tracing::error!(endpoint.id = %endpoint.id, "cannot unseal the endpoint's custom headers");
+            return failed(
+                OutcomeClass::Transient,
+                "custom headers could not be unsealed (encryption_key changed?)".to_owned(),
+            );
+        };
         let url = match client::check_url(&endpoint.url, &self.policy) {
             Ok(url) => url,
             Err(UrlRefusal::Blocked) => {
@@ -176,6 +185,7 @@ impl Sender {
         let headers = request_headers(
             &self.names,
             endpoint,
+            &custom,
             &keys,
             &claimed.message.id,
             timestamp,
@@ -281,15 +291,17 @@ mod tests {
             channels: None,
             throttle_rate: None,
             metadata: Default::default(),
-            headers: [
-                ("x-custom", "yes"),
-                ("webhook-id", "forged"),
-                ("content-length", "1"),
-                ("user-agent", "x"),
-            ]
-            .map(|(n, v)| (n.to_owned(), v.to_owned()))
-            .into_iter()
-            .collect(),
+            headers: b.seal_headers(
+                &[
+                    ("x-custom", "yes"),
+                    ("webhook-id", "forged"),
+                    ("content-length", "1"),
+                    ("user-agent", "x"),
+                ]
+                .map(|(n, v)| (n.to_owned(), v.to_owned()))
+                .into_iter()
+                .collect(),
+            ),
             secret: b.seal(current),
             retired_secrets: retired
                 .iter()
@@ -331,6 +343,7 @@ mod tests {
         let headers = request_headers(
             &HeaderNames::new(SignatureHeaders::Webhook),
             &ep,
+            &b.open_headers(&ep.headers).unwrap(),
             &keys,
             "msg_1",
             now / 1000,
@@ -371,6 +384,7 @@ mod tests {
         let headers = request_headers(
             &HeaderNames::new(SignatureHeaders::Svix),
             &ep,
+            &b.open_headers(&ep.headers).unwrap(),
             &keys,
             "msg_1",
             5,

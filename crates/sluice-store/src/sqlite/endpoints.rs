@@ -30,7 +30,7 @@ pub(crate) fn create_endpoint(c: &Connection, ep: &Endpoint) -> StoreResult<()> 
         opt_json(&ep.channels)?,
         ep.throttle_rate,
         to_json(&ep.metadata)?,
-        to_json(&ep.headers)?,
+        &ep.headers,
         ep.secret,
         retired_json(&ep.retired_secrets)?,
         ep.created_at,
@@ -111,7 +111,7 @@ pub(crate) fn update_endpoint(c: &Connection, ep: &Endpoint) -> StoreResult<bool
             opt_json(&ep.channels)?,
             ep.throttle_rate,
             to_json(&ep.metadata)?,
-            to_json(&ep.headers)?,
+            &ep.headers,
             ep.secret,
             retired_json(&ep.retired_secrets)?,
             ep.updated_at

@@ -154,7 +154,7 @@ pub(crate) fn endpoint_at(row: &Row<'_>, b: usize) -> rusqlite::Result<Endpoint>
         channels: opt_json_col(row, b + 8)?,
         throttle_rate: opt_u32_col(row, b + 9)?,
         metadata: json_col(row, b + 10)?,
-        headers: json_col(row, b + 11)?,
+        headers: row.get(b + 11)?,
         secret: row.get(b + 12)?,
         retired_secrets: retired
             .into_iter()

@@ -81,7 +81,7 @@ pub async fn endpoints(s: Dyn) {
         e.channels = Some(vec![]);
         e.throttle_rate = Some(10);
         e.metadata = BTreeMap::from([("m".to_string(), "1".to_string())]);
-        e.headers = BTreeMap::from([("X-Team".to_string(), "core".to_string())]);
+        e.headers = b"sealed-headers-bytes".to_vec();
     })
     .await;
     assert_eq!(

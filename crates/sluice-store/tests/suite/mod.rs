@@ -56,7 +56,7 @@ pub fn endpoint_row(app_id: &str, t: i64) -> Endpoint {
         channels: None,
         throttle_rate: None,
         metadata: BTreeMap::new(),
-        headers: BTreeMap::new(),
+        headers: Vec::new(),
         secret: vec![1, 2, 3, 4],
         retired_secrets: vec![RetiredSecret {
             sealed: vec![9, 8, 7],

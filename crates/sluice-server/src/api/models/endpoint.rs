@@ -75,12 +75,14 @@ impl EndpointIn {
         }
     }
 
-    /// A new endpoint row with the given sealed secret.
+    /// A new endpoint row with the given sealed secret; custom headers are sealed with
+    /// `secrets` too.
     pub fn into_endpoint(
         self,
         id: String,
         app_id: &str,
         sealed_secret: Vec<u8>,
+        secrets: &sluice_core::secretbox::SecretBox,
         now: i64,
     ) -> Endpoint {
         Endpoint {
@@ -95,7 +97,7 @@ impl EndpointIn {
             channels: self.channels,
             throttle_rate: self.throttle_rate,
             metadata: self.metadata.unwrap_or_default(),
-            headers: self.headers.unwrap_or_default(),
+            headers: secrets.seal_headers(&self.headers.unwrap_or_default()),
             secret: sealed_secret,
             retired_secrets: Vec::new(),
             created_at: now,
@@ -268,7 +270,14 @@ mod tests {
         let body: EndpointIn =
             serde_json::from_str(r#"{"url":"https://x.test","filterTypes":["a"]}"#).unwrap();
         assert_eq!(body.event_types.as_deref(), Some(&["a".to_string()][..]));
-        let ep = body.into_endpoint("ep_1".into(), "app_1", b"sealed-bytes".to_vec(), 0);
+        let secrets = sluice_core::secretbox::SecretBox::new(&[7; 32]);
+        let ep = body.into_endpoint(
+            "ep_1".into(),
+            "app_1",
+            b"sealed-bytes".to_vec(),
+            &secrets,
+            0,
+        );
         let json = serde_json::to_string(&EndpointOut::from(ep)).unwrap();
         assert!(
             !json.contains("secret") && !json.contains("sealed"),

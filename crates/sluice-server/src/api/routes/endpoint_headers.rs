@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::Json;
 
 use super::{load_app, load_endpoint, Scope};
-use crate::api::error::ApiResult;
+use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::ApiJson;
 use crate::api::models::misc::{EndpointHeadersIn, EndpointHeadersOut, EndpointHeadersPatchIn};
 use crate::api::validation::{self, is_sensitive_header, Problems};
@@ -25,8 +25,7 @@ pub async fn get(
 ) -> ApiResult<Json<EndpointHeadersOut>> {
     let app = load_app(&state, &caller, &app_id, Scope::Portal).await?;
     let ep = load_endpoint(&state, &app, &ep_id).await?;
-    let (sensitive, headers): (BTreeMap<_, _>, BTreeMap<_, _>) = ep
-        .headers
+    let (sensitive, headers): (BTreeMap<_, _>, BTreeMap<_, _>) = open(&state, &ep.headers)?
         .into_iter()
         .partition(|(k, _)| is_sensitive_header(k));
     Ok(Json(EndpointHeadersOut {
@@ -45,7 +44,7 @@ pub async fn put(
     let app = load_app(&state, &caller, &app_id, Scope::Portal).await?;
     let mut ep = load_endpoint(&state, &app, &ep_id).await?;
     check(&body.headers)?;
-    ep.headers = body.headers;
+    ep.headers = state.secrets.seal_headers(&body.headers);
     ep.updated_at = sluice_core::now_millis();
     state.store.update_endpoint(ep).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -61,7 +60,7 @@ pub async fn patch(
 ) -> ApiResult<StatusCode> {
     let app = load_app(&state, &caller, &app_id, Scope::Portal).await?;
     let mut ep = load_endpoint(&state, &app, &ep_id).await?;
-    let mut headers = ep.headers;
+    let mut headers = open(&state, &ep.headers)?;
     let remove = |headers: &mut BTreeMap<String, String>, name: &str| {
         headers.retain(|k, _| !k.eq_ignore_ascii_case(name));
     };
@@ -75,7 +74,7 @@ pub async fn patch(
         }
     }
     check(&headers)?;
-    ep.headers = headers;
+    ep.headers = state.secrets.seal_headers(&headers);
     ep.updated_at = sluice_core::now_millis();
     state.store.update_endpoint(ep).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -90,4 +89,11 @@ fn check(headers: &BTreeMap<String, String>) -> ApiResult<()> {
         p.check("headers", validation::header(name, value));
     }
     p.finish()
+}
+
+/// The endpoint's custom headers, unsealed.
+fn open(state: &AppState, sealed: &[u8]) -> ApiResult<BTreeMap<String, String>> {
+    state.secrets.open_headers(sealed).map_err(|_| {
+        ApiError::internal("endpoint headers could not be unsealed (wrong encryption_key?)")
+    })
 }

@@ -77,7 +77,13 @@ async fn insert(
         .clone()
         .unwrap_or_else(sluice_core::signing::generate_secret);
     let sealed = state.secrets.seal(&secret);
-    let ep = body.into_endpoint(ids::new_id(ids::ENDPOINT, now), app_id, sealed, now);
+    let ep = body.into_endpoint(
+        ids::new_id(ids::ENDPOINT, now),
+        app_id,
+        sealed,
+        &state.secrets,
+        now,
+    );
     state.store.create_endpoint(ep.clone()).await?;
     Ok(ep.into())
 }

@@ -41,7 +41,7 @@ CREATE TABLE endpoint (
     channels        TEXT,
     throttle_rate   INTEGER,
     metadata        TEXT NOT NULL,
-    headers         TEXT NOT NULL,
+    headers         BLOB NOT NULL,
     secret          BLOB NOT NULL,
     retired_secrets TEXT NOT NULL,
     created_at      INTEGER NOT NULL,
