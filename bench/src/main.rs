@@ -8,9 +8,11 @@
 
 mod bare;
 mod child;
+mod cpu;
 mod load;
 mod payload;
 mod phases;
+mod probe;
 mod receiver;
 mod report;
 mod stats;
@@ -244,7 +246,11 @@ async fn bench(s: &Settings) -> anyhow::Result<()> {
     }
     let mut r = Results {
         load_before: report::load_average(),
-        ..Results::default()
+        fsync: probe::fsync(500).map_err(fmt),
+        ceiling: None,
+        ingest: None,
+        e2e: None,
+        latency: None,
     };
     if r.load_before.parse::<f64>().is_ok_and(|l| l > 0.5) {
         eprintln!(
@@ -260,7 +266,11 @@ async fn bench(s: &Settings) -> anyhow::Result<()> {
         r.ceiling = Some(phases::ceiling(s).await.map_err(fmt));
     }
     if needs_sluice {
-        let (_receiver, rx) = child::spawn_helper("receiver")?;
+        let (receiver, addr) = child::spawn_helper("receiver")?;
+        let rx = &phases::Receiver {
+            addr,
+            pid: receiver.pid(),
+        };
         if s.runs(Phase::Ingest) {
             eprintln!(
                 "[bench] durable ingest: sluice serve, {} connections ...",
@@ -280,7 +290,7 @@ async fn bench(s: &Settings) -> anyhow::Result<()> {
             r.latency = Some(phases::latency(s, rx).await.map_err(fmt));
         }
     }
-    println!("\n{}", report::table(&r, s));
+    println!("\n{}\n{}", report::context(&r, s), report::table(&r, s));
     if s.write_results {
         let readme = repo.join("bench/README.md");
         report::append(&readme, &r, s, &repo)?;

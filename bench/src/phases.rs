@@ -11,11 +11,18 @@ use http::{HeaderValue, Method, StatusCode};
 use tokio::time::{sleep, Instant};
 
 use crate::child::{self, Guard};
+use crate::cpu::{Meter, Usage};
 use crate::load::{self, Outcome, Target};
 use crate::payload::{self, now_ns};
 use crate::receiver;
 use crate::stats::Summary;
 use crate::Settings;
+
+/// The receiver process the Sluice phases deliver to.
+pub struct Receiver {
+    pub addr: SocketAddr,
+    pub pid: u32,
+}
 
 /// A closed-loop figure: answered requests per second over the measured window.
 #[derive(Debug)]
@@ -25,11 +32,13 @@ pub struct Throughput {
     pub errors: u64,
     pub first_error: Option<String>,
     pub ack: Summary,
+    pub cpu: Usage,
 }
 
 impl Throughput {
-    fn of(mut out: Outcome, window: Duration) -> Self {
+    fn of(mut out: Outcome, window: Duration, cpu: Usage) -> Self {
         Self {
+            cpu,
             per_sec: out.ok as f64 / window.as_secs_f64(),
             ok: out.ok,
             errors: out.errors,
@@ -56,6 +65,7 @@ pub struct EndToEnd {
     pub delivered: u64,
     /// Seconds from the first publish until the receiver counted `published` deliveries.
     pub total_secs: Option<f64>,
+    pub cpu: Usage,
 }
 
 impl EndToEnd {
@@ -74,47 +84,52 @@ pub struct Latency {
     pub ack: Summary,
     pub delivered: u64,
     pub delivery: Summary,
+    pub cpu: Usage,
 }
 
 /// Phase 1: the bare axum server (a child process), closed loop.
 pub async fn ceiling(s: &Settings) -> anyhow::Result<Throughput> {
-    let (_server, addr) = child::spawn_helper("bare-server")?;
+    let (server, addr) = child::spawn_helper("bare-server")?;
     let target = Target {
         addr,
         path: "/api/v1/app/app_bench/msg".into(),
         auth: None,
         expect: StatusCode::ACCEPTED,
     };
+    let meter = Meter::start(server.pid(), None);
     let out = load::closed_loop(&target, body(), s.connections, s.warmup(), s.duration()).await;
-    Ok(Throughput::of(out, s.duration()))
+    Ok(Throughput::of(out, s.duration(), meter.stop()))
 }
 
 /// Phase 2: Sluice ingest, closed loop, with the dispatcher delivering meanwhile.
-pub async fn ingest(s: &Settings, rx: SocketAddr) -> anyhow::Result<Ingest> {
+pub async fn ingest(s: &Settings, rx: &Receiver) -> anyhow::Result<Ingest> {
     let mut sluice = Sluice::start(s, "ingest").await?;
-    let target = sluice.app_with_endpoint(rx).await?;
+    let target = sluice.app_with_endpoint(rx.addr).await?;
     rx_reset(rx, 0).await?;
+    let meter = Meter::start(sluice.guard.pid(), Some(rx.pid));
     let out = load::closed_loop(&target, body(), s.connections, s.warmup(), s.duration()).await;
+    let cpu = meter.stop();
     sluice.alive()?;
     let delivered_meanwhile = rx_stats(rx).await?.count;
     Ok(Ingest {
-        load: Throughput::of(out, s.duration()),
+        load: Throughput::of(out, s.duration(), cpu),
         delivered_meanwhile,
     })
 }
 
 /// Phase 3: publish N as fast as possible; time until the receiver has counted them all.
-pub async fn end_to_end(s: &Settings, rx: SocketAddr) -> anyhow::Result<EndToEnd> {
+pub async fn end_to_end(s: &Settings, rx: &Receiver) -> anyhow::Result<EndToEnd> {
     let mut sluice = Sluice::start(s, "e2e").await?;
-    let target = sluice.app_with_endpoint(rx).await?;
+    let target = sluice.app_with_endpoint(rx.addr).await?;
     rx_reset(rx, s.messages).await?;
     let deadline = Duration::from_secs(s.e2e_timeout_secs);
+    let meter = Meter::start(sluice.guard.pid(), Some(rx.pid));
     let (t0, started) = (now_ns(), Instant::now());
     let out = load::count_bounded(&target, body(), s.connections, s.messages, deadline).await;
     let publish_secs = started.elapsed().as_secs_f64();
     sluice.alive()?;
     if out.ok < s.messages {
-        call_ok(rx, Method::POST, &format!("/target?target={}", out.ok)).await?;
+        call_ok(rx.addr, Method::POST, &format!("/target?target={}", out.ok)).await?;
     }
     let until = started + deadline;
     let stats = loop {
@@ -125,6 +140,7 @@ pub async fn end_to_end(s: &Settings, rx: SocketAddr) -> anyhow::Result<EndToEnd
         sluice.alive()?;
         sleep(Duration::from_millis(20)).await;
     };
+    let cpu = meter.stop();
     let reached = stats.target_reached_ns;
     Ok(EndToEnd {
         published: out.ok,
@@ -133,16 +149,19 @@ pub async fn end_to_end(s: &Settings, rx: SocketAddr) -> anyhow::Result<EndToEnd
         publish_secs,
         delivered: stats.count,
         total_secs: (reached != 0).then(|| reached.saturating_sub(t0) as f64 / 1e9),
+        cpu,
     })
 }
 
 /// Phase 4: a steady open-loop rate; the receiver measures receive time − send time.
-pub async fn latency(s: &Settings, rx: SocketAddr) -> anyhow::Result<Latency> {
+pub async fn latency(s: &Settings, rx: &Receiver) -> anyhow::Result<Latency> {
     let mut sluice = Sluice::start(s, "latency").await?;
-    let target = sluice.app_with_endpoint(rx).await?;
+    let target = sluice.app_with_endpoint(rx.addr).await?;
     rx_reset(rx, 0).await?;
     let (warmup, measure) = (s.latency_warmup(), s.latency_duration());
+    let meter = Meter::start(sluice.guard.pid(), Some(rx.pid));
     let mut out = load::open_loop(&target, s.rate, s.latency_connections, warmup, measure).await;
+    let cpu = meter.stop();
     sluice.alive()?;
     let until = Instant::now() + Duration::from_secs(30);
     let stats = loop {
@@ -160,6 +179,7 @@ pub async fn latency(s: &Settings, rx: SocketAddr) -> anyhow::Result<Latency> {
         ack: Summary::of_ns(&mut out.lat_ns),
         delivered: stats.measured,
         delivery: stats.latency,
+        cpu,
     })
 }
 
@@ -263,14 +283,14 @@ impl Sluice {
     }
 }
 
-async fn rx_reset(rx: SocketAddr, target: u64) -> anyhow::Result<()> {
-    call_ok(rx, Method::POST, &format!("/reset?target={target}"))
+async fn rx_reset(rx: &Receiver, target: u64) -> anyhow::Result<()> {
+    call_ok(rx.addr, Method::POST, &format!("/reset?target={target}"))
         .await
         .map(drop)
 }
 
-async fn rx_stats(rx: SocketAddr) -> anyhow::Result<receiver::Stats> {
-    let bytes = call_ok(rx, Method::GET, "/stats").await?;
+async fn rx_stats(rx: &Receiver) -> anyhow::Result<receiver::Stats> {
+    let bytes = call_ok(rx.addr, Method::GET, "/stats").await?;
     Ok(serde_json::from_slice(&bytes)?)
 }
 

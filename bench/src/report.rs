@@ -4,12 +4,12 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
+use crate::cpu::Usage;
 use crate::phases::{EndToEnd, Ingest, Latency, Throughput};
-use crate::stats::ms;
+use crate::stats::{ms, Summary};
 use crate::Settings;
 
 /// The figures of one run; `None` = phase not run, `Err` = phase failed (with the reason).
-#[derive(Default)]
 pub struct Results {
     pub ceiling: Option<Result<Throughput, String>>,
     pub ingest: Option<Result<Ingest, String>>,
@@ -17,6 +17,8 @@ pub struct Results {
     pub latency: Option<Result<Latency, String>>,
     /// `/proc/loadavg`'s 1-minute figure when the run started (other work skews results).
     pub load_before: String,
+    /// Append 1 KiB + fdatasync on the temp dir's disk.
+    pub fsync: Result<Summary, String>,
 }
 
 impl Results {
@@ -116,13 +118,14 @@ fn verdict(target: &str, met: bool) -> String {
 
 fn throughput(t: &Throughput, unit: &str) -> String {
     format!(
-        "**{} {unit}** (ack p50 {}, p99 {}; {} ok, {} errors{})",
+        "**{} {unit}** (ack p50 {}, p99 {}; {} ok, {} errors{}; {})",
         int(t.per_sec.round() as u64),
         ms(t.ack.p50_us),
         ms(t.ack.p99_us),
         int(t.ok),
         int(t.errors),
-        first_error(&t.first_error)
+        first_error(&t.first_error),
+        cores(&t.cpu)
     )
 }
 
@@ -139,17 +142,18 @@ fn end_to_end(e: &EndToEnd) -> String {
         ),
     };
     format!(
-        "{head}; published in {:.2} s = {} msg/s; {} errors{})",
+        "{head}; published in {:.2} s = {} msg/s; {} errors{}; {})",
         e.publish_secs,
         int((e.published as f64 / e.publish_secs.max(1e-9)) as u64),
         int(e.errors),
-        first_error(&e.first_error)
+        first_error(&e.first_error),
+        cores(&e.cpu)
     )
 }
 
 fn latency(l: &Latency) -> String {
     format!(
-        "**p50 {}, p99 {}, max {}** ({} of {} delivered; ack p50 {}, p99 {}; {} late sends, {} errors{})",
+        "**p50 {}, p99 {}, max {}** ({} of {} delivered; ack p50 {}, p99 {}; {} late sends, {} errors{}; {})",
         ms(l.delivery.p50_us),
         ms(l.delivery.p99_us),
         ms(l.delivery.max_us),
@@ -159,7 +163,20 @@ fn latency(l: &Latency) -> String {
         ms(l.ack.p99_us),
         int(l.late_sends),
         int(l.errors),
-        first_error(&l.first_error)
+        first_error(&l.first_error),
+        cores(&l.cpu)
+    )
+}
+
+fn cores(u: &Usage) -> String {
+    let rx = if u.receiver > 0.0 {
+        format!(", receiver {:.2}", u.receiver)
+    } else {
+        String::new()
+    };
+    format!(
+        "CPU cores: server {:.2}, load generator {:.2}{rx}",
+        u.server, u.client
     )
 }
 
@@ -200,13 +217,7 @@ pub fn append(readme: &Path, r: &Results, s: &Settings, repo: &Path) -> anyhow::
         " (plus uncommitted changes under crates/)"
     };
     let mut entry = format!("\n### {date} — commit {commit}{dirty}\n\n");
-    let _ = writeln!(entry, "- Machine: {}", machine());
-    let _ = writeln!(
-        entry,
-        "- Load average (1 min) before the run: {}",
-        r.load_before
-    );
-    let _ = writeln!(entry, "- Settings: {}", s.describe());
+    entry.push_str(&context(r, s));
     let _ = writeln!(entry);
     entry.push_str(&table(r, s));
     let mut text = std::fs::read_to_string(readme).unwrap_or_default();
@@ -216,6 +227,33 @@ pub fn append(readme: &Path, r: &Results, s: &Settings, repo: &Path) -> anyhow::
     text.push_str(&entry);
     std::fs::write(readme, text)?;
     Ok(())
+}
+
+/// Machine, disk, load and settings of a run, as a Markdown list.
+pub fn context(r: &Results, s: &Settings) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "- Machine: {}", machine());
+    let _ = writeln!(out, "- Disk: {}", fsync(&r.fsync));
+    let _ = writeln!(
+        out,
+        "- Load average (1 min) before the run: {}",
+        r.load_before
+    );
+    let _ = writeln!(out, "- Settings: {}", s.describe());
+    out
+}
+
+/// The fsync probe in words.
+fn fsync(probe: &Result<Summary, String>) -> String {
+    match probe {
+        Ok(s) => format!(
+            "append 1 KiB + fdatasync in the temp dir: p50 {}, p99 {} ({} rounds)",
+            ms(s.p50_us),
+            ms(s.p99_us),
+            s.n
+        ),
+        Err(e) => format!("fsync probe failed: {e}"),
+    }
 }
 
 /// The 1-minute load average.
