@@ -12,6 +12,7 @@
 
 mod apps;
 mod attempts;
+mod checkpointer;
 mod claim;
 mod dispatch;
 mod endpoints;
@@ -70,6 +71,7 @@ pub struct SqliteStore {
     /// Held (advisory lock) for the store's lifetime: one process per database file.
     _lock: std::fs::File,
     writer: Writer,
+    _checkpointer: checkpointer::Checkpointer,
     reads: Arc<ReadPool>,
     work: Arc<Notify>,
 }
@@ -100,9 +102,13 @@ impl SqliteStore {
         let reads = ReadPool::open(path, opts.read_connections)?;
         let work = Arc::new(Notify::new());
         let writer = Writer::spawn(conn, work.clone())?;
+        let checkpointer =
+            checkpointer::Checkpointer::spawn(schema::open_checkpointer(path, opts.synchronous)?)
+                .map_err(rows::backend)?;
         Ok(SqliteStore {
             _lock: lock,
             writer,
+            _checkpointer: checkpointer,
             reads,
             work,
         })

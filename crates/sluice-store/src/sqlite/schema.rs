@@ -53,9 +53,23 @@ pub(crate) fn open_writer(path: &Path, sync: Synchronous) -> StoreResult<Connect
     };
     conn.execute_batch(&format!(
         "PRAGMA synchronous = {sync}; PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY; \
-         PRAGMA cache_size = -{WRITER_CACHE_KIB};"
+         PRAGMA cache_size = -{WRITER_CACHE_KIB}; PRAGMA wal_autocheckpoint = 0;"
     ))
     .map_err(backend)?;
+    Ok(conn)
+}
+
+/// Opens the connection of the background checkpointer (see [`super::checkpointer`]).
+pub(crate) fn open_checkpointer(path: &Path, sync: Synchronous) -> StoreResult<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(backend)?;
+    common_setup(&conn)?;
+    let sync = match sync {
+        Synchronous::Full => "FULL",
+        Synchronous::Normal => "NORMAL",
+    };
+    conn.execute_batch(&format!("PRAGMA synchronous = {sync};"))
+        .map_err(backend)?;
     Ok(conn)
 }
 
