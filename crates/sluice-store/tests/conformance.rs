@@ -119,6 +119,76 @@ async fn sqlite_reopen_requeues_deliveries_left_in_flight() {
     assert_eq!(s.claim_due(claim_req(now, 10, 10)).await.unwrap().len(), 1);
 }
 
+/// The SQLite store caches applications; every change must be visible to the next read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_app_reads_see_every_change() {
+    let (_dir, s) = fresh();
+    let s: Dyn = s;
+    let mut app = new_app(&s).await;
+    app.uid = Some("acme".into());
+    s.update_app(app.clone()).await.unwrap();
+    // Warm the cache under both keys.
+    assert_eq!(
+        s.get_app(&app.org_id, "acme").await.unwrap().unwrap().name,
+        app.name
+    );
+    assert!(s.get_app(&app.org_id, &app.id).await.unwrap().is_some());
+
+    app.name = "renamed".into();
+    app.uid = Some("acme2".into());
+    s.update_app(app.clone()).await.unwrap();
+    assert_eq!(
+        s.get_app(&app.org_id, &app.id).await.unwrap().unwrap().name,
+        "renamed"
+    );
+    assert!(
+        s.get_app(&app.org_id, "acme").await.unwrap().is_none(),
+        "old uid still resolves"
+    );
+    assert_eq!(
+        s.get_app(&app.org_id, "acme2").await.unwrap().unwrap().id,
+        app.id
+    );
+    // Other orgs never see it, cached or not.
+    assert!(s.get_app("org_other", &app.id).await.unwrap().is_none());
+
+    s.delete_app(&app.org_id, &app.id).await.unwrap();
+    assert!(
+        s.get_app(&app.org_id, &app.id).await.unwrap().is_none(),
+        "deleted app still resolves"
+    );
+    assert!(s.get_app(&app.org_id, "acme2").await.unwrap().is_none());
+}
+
+/// Readers racing a stream of updates never keep serving a value older than the last write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_app_cache_is_not_poisoned_by_racing_reads() {
+    let (_dir, s) = fresh();
+    let s: Dyn = s;
+    let mut app = new_app(&s).await;
+    let readers: Vec<_> = (0..4)
+        .map(|_| {
+            let (s, org, id) = (s.clone(), app.org_id.clone(), app.id.clone());
+            tokio::spawn(async move {
+                for _ in 0..500 {
+                    s.get_app(&org, &id).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for i in 0..200 {
+        app.name = format!("v{i}");
+        s.update_app(app.clone()).await.unwrap();
+    }
+    for r in readers {
+        r.await.unwrap();
+    }
+    assert_eq!(
+        s.get_app(&app.org_id, &app.id).await.unwrap().unwrap().name,
+        "v199"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_normal_synchronous_opens() {
     let dir = tempfile::tempdir().unwrap();

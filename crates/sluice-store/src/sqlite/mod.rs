@@ -10,6 +10,7 @@
 //! The trait implementation ([`store_impl`]) only routes each method to the writer or the
 //! read pool; the SQL lives in one module per area.
 
+mod app_cache;
 mod apps;
 mod attempts;
 mod checkpointer;
@@ -72,6 +73,7 @@ pub struct SqliteStore {
     _lock: std::fs::File,
     writer: Writer,
     _checkpointer: checkpointer::Checkpointer,
+    apps: app_cache::AppCache,
     reads: Arc<ReadPool>,
     work: Arc<Notify>,
 }
@@ -109,6 +111,7 @@ impl SqliteStore {
             _lock: lock,
             writer,
             _checkpointer: checkpointer,
+            apps: app_cache::AppCache::default(),
             reads,
             work,
         })

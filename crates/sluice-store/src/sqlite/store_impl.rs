@@ -22,8 +22,16 @@ impl Store for SqliteStore {
     }
 
     async fn get_app(&self, org_id: &str, id_or_uid: &str) -> StoreResult<Option<Application>> {
+        let miss = match self.apps.get(org_id, id_or_uid) {
+            Ok(app) => return Ok(Some(app)),
+            Err(miss) => miss,
+        };
         let (org, key) = (org_id.to_string(), id_or_uid.to_string());
-        self.read(move |c| apps::get_app(c, &org, &key)).await
+        let found = self.read(move |c| apps::get_app(c, &org, &key)).await?;
+        if let Some(app) = &found {
+            self.apps.fill(miss, org_id, id_or_uid, app);
+        }
+        Ok(found)
     }
 
     async fn list_apps(&self, org_id: &str, page: Page) -> StoreResult<Listed<Application>> {
@@ -32,12 +40,15 @@ impl Store for SqliteStore {
     }
 
     async fn update_app(&self, app: Application) -> StoreResult<()> {
-        self.write(move |c| apps::update_app(c, &app)).await
+        let id = app.id.clone();
+        let write = self.write(move |c| apps::update_app(c, &app));
+        self.apps.changing(&id, write).await
     }
 
     async fn delete_app(&self, org_id: &str, app_id: &str) -> StoreResult<()> {
         let (org, app) = (org_id.to_string(), app_id.to_string());
-        self.write(move |c| apps::delete_app(c, &org, &app)).await
+        let write = self.write(move |c| apps::delete_app(c, &org, &app));
+        self.apps.changing(app_id, write).await
     }
 
     async fn create_event_type(&self, et: EventType) -> StoreResult<()> {
