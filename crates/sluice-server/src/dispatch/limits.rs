@@ -1,15 +1,25 @@
 //! Per-endpoint concurrency: how many claimed deliveries each endpoint has in this process,
 //! and a semaphore per endpoint that lets at most `cap` of them send at once.
 //!
-//! The dispatcher loop excludes endpoints whose count reached the cap from its claims, so a
-//! slow endpoint holds at most `2 × cap − 1` claims (`cap − 1` of them waiting for a slot)
-//! and never takes capacity from the others. Entries exist only while an endpoint has
-//! claims in flight, so memory is bounded by the in-flight work.
+//! While the process has spare capacity (more than half its in-flight permits free), an
+//! endpoint may hold up to [`HOLD_FACTOR`] × `cap` claims: `cap` sending and the rest queued
+//! behind them. The queued ones hide the claim's round trip through the writer: when a send
+//! finishes, the next delivery is already in memory instead of waiting for the next claim
+//! (measured on one endpoint at the default cap: ~5.8k → ~7.2k deliveries/s end to end).
+//! Without spare capacity the bound is `cap`, so queued claims never crowd out other
+//! endpoints' sends. The dispatcher loop excludes endpoints at their bound from its claims,
+//! and a claim adds at most `cap` per endpoint, so an endpoint holds at most
+//! `(HOLD_FACTOR + 1) × cap − 1` claims; the lease (2 × timeout + 30 s) outlasts the wait of
+//! the last one queued. Entries exist only while an endpoint has claims in flight, so memory
+//! is bounded by the in-flight work.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+
+/// Claims an endpoint may hold, as a multiple of its send cap.
+pub const HOLD_FACTOR: usize = 2;
 
 struct Entry {
     count: usize,
@@ -39,16 +49,23 @@ impl Limits {
         self.cap
     }
 
+    /// Claims one endpoint may hold before it is excluded from claims.
+    fn hold(&self) -> usize {
+        HOLD_FACTOR * self.cap
+    }
+
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Entry>> {
         // The map holds plain counters; a panic elsewhere cannot leave it inconsistent.
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Endpoints that cannot take more claims now.
-    pub fn saturated(&self) -> Vec<String> {
+    /// Endpoints that cannot take more claims now; `spare` = the process has capacity to
+    /// queue claims beyond the send cap.
+    pub fn saturated(&self, spare: bool) -> Vec<String> {
+        let bound = if spare { self.hold() } else { self.cap };
         self.lock()
             .iter()
-            .filter(|(_, e)| e.count >= self.cap)
+            .filter(|(_, e)| e.count >= bound)
             .map(|(id, _)| id.clone())
             .collect()
     }
@@ -81,7 +98,7 @@ impl Limits {
             return;
         };
         entry.count -= 1;
-        if entry.count + 1 == self.cap {
+        if entry.count + 1 == self.hold() || entry.count + 1 == self.cap {
             self.freed.notify_one();
         }
         if entry.count == 0 {
@@ -137,12 +154,23 @@ mod tests {
 
     #[tokio::test]
     async fn saturation_send_slots_and_release() {
+        // cap 2: two send at once, up to 4 held (two queued behind the senders).
         let limits = Limits::new(2);
         let mut a = limits.assign("ep_a");
         let mut b = limits.assign("ep_a");
         let mut c = limits.assign("ep_a");
-        let _d = limits.assign("ep_b");
-        assert_eq!(limits.saturated(), vec!["ep_a".to_owned()]);
+        let _e = limits.assign("ep_b");
+        assert!(
+            limits.saturated(true).is_empty(),
+            "3 held < 4: still claimable"
+        );
+        assert_eq!(
+            limits.saturated(false),
+            vec!["ep_a".to_owned()],
+            "without spare capacity the bound is the send cap"
+        );
+        let d = limits.assign("ep_a");
+        assert_eq!(limits.saturated(true), vec!["ep_a".to_owned()]);
 
         a.acquire().await;
         b.acquire().await;
@@ -150,17 +178,15 @@ mod tests {
             // The third claim waits for a send slot.
             let mut waiting = pin!(c.acquire());
             assert!(!ready(waiting.as_mut()));
+            // Nothing freed yet: nothing to wake the loop for.
+            assert!(!ready(pin!(limits.freed())));
             drop(a);
             assert!(ready(waiting.as_mut()));
         }
-        // Still at the cap (b and c): nothing to wake for yet.
-        assert!(!ready(pin!(limits.freed())));
-        assert_eq!(limits.saturated(), vec!["ep_a".to_owned()]);
-        // Dropping below the cap wakes the loop.
-        drop(b);
+        // Dropping below the hold bound wakes the loop and makes ep_a claimable again.
         assert!(ready(pin!(limits.freed())));
-        assert!(limits.saturated().is_empty());
-        drop(c);
+        assert!(limits.saturated(true).is_empty());
+        drop((b, c, d));
         assert_eq!(limits.lock().len(), 1, "ep_a is forgotten once idle");
     }
 }

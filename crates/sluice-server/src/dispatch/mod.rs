@@ -85,6 +85,7 @@ pub fn spawn(state: AppState, shutdown: CancellationToken) -> JoinHandle<()> {
         ctx,
         global: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
         limits: Limits::new(config.endpoint_concurrency),
+        max_in_flight: config.max_in_flight.max(1),
         lease_ms: 2 * timeout_ms + 30_000,
         rescheduled,
         shutdown,
@@ -104,6 +105,7 @@ struct Dispatcher {
     ctx: Arc<Ctx>,
     global: Arc<Semaphore>,
     limits: Arc<Limits>,
+    max_in_flight: usize,
     lease_ms: Millis,
     /// Notified by the recorder when it committed a retry time.
     rescheduled: Arc<Notify>,
@@ -134,7 +136,8 @@ impl Dispatcher {
             let mut rescheduled = std::pin::pin!(self.rescheduled.notified());
             rescheduled.as_mut().enable();
 
-            let exclude_endpoints = self.limits.saturated();
+            let spare = self.global.available_permits() * 2 > self.max_in_flight;
+            let exclude_endpoints = self.limits.saturated(spare);
             let saturated = !exclude_endpoints.is_empty();
             let req = ClaimRequest {
                 now: now_millis(),
