@@ -16,117 +16,150 @@ use serde_json::{json, Value};
 
 mod common;
 
-use common::{post, receiver, token, Node};
+use common::{post, receiver, token, Node, Receiver};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn acked_messages_survive_sigkill_and_are_delivered() {
+/// One node, one app with one endpoint pointing at `rx`.
+struct Setup {
+    dir: tempfile::TempDir,
+    token: String,
+    client: reqwest::Client,
+    node: Node,
+    app_id: String,
+}
+
+async fn setup(rx: &Receiver) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let token = token(dir.path());
-    let rx = receiver(true).await;
     let client = reqwest::Client::new();
-
     let node = Node::start(dir.path());
-    let app: Value = post(
+    let app = post(
         &client,
         &node.base,
         &token,
         "/api/v1/app",
         json!({"name": "crash"}),
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    );
+    let app: Value = app.await.unwrap().json().await.unwrap();
     let app_id = app["id"].as_str().unwrap().to_string();
-    let ep = post(
-        &client,
-        &node.base,
-        &token,
-        &format!("/api/v1/app/{app_id}/endpoint"),
-        json!({"url": rx.url}),
-    )
-    .await
-    .unwrap();
-    assert_eq!(ep.status(), 201);
-
-    // Publishers run concurrently until the kill; only messages that got a 202 count.
-    let acked = Arc::new(Mutex::new(HashSet::new()));
-    let stop = Arc::new(AtomicBool::new(false));
-    let mut publishers = Vec::new();
-    for p in 0..8 {
-        let (client, base, token, app_id) = (
-            client.clone(),
-            node.base.clone(),
-            token.clone(),
-            app_id.clone(),
-        );
-        let (acked, stop) = (acked.clone(), stop.clone());
-        publishers.push(tokio::spawn(async move {
-            for i in 0..10_000 {
-                if stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                let body = json!({"eventType": "crash.test", "payload": {"publisher": p, "i": i}});
-                match post(
-                    &client,
-                    &base,
-                    &token,
-                    &format!("/api/v1/app/{app_id}/msg"),
-                    body,
-                )
-                .await
-                {
-                    Ok(r) if r.status() == 202 => {
-                        let v: Value = match r.json().await {
-                            Ok(v) => v,
-                            Err(_) => break, // connection cut mid-body: not acked
-                        };
-                        acked
-                            .lock()
-                            .unwrap()
-                            .insert(v["id"].as_str().unwrap().to_string());
-                    }
-                    _ => break, // the server is gone
-                }
-            }
-        }));
+    let path = format!("/api/v1/app/{app_id}/endpoint");
+    let ep = post(&client, &node.base, &token, &path, json!({"url": rx.url}));
+    assert_eq!(ep.await.unwrap().status(), 201);
+    Setup {
+        dir,
+        token,
+        client,
+        node,
+        app_id,
     }
-    // Let some deliveries get in flight (the receiver hangs), then kill mid-stream.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while rx.seen.lock().unwrap().len() < 20 || acked.lock().unwrap().len() < 200 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no traffic before the kill"
-        );
+}
+
+/// Eight concurrent publishers that run until `stop` (or the server is gone), adding the id
+/// of every message that got a 202 to `acked`. Bounded: at most 20,000 messages each.
+fn publish_until(
+    s: &Setup,
+    acked: &Arc<Mutex<HashSet<String>>>,
+    stop: &Arc<AtomicBool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..8)
+        .map(|p| {
+            let (client, base, token) = (s.client.clone(), s.node.base.clone(), s.token.clone());
+            let path = format!("/api/v1/app/{}/msg", s.app_id);
+            let (acked, stop) = (acked.clone(), stop.clone());
+            tokio::spawn(async move {
+                for i in 0..20_000 {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let body =
+                        json!({"eventType": "crash.test", "payload": {"publisher": p, "i": i}});
+                    let Ok(r) = post(&client, &base, &token, &path, body).await else {
+                        break;
+                    };
+                    if r.status() != 202 {
+                        break;
+                    }
+                    // A connection cut mid-body is not an ack.
+                    let Ok(v) = r.json::<Value>().await else {
+                        break;
+                    };
+                    acked
+                        .lock()
+                        .unwrap()
+                        .insert(v["id"].as_str().unwrap().to_string());
+                }
+            })
+        })
+        .collect()
+}
+
+/// Waits (bounded) until `until` holds, polling shared test state.
+async fn wait_for(what: &str, within: Duration, mut until: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + within;
+    while !until() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    node.kill();
+}
+
+/// Kills the node mid-stream once `ready` holds, stops the publishers, returns what was acked.
+async fn kill_mid_stream(
+    s: Setup,
+    acked: Arc<Mutex<HashSet<String>>>,
+    ready: impl FnMut() -> bool,
+) -> (
+    tempfile::TempDir,
+    String,
+    String,
+    reqwest::Client,
+    HashSet<String>,
+) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let publishers = publish_until(&s, &acked, &stop);
+    wait_for("traffic before the kill", Duration::from_secs(60), ready).await;
+    s.node.kill();
     stop.store(true, Ordering::SeqCst);
     for p in publishers {
         p.await.unwrap();
     }
-    let acked: HashSet<String> = acked.lock().unwrap().clone();
-    let in_flight_at_crash: HashSet<String> = rx.seen.lock().unwrap().iter().cloned().collect();
+    let acked = acked.lock().unwrap().clone();
     assert!(!acked.is_empty());
+    (s.dir, s.token, s.app_id, s.client, acked)
+}
+
+/// How many ids occur more than once.
+fn repeated(ids: &[String]) -> usize {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for id in ids {
+        *counts.entry(id).or_default() += 1;
+    }
+    counts.values().filter(|c| **c > 1).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn acked_messages_survive_sigkill_and_are_delivered() {
+    // The receiver hangs, so deliveries are in flight (sent, unrecorded) at the kill.
+    let rx = receiver(true).await;
+    let s = setup(&rx).await;
+    let acked = Arc::new(Mutex::new(HashSet::new()));
+    let counter = acked.clone();
+    let seen = rx.seen.clone();
+    let ready = move || seen.lock().unwrap().len() >= 20 && counter.lock().unwrap().len() >= 200;
+    let (dir, token, app_id, client, acked) = kill_mid_stream(s, acked, ready).await;
+    let in_flight_at_crash: HashSet<String> = rx.seen.lock().unwrap().iter().cloned().collect();
 
     // Restart with a healthy receiver: everything acked must arrive.
     rx.hang.store(false, Ordering::SeqCst);
     rx.seen.lock().unwrap().clear();
     let node = Node::start(dir.path());
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let seen: HashSet<String> = rx.seen.lock().unwrap().iter().cloned().collect();
-        if acked.is_subset(&seen) {
-            break;
-        }
-        let missing = acked.difference(&seen).count();
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{missing} acked messages never delivered after restart"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for(
+        "every acked message delivered after restart",
+        Duration::from_secs(60),
+        || {
+            let seen: HashSet<String> = rx.seen.lock().unwrap().iter().cloned().collect();
+            acked.is_subset(&seen)
+        },
+    )
+    .await;
     // Every acked message is also readable through the API (it was committed).
     for id in acked.iter().take(50) {
         let r = client
@@ -137,14 +170,7 @@ async fn acked_messages_survive_sigkill_and_are_delivered() {
             .unwrap();
         assert_eq!(r.status(), 200, "acked message {id} missing after crash");
     }
-    // Duplicates: a message received more than once after the restart, or received before
-    // the crash (its try was in flight, unrecorded) and again after.
-    let after: Vec<String> = rx.seen.lock().unwrap().clone();
-    let mut counts: HashMap<&str, usize> = HashMap::new();
-    for id in &after {
-        *counts.entry(id).or_default() += 1;
-    }
-    let dup_after = counts.values().filter(|c| **c > 1).count();
+    let dup_after = repeated(&rx.seen.lock().unwrap());
     let redelivered = acked
         .iter()
         .filter(|id| in_flight_at_crash.contains(*id))
@@ -159,129 +185,31 @@ async fn acked_messages_survive_sigkill_and_are_delivered() {
     assert_eq!(dup_after, 0, "a delivery was sent twice after the restart");
 }
 
-/// Publishes concurrently until `stop`, returning the ids of messages that got a 202.
-async fn publish_until(
-    client: &reqwest::Client,
-    base: &str,
-    token: &str,
-    app_id: &str,
-    stop: Arc<AtomicBool>,
-) -> Vec<tokio::task::JoinHandle<Vec<String>>> {
-    (0..8)
-        .map(|p| {
-            let (client, base, token, app_id, stop) = (
-                client.clone(),
-                base.to_string(),
-                token.to_string(),
-                app_id.to_string(),
-                stop.clone(),
-            );
-            tokio::spawn(async move {
-                let mut acked = Vec::new();
-                for i in 0..20_000 {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let body =
-                        json!({"eventType": "crash.test", "payload": {"publisher": p, "i": i}});
-                    let Ok(r) = post(
-                        &client,
-                        &base,
-                        &token,
-                        &format!("/api/v1/app/{app_id}/msg"),
-                        body,
-                    )
-                    .await
-                    else {
-                        break;
-                    };
-                    if r.status() != 202 {
-                        break;
-                    }
-                    let Ok(v) = r.json::<Value>().await else {
-                        break;
-                    };
-                    acked.push(v["id"].as_str().unwrap().to_string());
-                }
-                acked
-            })
-        })
-        .collect()
-}
-
 /// Invariant 3, measured: with a receiver that answers at once, kill the process while
 /// deliveries stream, restart, and count messages the receiver got more than once. Only
 /// tries that were sent but not yet recorded at the kill may repeat, so duplicates are
 /// bounded by what can be in flight.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn duplicate_rate_after_sigkill_with_a_fast_receiver() {
-    let dir = tempfile::tempdir().unwrap();
-    let token = token(dir.path());
     let rx = receiver(false).await;
-    let client = reqwest::Client::new();
-    let node = Node::start(dir.path());
-    let app: Value = post(
-        &client,
-        &node.base,
-        &token,
-        "/api/v1/app",
-        json!({"name": "dups"}),
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    let app_id = app["id"].as_str().unwrap().to_string();
-    let ep = post(
-        &client,
-        &node.base,
-        &token,
-        &format!("/api/v1/app/{app_id}/endpoint"),
-        json!({"url": rx.url}),
-    )
-    .await
-    .unwrap();
-    assert_eq!(ep.status(), 201);
-
-    let stop = Arc::new(AtomicBool::new(false));
-    let publishers = publish_until(&client, &node.base, &token, &app_id, stop.clone()).await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while rx.seen.lock().unwrap().len() < 1_000 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "deliveries did not flow before the kill"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    node.kill();
-    stop.store(true, Ordering::SeqCst);
-    let mut acked = HashSet::new();
-    for p in publishers {
-        acked.extend(p.await.unwrap());
-    }
+    let s = setup(&rx).await;
+    let seen = rx.seen.clone();
+    let ready = move || seen.lock().unwrap().len() >= 1_000;
+    let (dir, _, _, _, acked) = kill_mid_stream(s, Arc::default(), ready).await;
 
     let node = Node::start(dir.path());
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let seen: HashSet<String> = rx.seen.lock().unwrap().iter().cloned().collect();
-        if acked.is_subset(&seen) {
-            break;
-        }
-        let missing = acked.difference(&seen).count();
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{missing} acked messages never delivered"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_for(
+        "every acked message delivered after restart",
+        Duration::from_secs(60),
+        || {
+            let seen: HashSet<String> = rx.seen.lock().unwrap().iter().cloned().collect();
+            acked.is_subset(&seen)
+        },
+    )
+    .await;
     drop(node);
     let seen = rx.seen.lock().unwrap().clone();
-    let mut counts: HashMap<&str, usize> = HashMap::new();
-    for id in &seen {
-        *counts.entry(id).or_default() += 1;
-    }
-    let duplicated = counts.values().filter(|c| **c > 1).count();
+    let duplicated = repeated(&seen);
     println!(
         "crash test (fast receiver): {} acked, {} deliveries received, {} messages received twice; duplicate rate {:.3}%",
         acked.len(),
