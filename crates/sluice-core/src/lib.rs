@@ -8,11 +8,13 @@
 //! - [`signing`]: Standard Webhooks `v1` (HMAC-SHA256) and `v1a` (Ed25519) sign and verify.
 //! - [`secretbox`]: encryption of endpoint secrets at rest.
 //! - [`filter`]: which endpoints a message goes to; identifier validation.
+//! - [`inbound`]: verifiers of provider webhooks (Stripe, GitHub, Slack, …) and their handshakes.
 //!
 //! Nothing here does I/O: no tokio, no database, no HTTP server.
 
 pub mod filter;
 pub mod ids;
+pub mod inbound;
 pub mod model;
 pub mod retry;
 pub mod secretbox;

@@ -1,0 +1,198 @@
+//! Inbound verification: one pure function per provider scheme, from (source config,
+//! request as received, `now`) to a [`Verdict`] or a precise [`Rejection`].
+//!
+//! The schemes and their official test vectors are in `shared/reference/signatures.md`;
+//! each provider module cites the section it implements. Shared rules:
+//!
+//! - The MAC covers the **raw body bytes as received**; nothing is parsed before the
+//!   signature has been checked, and bodies are never re-serialized.
+//! - Every list of secrets is "current first, then those still inside a rotation grace
+//!   period": any one of them verifying suffices.
+//! - Every comparison of a MAC or token is constant-time (`hmac::Mac::verify_slice` or
+//!   `subtle`), see [`common`].
+//! - The signature is checked **before** the timestamp window, so that
+//!   [`Rejection::StaleTimestamp`] means "genuine but old" (a replay or a long-delayed
+//!   retry) and [`Rejection::BadSignature`] means "not from the provider".
+//! - A rejection carries no event id: dedupe ids exist only inside [`Verdict::Verified`].
+//!
+//! # Layout
+//! - [`common`]: header lookup, constant-time MAC and token checks, timestamp windows.
+//! - [`generic`]: `generic-webhook` (no signature; optional basic/bearer/header credentials).
+//! - [`standard`]: Standard Webhooks / Svix (`webhook-*` and `svix-*`), via [`crate::signing`].
+//! - [`stripe`], [`github`], [`shopify`], [`slack`], [`zoom`], [`meta`], [`paddle`],
+//!   [`linear`], [`twilio`]: one module per provider.
+
+pub mod common;
+mod config;
+pub mod generic;
+pub mod github;
+pub mod linear;
+pub mod meta;
+pub mod paddle;
+pub mod shopify;
+pub mod slack;
+pub mod standard;
+pub mod stripe;
+pub mod twilio;
+pub mod zoom;
+
+#[cfg(test)]
+mod tests;
+
+pub use config::{GenericAuth, InvalidConfig, SourceConfig};
+
+/// One request as the ingest route received it.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// HTTP method, e.g. `POST` (compared case-insensitively).
+    pub method: &'a str,
+    /// The full public URL the provider requested (scheme, host, port, path, query).
+    /// Twilio signs it, and Meta's handshake reads its query; behind a TLS-terminating
+    /// proxy this must be the configured public URL, not the socket's view.
+    pub url: &'a str,
+    /// Header names and values as received; names are looked up case-insensitively and
+    /// the first occurrence of a name wins.
+    pub headers: &'a [(String, String)],
+    /// The raw body bytes, exactly as received.
+    pub body: &'a [u8],
+    /// The receiver's clock, in Unix seconds.
+    pub now: i64,
+}
+
+/// What a genuine request is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// A genuine event: store it (deduplicated on `event_id` when there is one) and forward it.
+    Verified {
+        /// The provider's id for this event, stable across its retries.
+        event_id: Option<String>,
+        /// The provider's name for the kind of event, for endpoint filters.
+        event_type: Option<String>,
+    },
+    /// A genuine provider handshake: answer it with exactly this and store nothing.
+    Handshake {
+        /// HTTP status to answer with.
+        status: u16,
+        /// `Content-Type` of `body`.
+        content_type: &'static str,
+        /// The response body.
+        body: Vec<u8>,
+    },
+}
+
+impl Verdict {
+    pub(crate) fn verified(event_id: Option<String>, event_type: Option<String>) -> Self {
+        Self::Verified {
+            event_id,
+            event_type,
+        }
+    }
+}
+
+/// Why a request was refused. [`Rejection::code`] is stable; the `Display` text adds the
+/// header or field concerned and is safe to return (it never contains secrets or values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    /// A header the scheme requires is absent or empty.
+    #[error("missing header {0}")]
+    MissingHeader(&'static str),
+    /// A header is present but cannot be parsed (wrong prefix, not hex/base64, no timestamp).
+    #[error("malformed header {0}")]
+    MalformedHeader(&'static str),
+    /// A query parameter of a handshake is absent or has the wrong value.
+    #[error("missing or invalid query parameter {0}")]
+    BadParam(&'static str),
+    /// The (verified) body lacks a field the scheme requires, or is not of the expected format.
+    #[error("malformed body: {0}")]
+    MalformedBody(&'static str),
+    /// Genuine signature, but the signed timestamp is older than the tolerance.
+    #[error("timestamp older than the tolerance")]
+    StaleTimestamp,
+    /// Genuine signature, but the signed timestamp is further ahead than the tolerance.
+    #[error("timestamp further in the future than the tolerance")]
+    FutureTimestamp,
+    /// No signature in the request matches any configured secret.
+    #[error("no signature matches")]
+    BadSignature,
+    /// Twilio JSON: the signed `bodySHA256` does not match the body received.
+    #[error("body does not match the signed body hash")]
+    BadBodyHash,
+    /// No credential the source expects was presented.
+    #[error("missing credentials")]
+    MissingCredentials,
+    /// A credential or verify token was presented but does not match.
+    #[error("credentials do not match")]
+    BadToken,
+    /// The scheme never sends this HTTP method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The source has no usable secret; see [`SourceConfig::validate`].
+    #[error("source misconfigured: {0}")]
+    Misconfigured(&'static str),
+}
+
+impl Rejection {
+    /// Every code [`Rejection::code`] can return, e.g. to pre-register metric labels.
+    pub const CODES: &'static [&'static str] = &[
+        "missing_header",
+        "malformed_header",
+        "bad_param",
+        "malformed_body",
+        "stale_timestamp",
+        "future_timestamp",
+        "bad_signature",
+        "bad_body_hash",
+        "missing_credentials",
+        "bad_token",
+        "method_not_allowed",
+        "misconfigured",
+    ];
+
+    /// A stable snake_case code for the 401 body and for metrics labels.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::MissingHeader(_) => "missing_header",
+            Self::MalformedHeader(_) => "malformed_header",
+            Self::BadParam(_) => "bad_param",
+            Self::MalformedBody(_) => "malformed_body",
+            Self::StaleTimestamp => "stale_timestamp",
+            Self::FutureTimestamp => "future_timestamp",
+            Self::BadSignature => "bad_signature",
+            Self::BadBodyHash => "bad_body_hash",
+            Self::MissingCredentials => "missing_credentials",
+            Self::BadToken => "bad_token",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::Misconfigured(_) => "misconfigured",
+        }
+    }
+}
+
+/// Verifies one request against its source's configuration.
+pub fn verify(config: &SourceConfig, req: &Request<'_>) -> Result<Verdict, Rejection> {
+    match config {
+        SourceConfig::GenericWebhook {
+            auth,
+            id_header,
+            id_json_pointer,
+        } => generic::verify(auth, id_header.as_deref(), id_json_pointer.as_deref(), req),
+        SourceConfig::StandardWebhooks { secrets } => standard::verify(secrets, req),
+        SourceConfig::Stripe {
+            secrets,
+            tolerance_secs,
+        } => stripe::verify(secrets, *tolerance_secs, req),
+        SourceConfig::Github { secrets } => github::verify(secrets, req),
+        SourceConfig::Shopify { secrets } => shopify::verify(secrets, req),
+        SourceConfig::Slack { secrets } => slack::verify(secrets, req),
+        SourceConfig::Zoom { secrets } => zoom::verify(secrets, req),
+        SourceConfig::Meta {
+            app_secrets,
+            verify_token,
+        } => meta::verify(app_secrets, verify_token, req),
+        SourceConfig::Paddle {
+            secrets,
+            tolerance_secs,
+        } => paddle::verify(secrets, *tolerance_secs, req),
+        SourceConfig::Linear { secrets } => linear::verify(secrets, req),
+        SourceConfig::Twilio { auth_tokens } => twilio::verify(auth_tokens, req),
+    }
+}
