@@ -207,7 +207,9 @@ pub fn verify(
         .trim()
         .parse()
         .map_err(|_| SignatureError::InvalidTimestamp)?;
-    if (now - ts).abs() > tolerance_secs {
+    // Checked: a hostile timestamp such as i64::MIN must not overflow into "in tolerance".
+    let off_by = now.checked_sub(ts).map(i64::unsigned_abs);
+    if off_by.is_none_or(|d| d > tolerance_secs.unsigned_abs()) {
         return Err(SignatureError::StaleTimestamp);
     }
     for token in signatures.split(' ') {
@@ -322,6 +324,13 @@ mod tests {
             verify(&keys, SW1_ID, "abc", SW1_SIG, SW1_BODY, SW1_TS, 300),
             Err(SignatureError::InvalidTimestamp)
         );
+        for hostile in ["-9223372036854775808", "9223372036854775807"] {
+            assert_eq!(
+                verify(&keys, SW1_ID, hostile, SW1_SIG, SW1_BODY, SW1_TS, 300),
+                Err(SignatureError::StaleTimestamp),
+                "{hostile}"
+            );
+        }
     }
 
     #[test]

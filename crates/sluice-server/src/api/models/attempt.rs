@@ -3,11 +3,11 @@
 //! with the state of one message's delivery to it).
 
 use serde::Serialize;
-use serde_json::value::RawValue;
 use sluice_core::model::{Attempt, Delivery, DeliveryStatus, Endpoint, Message};
 
+use super::endpoint::EndpointOut;
 use super::message::MessageOut;
-use super::{payload_out, ts};
+use super::ts;
 
 /// A status as the API shows it. Without `expanded_statuses=true`, `sending` is reported
 /// as `pending`, which is what older clients know.
@@ -78,18 +78,9 @@ impl MessageAttemptOut {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointMessageOut {
-    /// `msg_…`
-    pub id: String,
-    /// Event type name.
-    pub event_type: String,
-    /// Publisher-chosen id.
-    pub event_id: Option<String>,
-    /// Payload or `{}`.
-    pub payload: Box<RawValue>,
-    /// Channels.
-    pub channels: Option<Vec<String>>,
-    /// RFC 3339 creation time.
-    pub timestamp: String,
+    /// The message, as `MessageOut` shows it.
+    #[serde(flatten)]
+    pub message: MessageOut,
     /// Delivery status number.
     pub status: i32,
     /// Delivery status text.
@@ -103,12 +94,7 @@ impl EndpointMessageOut {
     pub fn new(m: Message, d: &Delivery, with_content: bool, expanded: bool) -> Self {
         let status = shown_status(d.status, expanded);
         Self {
-            payload: payload_out(&m.payload, with_content),
-            id: m.id,
-            event_type: m.event_type,
-            event_id: m.event_id,
-            channels: m.channels,
-            timestamp: ts(m.created_at),
+            message: MessageOut::new(m, with_content),
             status: status as i32,
             status_text: status.text(),
             next_attempt: next_attempt(d),
@@ -120,32 +106,9 @@ impl EndpointMessageOut {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageEndpointOut {
-    /// `ep_…`
-    pub id: String,
-    /// Endpoint uid.
-    pub uid: Option<String>,
-    /// Endpoint URL.
-    pub url: String,
-    /// Endpoint description.
-    pub description: String,
-    /// Svix version.
-    pub version: i32,
-    /// Whether the endpoint is disabled.
-    pub disabled: bool,
-    /// Event-type allow-list.
-    pub event_types: Option<Vec<String>>,
-    /// Deprecated alias.
-    pub filter_types: Option<Vec<String>>,
-    /// Channel filter.
-    pub channels: Option<Vec<String>>,
-    /// Messages/s.
-    pub throttle_rate: Option<u32>,
-    /// Deprecated alias.
-    pub rate_limit: Option<u32>,
-    /// RFC 3339.
-    pub created_at: String,
-    /// RFC 3339.
-    pub updated_at: String,
+    /// The endpoint, as `EndpointOut` shows it.
+    #[serde(flatten)]
+    pub endpoint: EndpointOut,
     /// Delivery status number.
     pub status: i32,
     /// Delivery status text.
@@ -159,19 +122,7 @@ impl MessageEndpointOut {
     pub fn new(e: Endpoint, d: &Delivery, expanded: bool) -> Self {
         let status = shown_status(d.status, expanded);
         Self {
-            id: e.id,
-            uid: e.uid,
-            url: e.url,
-            description: e.description,
-            version: e.version,
-            disabled: e.disabled,
-            filter_types: e.event_types.clone(),
-            event_types: e.event_types,
-            channels: e.channels,
-            throttle_rate: e.throttle_rate,
-            rate_limit: e.throttle_rate,
-            created_at: ts(e.created_at),
-            updated_at: ts(e.updated_at),
+            endpoint: EndpointOut::from(e),
             status: status as i32,
             status_text: status.text(),
             next_attempt: next_attempt(d),
