@@ -55,7 +55,8 @@ pub struct Config {
     #[serde(deserialize_with = "de_schedule")]
     pub retry_schedule: Vec<u64>,
     /// Milliseconds between tries; when set, replaces `retry_schedule` (sub-second
-    /// schedules for tests and benchmarks).
+    /// schedules for tests and benchmarks). Same forms as `retry_schedule`.
+    #[serde(deserialize_with = "de_opt_schedule")]
     pub retry_schedule_ms: Option<Vec<u64>>,
     /// Per-request timeout of a delivery, in seconds.
     pub request_timeout: u64,
@@ -138,6 +139,10 @@ impl Config {
     }
 }
 
+fn de_opt_schedule<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u64>>, D::Error> {
+    de_schedule(d).map(Some)
+}
+
 /// Accepts a list of integers or a comma-separated string (the Svix env-var form).
 fn de_schedule<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
     #[derive(Deserialize)]
@@ -197,6 +202,9 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(c.retry_schedule, vec![1, 1, 1]);
+        let c: Config =
+            serde_json::from_value(serde_json::json!({"retry_schedule_ms": "50,100"})).unwrap();
+        assert_eq!(c.schedule(), RetrySchedule::from_millis(&[50, 100]));
         assert_eq!(c.allowed_networks.len(), 2);
         assert!(c.allowed_networks[1].contains(&"::1".parse::<std::net::IpAddr>().unwrap()));
         let c: Config =

@@ -19,6 +19,7 @@ const KEYS: &[&str] = &[
     "encryption_key",
     "allowed_networks",
     "retry_schedule",
+    "retry_schedule_ms",
     "request_timeout",
     "max_payload_bytes",
     "signature_headers",
