@@ -202,9 +202,9 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(c.retry_schedule, vec![1, 1, 1]);
-        let c: Config =
+        let ms: Config =
             serde_json::from_value(serde_json::json!({"retry_schedule_ms": "50,100"})).unwrap();
-        assert_eq!(c.schedule(), RetrySchedule::from_millis(&[50, 100]));
+        assert_eq!(ms.schedule(), RetrySchedule::from_millis(&[50, 100]));
         assert_eq!(c.allowed_networks.len(), 2);
         assert!(c.allowed_networks[1].contains(&"::1".parse::<std::net::IpAddr>().unwrap()));
         let c: Config =
