@@ -21,6 +21,8 @@ pub const DELIVERY: &str = "msgep";
 pub const EVENT_TYPE: &str = "evtype";
 /// Prefix of background task ids (recover).
 pub const TASK: &str = "qtask";
+/// Prefix of inbound source ids.
+pub const SOURCE: &str = "src";
 /// Prefix of organisation ids.
 pub const ORG: &str = "org";
 

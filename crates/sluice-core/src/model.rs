@@ -113,10 +113,51 @@ pub struct Message {
     pub event_id: Option<String>,
     /// Channels of the message.
     pub channels: Option<Vec<String>>,
-    /// The JSON payload text.
+    /// The payload text: JSON for published messages; for inbound ones, the request body
+    /// exactly as received.
     pub payload: String,
+    /// Set for messages received by a source: what the forwarder replays besides the body.
+    pub inbound: Option<InboundMeta>,
     /// Publication time.
     pub created_at: Millis,
+}
+
+/// How an inbound message arrived, so that forwarding can pass the provider's request on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundMeta {
+    /// The request's `Content-Type` (forwarded instead of `application/json`).
+    pub content_type: String,
+    /// The provider's headers worth forwarding (hop-by-hop and credential headers removed),
+    /// names lower-case, in the order received.
+    pub headers: Vec<(String, String)>,
+}
+
+/// A source of inbound webhooks: an application whose messages come from a third party.
+/// The source's endpoints are the endpoints of application `app_id`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    /// `src_…`
+    pub id: String,
+    /// Owning organisation.
+    pub org_id: String,
+    /// The application that holds the source's endpoints and messages.
+    pub app_id: String,
+    /// Optional user-chosen unique id within the org.
+    pub uid: Option<String>,
+    /// Display name.
+    pub name: String,
+    /// The Svix source type, e.g. `stripe`, `github`, `cron`.
+    pub kind: String,
+    /// The sealed configuration (provider secrets; see [`crate::secretbox`]).
+    pub config: Vec<u8>,
+    /// The sealed current ingest-URL token.
+    pub token: Vec<u8>,
+    /// User metadata.
+    pub metadata: Metadata,
+    /// Creation time.
+    pub created_at: Millis,
+    /// Last update time.
+    pub updated_at: Millis,
 }
 
 /// Status of a delivery or an attempt; the numbers are Svix's `MessageStatus`.

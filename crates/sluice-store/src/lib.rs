@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use sluice_core::model::{
-    Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Message,
+    Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Message, Source,
 };
 use sluice_core::Millis;
 
@@ -169,6 +169,22 @@ pub struct Outcome {
     pub disable_endpoint: bool,
 }
 
+/// What [`Store::create_inbound_message`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboundAccepted {
+    /// A first sighting: the message and this many deliveries are committed.
+    Created {
+        /// Deliveries created (one per matching endpoint).
+        deliveries: usize,
+    },
+    /// The source already had this event id inside the dedupe window: nothing was written.
+    Duplicate,
+}
+
+/// How many rotated ingest tokens of one source may be valid at once (Svix: "rotated a
+/// maximum of three times within the 48-hour period").
+pub const MAX_VALID_OLD_TOKENS: usize = 3;
+
 /// Everything Sluice keeps. One implementation per backend.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -297,6 +313,53 @@ pub trait Store: Send + Sync + 'static {
     /// Signalled after a commit that created due work (new deliveries, resend, recover,
     /// re-enabled endpoint), so the dispatcher need not poll.
     fn work_signal(&self) -> Arc<tokio::sync::Notify>;
+
+    // --- inbound sources ------------------------------------------------------------------
+    /// Inserts a source together with its application and its current token (by hash), in
+    /// one transaction. `Conflict("uid")` if the source's or the application's uid is taken.
+    async fn create_source(
+        &self,
+        app: Application,
+        source: Source,
+        token_hash: String,
+    ) -> StoreResult<()>;
+    /// A source of `org_id` by id or uid.
+    async fn get_source(&self, org_id: &str, id_or_uid: &str) -> StoreResult<Option<Source>>;
+    /// Sources of an org, by id.
+    async fn list_sources(&self, org_id: &str, page: Page) -> StoreResult<Listed<Source>>;
+    /// Every source of one type in every org (the cron scheduler's list).
+    async fn sources_of_kind(&self, kind: &str) -> StoreResult<Vec<Source>>;
+    /// Replaces uid, name, type, config and metadata of an existing source (matched by id).
+    async fn update_source(&self, source: Source) -> StoreResult<()>;
+    /// Deletes a source with its tokens, dedupe rows and application (endpoints, messages,
+    /// deliveries, attempts).
+    async fn delete_source(&self, org_id: &str, source_id: &str) -> StoreResult<()>;
+    /// Makes a new token (sealed, and its hash) current; the previous current token stays
+    /// valid until `old_expires_at`. `Conflict("tokenRotation")` if
+    /// [`MAX_VALID_OLD_TOKENS`] rotated tokens are still valid at `now`.
+    async fn rotate_source_token(
+        &self,
+        source_id: &str,
+        sealed_token: Vec<u8>,
+        token_hash: String,
+        old_expires_at: Millis,
+        now: Millis,
+    ) -> StoreResult<()>;
+    /// The source whose current token, or whose rotated token still valid at `now`, has
+    /// this hash.
+    async fn source_by_token(&self, token_hash: &str, now: Millis) -> StoreResult<Option<Source>>;
+    /// Dedupes on (`source_id`, `msg.event_id`) and, if the event id is new (or absent),
+    /// commits the message and its deliveries as [`Store::create_message`] does, all in one
+    /// transaction: concurrent identical requests yield one message.
+    async fn create_inbound_message(
+        &self,
+        source_id: &str,
+        msg: Message,
+        now: Millis,
+    ) -> StoreResult<InboundAccepted>;
+    /// Drops dedupe rows created before `dedupe_before` and rotated tokens expired at `now`;
+    /// returns how many rows went.
+    async fn purge_inbound(&self, dedupe_before: Millis, now: Millis) -> StoreResult<u64>;
 
     // --- idempotency and health ---------------------------------------------------------
     /// The response stored for an idempotency key, if any.

@@ -63,6 +63,10 @@ sqlite_suite!(
     lifecycle::delete_endpoint_keeps_history,
     lifecycle::endpoint_stats,
     admin::idempotency,
+    inbound::sources_crud,
+    inbound::token_rotation_lookups,
+    inbound::dedupe_is_atomic,
+    inbound::dedupe_window_purge,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,7 +7,9 @@ use sluice_core::ids;
 use sluice_core::model::{Message, Trigger};
 
 use super::page::ListQuery;
-use super::rows::{backend, conflict_as, message_at, opt_json, MESSAGE_COLS};
+use super::rows::{
+    backend, conflict_as, message_at, opt_json, to_json, MESSAGE_COLS, MESSAGE_NCOLS,
+};
 use crate::{Listed, MessageFilter, Page, StoreError, StoreResult};
 
 /// Inserts the message and one due delivery per target endpoint; returns the count. Runs as
@@ -18,9 +20,16 @@ pub(crate) fn create_message(
     only_endpoint: Option<&str>,
     now: i64,
 ) -> StoreResult<usize> {
+    let (content_type, headers) = match &msg.inbound {
+        Some(meta) => (
+            Some(meta.content_type.as_str()),
+            Some(to_json(&meta.headers)?),
+        ),
+        None => (None, None),
+    };
     c.prepare_cached(
-        "INSERT INTO message (id, app_id, event_type, event_id, channels, payload, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO message (id, app_id, event_type, event_id, channels, payload, created_at, \
+         content_type, headers) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )
     .map_err(backend)?
     .execute(params![
@@ -30,7 +39,9 @@ pub(crate) fn create_message(
         msg.event_id,
         opt_json(&msg.channels)?,
         msg.payload,
-        msg.created_at
+        msg.created_at,
+        content_type,
+        headers
     ])
     .map_err(conflict_as("eventId"))?;
 
@@ -121,10 +132,11 @@ pub(crate) fn get_message(
     id_or_event_id: &str,
 ) -> StoreResult<Option<Message>> {
     // Two indexed lookups instead of `id = ? OR event_id = ?`; an id match wins.
+    let rank = MESSAGE_NCOLS + 1;
     let sql = format!(
         "SELECT {MESSAGE_COLS}, 0 FROM message m WHERE m.app_id = ?1 AND m.id = ?2 \
          UNION ALL SELECT {MESSAGE_COLS}, 1 FROM message m \
-         WHERE m.app_id = ?1 AND m.event_id = ?2 ORDER BY 8 LIMIT 1"
+         WHERE m.app_id = ?1 AND m.event_id = ?2 ORDER BY {rank} LIMIT 1"
     );
     c.prepare_cached(&sql)
         .map_err(backend)?

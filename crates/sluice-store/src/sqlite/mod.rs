@@ -10,19 +10,20 @@
 //! The trait implementation ([`store_impl`]) only routes each method to the writer or the
 //! read pool; the SQL lives in one module per area.
 
-mod app_cache;
 mod apps;
 mod attempts;
 mod checkpointer;
 mod claim;
 mod dispatch;
 mod endpoints;
+mod exact_cache;
 mod idempotency;
 mod messages;
 mod page;
 mod read_pool;
 mod rows;
 mod schema;
+mod sources;
 mod store_impl;
 mod writer;
 
@@ -73,7 +74,9 @@ pub struct SqliteStore {
     _lock: std::fs::File,
     writer: Writer,
     _checkpointer: checkpointer::Checkpointer,
-    apps: app_cache::AppCache,
+    apps: exact_cache::ExactCache<(String, String), sluice_core::model::Application>,
+    /// Sources by ingest-token hash, with the token's expiry.
+    tokens: exact_cache::ExactCache<String, sources::TokenEntry>,
     reads: Arc<ReadPool>,
     work: Arc<Notify>,
 }
@@ -111,7 +114,8 @@ impl SqliteStore {
             _lock: lock,
             writer,
             _checkpointer: checkpointer,
-            apps: app_cache::AppCache::default(),
+            apps: Default::default(),
+            tokens: Default::default(),
             reads,
             work,
         })

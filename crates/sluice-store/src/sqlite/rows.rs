@@ -5,8 +5,8 @@ use rusqlite::{ErrorCode, Row};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sluice_core::model::{
-    Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Message, RetiredSecret,
-    Trigger,
+    Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, InboundMeta, Message,
+    RetiredSecret, Source, Trigger,
 };
 
 use crate::StoreError;
@@ -169,14 +169,16 @@ pub(crate) fn endpoint_at(row: &Row<'_>, b: usize) -> rusqlite::Result<Endpoint>
 }
 
 /// Columns of [`message_at`], table alias `m`.
-pub(crate) const MESSAGE_COLS: &str =
-    "m.id, m.app_id, m.event_type, m.event_id, m.channels, m.payload, m.created_at";
+pub(crate) const MESSAGE_COLS: &str = "m.id, m.app_id, m.event_type, m.event_id, m.channels, \
+     m.payload, m.created_at, m.content_type, m.headers";
 
 /// Number of columns in `MESSAGE_COLS`.
-pub(crate) const MESSAGE_NCOLS: usize = 7;
+pub(crate) const MESSAGE_NCOLS: usize = 9;
 
 /// A message from `MESSAGE_COLS` starting at column `b`.
 pub(crate) fn message_at(row: &Row<'_>, b: usize) -> rusqlite::Result<Message> {
+    let content_type: Option<String> = row.get(b + 7)?;
+    let headers: Option<Vec<(String, String)>> = opt_json_col(row, b + 8)?;
     Ok(Message {
         id: row.get(b)?,
         app_id: row.get(b + 1)?,
@@ -184,7 +186,32 @@ pub(crate) fn message_at(row: &Row<'_>, b: usize) -> rusqlite::Result<Message> {
         event_id: row.get(b + 3)?,
         channels: opt_json_col(row, b + 4)?,
         payload: row.get(b + 5)?,
+        inbound: content_type.map(|content_type| InboundMeta {
+            content_type,
+            headers: headers.unwrap_or_default(),
+        }),
         created_at: row.get(b + 6)?,
+    })
+}
+
+/// Columns of [`source_at`], table alias `s`.
+pub(crate) const SOURCE_COLS: &str = "s.id, s.org_id, s.app_id, s.uid, s.name, s.kind, \
+     s.config, s.token, s.metadata, s.created_at, s.updated_at";
+
+/// A source from `SOURCE_COLS` starting at column `b`.
+pub(crate) fn source_at(row: &Row<'_>, b: usize) -> rusqlite::Result<Source> {
+    Ok(Source {
+        id: row.get(b)?,
+        org_id: row.get(b + 1)?,
+        app_id: row.get(b + 2)?,
+        uid: row.get(b + 3)?,
+        name: row.get(b + 4)?,
+        kind: row.get(b + 5)?,
+        config: row.get(b + 6)?,
+        token: row.get(b + 7)?,
+        metadata: json_col(row, b + 8)?,
+        created_at: row.get(b + 9)?,
+        updated_at: row.get(b + 10)?,
     })
 }
 

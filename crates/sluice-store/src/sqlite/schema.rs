@@ -10,7 +10,10 @@ use super::Synchronous;
 use crate::StoreResult;
 
 /// Embedded migrations; migration `i` brings the schema to `PRAGMA user_version = i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_inbound.sql"),
+];
 
 /// How long a connection waits for a lock held by another connection (a checkpoint, or a
 /// second process on the same file) before giving up.

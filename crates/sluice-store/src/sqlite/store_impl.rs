@@ -5,14 +5,16 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use sluice_core::model::{
-    Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Message,
+    Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Message, Source,
 };
 use sluice_core::Millis;
 
-use super::{apps, attempts, claim, dispatch, endpoints, idempotency, messages, SqliteStore};
+use super::{
+    apps, attempts, claim, dispatch, endpoints, idempotency, messages, sources, SqliteStore,
+};
 use crate::{
-    AttemptFilter, CachedResponse, ClaimRequest, Claimed, Listed, MessageFilter, Outcome, Page,
-    Store, StoreResult,
+    AttemptFilter, CachedResponse, ClaimRequest, Claimed, InboundAccepted, Listed, MessageFilter,
+    Outcome, Page, Store, StoreError, StoreResult, MAX_VALID_OLD_TOKENS,
 };
 
 #[async_trait]
@@ -22,14 +24,15 @@ impl Store for SqliteStore {
     }
 
     async fn get_app(&self, org_id: &str, id_or_uid: &str) -> StoreResult<Option<Application>> {
-        let miss = match self.apps.get(org_id, id_or_uid) {
+        let cache_key = (org_id.to_string(), id_or_uid.to_string());
+        let miss = match self.apps.get(&cache_key) {
             Ok(app) => return Ok(Some(app)),
             Err(miss) => miss,
         };
         let (org, key) = (org_id.to_string(), id_or_uid.to_string());
         let found = self.read(move |c| apps::get_app(c, &org, &key)).await?;
         if let Some(app) = &found {
-            self.apps.fill(miss, org_id, id_or_uid, app);
+            self.apps.fill(miss, cache_key, app);
         }
         Ok(found)
     }
@@ -239,6 +242,114 @@ impl Store for SqliteStore {
 
     fn work_signal(&self) -> Arc<tokio::sync::Notify> {
         self.work.clone()
+    }
+
+    async fn create_source(
+        &self,
+        app: Application,
+        source: Source,
+        token_hash: String,
+    ) -> StoreResult<()> {
+        self.write(move |c| sources::create_source(c, &app, &source, &token_hash))
+            .await
+    }
+
+    async fn get_source(&self, org_id: &str, id_or_uid: &str) -> StoreResult<Option<Source>> {
+        let (org, key) = (org_id.to_string(), id_or_uid.to_string());
+        self.read(move |c| sources::get_source(c, &org, &key)).await
+    }
+
+    async fn list_sources(&self, org_id: &str, page: Page) -> StoreResult<Listed<Source>> {
+        let org = org_id.to_string();
+        self.read(move |c| sources::list_sources(c, &org, &page))
+            .await
+    }
+
+    async fn sources_of_kind(&self, kind: &str) -> StoreResult<Vec<Source>> {
+        let kind = kind.to_string();
+        self.read(move |c| sources::sources_of_kind(c, &kind)).await
+    }
+
+    async fn update_source(&self, source: Source) -> StoreResult<()> {
+        let id = source.id.clone();
+        let write = self.write(move |c| sources::update_source(c, &source));
+        self.tokens.changing(&id, write).await
+    }
+
+    async fn delete_source(&self, org_id: &str, source_id: &str) -> StoreResult<()> {
+        let org = org_id.to_string();
+        let src = self
+            .get_source(org_id, source_id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let (app_id, id) = (src.app_id.clone(), src.id.clone());
+        let write = self.write(move |c| sources::delete_source(c, &org, &src));
+        let write = self.apps.changing(&app_id, write);
+        self.tokens.changing(&id, write).await
+    }
+
+    async fn rotate_source_token(
+        &self,
+        source_id: &str,
+        sealed_token: Vec<u8>,
+        token_hash: String,
+        old_expires_at: Millis,
+        now: Millis,
+    ) -> StoreResult<()> {
+        let id = source_id.to_string();
+        let write = self.write(move |c| {
+            sources::rotate_token(
+                c,
+                &id,
+                &sealed_token,
+                &token_hash,
+                old_expires_at,
+                now,
+                MAX_VALID_OLD_TOKENS,
+            )
+        });
+        self.tokens.changing(source_id, write).await
+    }
+
+    async fn source_by_token(&self, token_hash: &str, now: Millis) -> StoreResult<Option<Source>> {
+        let valid =
+            |e: sources::TokenEntry| e.expires_at.is_none_or(|t| t > now).then_some(e.source);
+        let key = token_hash.to_string();
+        let miss = match self.tokens.get(&key) {
+            Ok(entry) => return Ok(valid(entry)),
+            Err(miss) => miss,
+        };
+        let hash = key.clone();
+        let found = self
+            .read(move |c| sources::source_by_token(c, &hash))
+            .await?;
+        match found {
+            Some(entry) => {
+                self.tokens.fill(miss, key, &entry);
+                Ok(valid(entry))
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn create_inbound_message(
+        &self,
+        source_id: &str,
+        msg: Message,
+        now: Millis,
+    ) -> StoreResult<InboundAccepted> {
+        let source = source_id.to_string();
+        self.write_waking(move |c| {
+            let done = sources::create_inbound_message(c, &source, &msg, now)?;
+            let wake = matches!(done, InboundAccepted::Created { deliveries } if deliveries > 0);
+            Ok((done, wake))
+        })
+        .await
+    }
+
+    async fn purge_inbound(&self, dedupe_before: Millis, now: Millis) -> StoreResult<u64> {
+        self.write(move |c| sources::purge(c, dedupe_before, now))
+            .await
     }
 
     async fn idempotency_get(&self, key: &str) -> StoreResult<Option<CachedResponse>> {

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod dispatch;
+pub mod inbound;
 pub mod lifecycle;
 pub mod lists;
 pub mod messages;
@@ -75,6 +76,7 @@ pub fn message_row(app_id: &str, event_type: &str, t: i64) -> Message {
         event_id: None,
         channels: None,
         payload: r#"{"hello":"world"}"#.into(),
+        inbound: None,
         created_at: t,
     }
 }

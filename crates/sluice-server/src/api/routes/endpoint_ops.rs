@@ -122,6 +122,7 @@ pub async fn send_example(
         event_id: None,
         channels: None,
         payload,
+        inbound: None,
         created_at: now,
     };
     state

@@ -67,6 +67,7 @@ pub async fn create(
         event_id: body.event_id,
         channels: body.channels,
         payload,
+        inbound: None,
         created_at: now,
     };
     state.store.create_message(msg, None, now).await?;
