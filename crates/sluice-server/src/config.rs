@@ -72,7 +72,8 @@ pub struct Config {
     pub max_in_flight: usize,
     /// Largest response body kept per attempt, in bytes.
     pub max_response_bytes: usize,
-    /// Absolute base URL of this server as reachable by others (for portal links).
+    /// Absolute base URL of this server as reachable by others (portal links, source
+    /// ingest URLs; behind a TLS-terminating proxy this must be the proxy's URL).
     pub public_url: Option<String>,
 }
 
@@ -109,6 +110,15 @@ impl Config {
                     .collect::<Vec<_>>(),
             ),
             None => RetrySchedule::from_secs(&self.retry_schedule),
+        }
+    }
+
+    /// The absolute base URL others reach this server at, without a trailing slash:
+    /// `public_url`, else `http://<listen>` (startup records the bound address there).
+    pub fn public_base(&self) -> String {
+        match &self.public_url {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.listen),
         }
     }
 

@@ -7,11 +7,13 @@
 //! - [`auth`]: bearer tokens (org and app-portal scopes).
 //! - [`api`]: the HTTP routes under `/api/v1`.
 //! - [`dispatch`]: claim → sign → send → record, with the SSRF-guarded HTTP client.
+//! - [`ingest`]: inbound sources: receiving, verifying, deduping, cron.
 //! - [`startup`]: opens the store, loads keys, binds, serves, shuts down.
 
 pub mod api;
 pub mod auth;
 pub mod config;
 pub mod dispatch;
+pub mod ingest;
 pub mod startup;
 pub mod state;

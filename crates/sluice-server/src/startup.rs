@@ -33,17 +33,20 @@ pub struct Server {
 
 impl Server {
     /// Opens the store (migrating it), loads keys, and binds `config.listen`.
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
+    pub async fn build(mut config: Config) -> anyhow::Result<Self> {
         let store = open_store(&config)?;
         let keys = load_or_create_keys(&config)?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("binding {}", config.listen))?;
+        // With port 0 the configured address is not the one to tell others (ingest URLs).
+        config.listen = listener.local_addr().context("reading the bound address")?;
         let state = AppState {
             store,
             config: Arc::new(config),
             secrets: SecretBox::new(&keys.encryption_key),
             jwt_secret: Arc::new(keys.jwt_secret),
+            inbound: Arc::default(),
         };
         Ok(Self { listener, state })
     }
@@ -70,9 +73,10 @@ impl Server {
         // the router, since routing happens before any layer added to it.
         let app = NormalizePathLayer::trim_trailing_slash().layer(crate::api::router(state));
         tracing::info!(addr = %listener.local_addr()?, "sluice listening");
+        // The peer address reaches handlers for sources' IP allow-lists.
         axum::serve(
             listener,
-            axum::ServiceExt::<Request>::into_make_service(app),
+            axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app),
         )
         .with_graceful_shutdown(shutdown.clone().cancelled_owned())
         .await

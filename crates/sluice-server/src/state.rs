@@ -18,4 +18,6 @@ pub struct AppState {
     pub secrets: SecretBox,
     /// HS256 key material for API tokens.
     pub jwt_secret: Arc<Vec<u8>>,
+    /// What the ingest route did, by outcome and rejection reason.
+    pub inbound: Arc<crate::ingest::stats::InboundStats>,
 }

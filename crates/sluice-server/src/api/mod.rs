@@ -30,12 +30,17 @@ use self::extract::BodyLimit;
 use self::idempotency::Idempotency;
 use self::routes::{
     applications, attempts, auth, endpoint_headers, endpoint_ops, endpoint_secret, endpoints,
-    event_types, health, messages,
+    event_types, health, messages, source_endpoints, sources,
 };
 use crate::state::AppState;
 
-/// The whole HTTP app: `/api/v1/**` with its body limit, idempotency and JSON errors.
+/// The whole HTTP app: the management API and the ingest route.
 pub fn router(state: AppState) -> Router {
+    management(state.clone()).merge(crate::ingest::router(state))
+}
+
+/// `/api/v1/**` and `/ingest/api/v1/**` with their body limit, idempotency and JSON errors.
+fn management(state: AppState) -> Router {
     let limit = state.config.max_payload_bytes;
     let idem = Idempotency::new(state.store.clone());
     let app = "/api/v1/app/{app_id}";
@@ -133,6 +138,7 @@ pub fn router(state: AppState) -> Router {
             &format!("{app}/attempt/endpoint/{{endpoint_id}}"),
             get(attempts::list_by_endpoint),
         )
+        .merge(ingest_api())
         .fallback(|| async { ApiError::not_found_what("No such route") })
         .method_not_allowed_fallback(|| async {
             ApiError::http(
@@ -148,4 +154,44 @@ pub fn router(state: AppState) -> Router {
             idempotency::middleware,
         ))
         .with_state(state)
+}
+
+/// `/ingest/api/v1/source…`: sources, and their endpoints through the endpoint handlers.
+fn ingest_api() -> Router<AppState> {
+    let src = "/ingest/api/v1/source/{source_id}";
+    let ep = "/ingest/api/v1/source/{source_id}/endpoint/{endpoint_id}";
+    Router::new()
+        .route(
+            "/ingest/api/v1/source",
+            get(sources::list).post(sources::create),
+        )
+        .route(
+            src,
+            get(sources::get)
+                .put(sources::upsert)
+                .delete(sources::delete),
+        )
+        .route(&format!("{src}/token/rotate"), post(sources::rotate_token))
+        .route("/ingest/api/v1/stats", get(sources::stats))
+        .route(
+            &format!("{src}/endpoint"),
+            get(source_endpoints::list).post(source_endpoints::create),
+        )
+        .route(
+            ep,
+            get(source_endpoints::get)
+                .put(source_endpoints::upsert)
+                .delete(source_endpoints::delete),
+        )
+        .route(&format!("{ep}/secret"), get(source_endpoints::get_secret))
+        .route(
+            &format!("{ep}/secret/rotate"),
+            post(source_endpoints::rotate_secret),
+        )
+        .route(
+            &format!("{ep}/headers"),
+            get(source_endpoints::get_headers)
+                .put(source_endpoints::put_headers)
+                .patch(source_endpoints::patch_headers),
+        )
 }

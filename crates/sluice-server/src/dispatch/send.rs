@@ -10,7 +10,7 @@ use reqwest::header::{
     HeaderMap, HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST,
     TRANSFER_ENCODING, USER_AGENT,
 };
-use sluice_core::model::Endpoint;
+use sluice_core::model::{Endpoint, InboundMeta};
 use sluice_core::retry::{classify, parse_retry_after, OutcomeClass};
 use sluice_core::secretbox::SecretBox;
 use sluice_core::signing::{signature_header, SigningKey};
@@ -75,8 +75,11 @@ pub fn signing_keys(
     Ok(keys)
 }
 
-/// The headers of one try: the endpoint's custom headers, then (overriding any of the same
-/// name) content type, and id, timestamp and signature over exactly `body`.
+/// The headers of one try: for an inbound message the provider's preserved headers, then
+/// (overriding any of the same name) the endpoint's custom headers, then content type
+/// (an inbound message's own, else JSON), user agent, and id, timestamp and signature over
+/// exactly `body`.
+#[allow(clippy::too_many_arguments)] // one try's inputs; a struct would only rename them
 pub fn request_headers(
     names: &HeaderNames,
     endpoint: &Endpoint,
@@ -85,8 +88,21 @@ pub fn request_headers(
     msg_id: &str,
     timestamp: i64,
     body: &[u8],
+    inbound: Option<&InboundMeta>,
 ) -> HeaderMap {
-    let mut headers = HeaderMap::with_capacity(custom.len() + 5);
+    let provider = inbound.map_or(&[][..], |m| m.headers.as_slice());
+    let mut headers = HeaderMap::with_capacity(provider.len() + custom.len() + 5);
+    for (name, value) in provider {
+        // Stored headers were filtered on receipt; the reserved check guards old rows.
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::try_from(name.as_str()),
+            HeaderValue::try_from(value.as_str()),
+        ) {
+            if !RESERVED.contains(&n) {
+                headers.append(n, v);
+            }
+        }
+    }
     for (name, value) in custom {
         match (
             HeaderName::try_from(name.as_str()),
@@ -104,7 +120,10 @@ pub fn request_headers(
     let value = |s: &str| {
         HeaderValue::try_from(s).expect("ids, decimals and base64 are valid header values")
     };
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    let content_type = inbound
+        .and_then(|m| HeaderValue::try_from(m.content_type.as_str()).ok())
+        .unwrap_or(HeaderValue::from_static("application/json"));
+    headers.insert(CONTENT_TYPE, content_type);
     headers.insert(USER_AGENT, HeaderValue::from_static(client::USER_AGENT));
     headers.insert(names.id.clone(), value(msg_id));
     headers.insert(names.timestamp.clone(), value(&timestamp.to_string()));
@@ -190,6 +209,7 @@ impl Sender {
             &claimed.message.id,
             timestamp,
             &body,
+            claimed.message.inbound.as_ref(),
         );
 
         let started = Instant::now();
@@ -348,6 +368,7 @@ mod tests {
             "msg_1",
             now / 1000,
             body,
+            None,
         );
         let sig = headers["webhook-signature"].to_str().unwrap();
         assert_eq!(sig.split(' ').count(), 2);
@@ -389,11 +410,56 @@ mod tests {
             "msg_1",
             5,
             b"{}",
+            None,
         );
         for n in ["svix-id", "svix-timestamp", "svix-signature"] {
             assert!(headers.contains_key(n), "{n}");
         }
         assert!(!headers.contains_key("webhook-signature"));
+    }
+
+    #[test]
+    fn inbound_messages_keep_provider_headers_and_content_type() {
+        let b = SecretBox::new(&SecretBox::generate_key());
+        let ep = endpoint(&b, OLD, &[]);
+        let keys = signing_keys(&ep, &b, 0).unwrap();
+        let meta = InboundMeta {
+            content_type: "application/x-www-form-urlencoded".into(),
+            headers: [
+                ("stripe-signature", "t=1,v1=ab"),
+                ("x-custom", "from-provider"),
+                ("webhook-id", "provider-id"),
+                ("user-agent", "Stripe/1.0"),
+                ("x-multi", "1"),
+                ("x-multi", "2"),
+                ("host", "old"),
+            ]
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .to_vec(),
+        };
+        let body = b"a=1&b=2";
+        let headers = request_headers(
+            &HeaderNames::new(SignatureHeaders::Webhook),
+            &ep,
+            &b.open_headers(&ep.headers).unwrap(),
+            &keys,
+            "msg_1",
+            7,
+            body,
+            Some(&meta),
+        );
+        assert_eq!(headers["stripe-signature"], "t=1,v1=ab");
+        assert_eq!(headers["content-type"], "application/x-www-form-urlencoded");
+        assert_eq!(
+            headers["x-custom"], "yes",
+            "endpoint headers win over provider ones"
+        );
+        assert_eq!(headers["webhook-id"], "msg_1", "Sluice's own headers win");
+        assert_eq!(headers["user-agent"], client::USER_AGENT);
+        let multi: Vec<_> = headers.get_all("x-multi").iter().collect();
+        assert_eq!(multi, ["1", "2"]);
+        assert!(!headers.contains_key("host"));
+        assert!(verifies(OLD, &headers, body));
     }
 
     #[test]

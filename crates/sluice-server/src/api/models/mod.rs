@@ -9,6 +9,7 @@ pub mod endpoint;
 pub mod event_type;
 pub mod message;
 pub mod misc;
+pub mod source;
 
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;

@@ -51,10 +51,7 @@ pub async fn app_portal_access(
         },
     };
     let token = issue_app_token(&state.jwt_secret, org, &app.id, ttl);
-    let base = match &state.config.public_url {
-        Some(u) => u.trim_end_matches('/').to_string(),
-        None => format!("http://{}", state.config.listen),
-    };
+    let base = state.config.public_base();
     Ok(Json(AppPortalAccessOut {
         url: format!("{base}/portal#token={token}"),
         token,

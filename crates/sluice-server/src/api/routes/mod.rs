@@ -12,6 +12,8 @@ pub mod endpoints;
 pub mod event_types;
 pub mod health;
 pub mod messages;
+pub mod source_endpoints;
+pub mod sources;
 
 use sluice_core::ids;
 use sluice_core::model::{Application, Endpoint, Message};

@@ -1,0 +1,33 @@
+//! Inbound webhooks: sources (an application whose messages come from a third party), the
+//! receiving route, forwarding metadata and cron sources.
+//!
+//! # Layout
+//! - [`kinds`]: Svix source types and their `config`, mapped to the verifiers.
+//! - [`sealed`]: the sealed config column and provider-secret grace periods.
+//! - [`tokens`]: ingest-URL tokens.
+//! - [`receive`]: the `/ingest/{token}` route: verify, dedupe, store, answer.
+//! - [`headers`]: which provider headers are kept for forwarding.
+//! - [`stats`]: counters by outcome and rejection reason.
+
+pub mod headers;
+pub mod kinds;
+pub mod receive;
+pub mod sealed;
+pub mod stats;
+pub mod tokens;
+
+use axum::routing::get;
+use axum::Router;
+
+use crate::state::AppState;
+
+/// `/ingest/{token}`: `POST` for events, `GET` for handshakes (Meta). Outside the API's
+/// idempotency and auth layers: providers authenticate by signature.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/ingest/{token}",
+            get(receive::receive).post(receive::receive),
+        )
+        .with_state(state)
+}

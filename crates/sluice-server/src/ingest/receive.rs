@@ -1,0 +1,233 @@
+//! `POST /ingest/{token}` (and `GET`, for handshakes): find the source, check the peer,
+//! read the bounded body, verify, then dedupe and store in one write job and answer. No
+//! outbound call happens before the answer: forwarding is the dispatcher's job, woken by
+//! the commit.
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+use sluice_core::inbound::{self, Rejection, Verdict};
+use sluice_core::model::{InboundMeta, Message, Source};
+use sluice_core::{ids, now_millis};
+use sluice_store::InboundAccepted;
+
+use super::headers::forwardable;
+use super::kinds::{Scheme, Settings};
+use super::sealed::{open_source, Opened};
+use super::stats::Counted;
+use super::tokens::token_hash;
+use crate::state::AppState;
+
+/// A `{code, detail}` answer (the API's error shape).
+fn answer(status: StatusCode, code: &str, detail: impl Into<String>) -> Response {
+    let detail: String = detail.into();
+    (status, Json(json!({"code": code, "detail": detail}))).into_response()
+}
+
+/// The status a verification failure is answered with.
+fn rejection_status(r: &Rejection) -> StatusCode {
+    match r {
+        Rejection::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        Rejection::Misconfigured(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::UNAUTHORIZED,
+    }
+}
+
+/// The handler; see the module documentation.
+pub async fn receive(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    req: Request,
+) -> Response {
+    let now = now_millis();
+    let stats = &state.inbound;
+    let src = match state.store.source_by_token(&token_hash(&token), now).await {
+        Ok(Some(src)) => src,
+        Ok(None) => {
+            stats.count(Counted::UnknownSource);
+            return answer(StatusCode::NOT_FOUND, "not_found", "No such source");
+        }
+        Err(e) => return store_failed(e),
+    };
+    let Opened { settings, stored } = match open_source(&state.secrets, &src) {
+        Ok(o) => o,
+        Err(why) => {
+            tracing::error!(source.id = %src.id, "{why}");
+            return answer(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Source unusable",
+            );
+        }
+    };
+    let (parts, body) = req.into_parts();
+    if !peer_allowed(&settings, parts.extensions.get::<ConnectInfo<SocketAddr>>()) {
+        stats.count(Counted::ForbiddenIp);
+        tracing::info!(source.id = %src.id, "request from an address outside the allow-list");
+        return answer(StatusCode::FORBIDDEN, "forbidden", "Address not allowed");
+    }
+    let verifier = match settings.verifier(&stored.valid_retired(now)) {
+        Some(v) => v,
+        None => {
+            return answer(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "Cron sources emit on their schedule and receive nothing",
+            )
+        }
+    };
+    let limit = state.config.max_payload_bytes;
+    let body = match axum::body::to_bytes(Body::new(body), limit).await {
+        Ok(b) => b,
+        Err(_) => {
+            stats.count(Counted::TooLarge);
+            return answer(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("request body exceeds the limit of {limit} bytes"),
+            );
+        }
+    };
+    let headers = header_pairs(&parts.headers);
+    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let url = format!("{}{path}", state.config.public_base());
+    let request = inbound::Request {
+        method: parts.method.as_str(),
+        url: &url,
+        headers: &headers,
+        body: &body,
+        now: now.div_euclid(1000),
+    };
+    match inbound::verify(&verifier, &request) {
+        Err(r) => {
+            stats.reject(&r);
+            tracing::info!(source.id = %src.id, reason = r.code(), "inbound request rejected");
+            answer(rejection_status(&r), r.code(), r.to_string())
+        }
+        Ok(Verdict::Handshake {
+            status,
+            content_type,
+            body,
+        }) => {
+            stats.count(Counted::Handshake);
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
+        }
+        Ok(Verdict::Verified {
+            event_id,
+            event_type,
+        }) => {
+            let Ok(payload) = String::from_utf8(body.to_vec()) else {
+                stats.count(Counted::NotText);
+                return answer(
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    "Body must be UTF-8 text",
+                );
+            };
+            let meta = inbound_meta(&settings, &headers);
+            let msg = message(&src, event_type, event_id, payload, meta, now);
+            store(&state, &src, msg, now).await
+        }
+    }
+}
+
+/// Commits the message (or finds it a duplicate), then answers.
+async fn store(state: &AppState, src: &Source, msg: Message, now: i64) -> Response {
+    let id = msg.id.clone();
+    match state.store.create_inbound_message(&src.id, msg, now).await {
+        Ok(InboundAccepted::Created { .. }) => {
+            state.inbound.count(Counted::Accepted);
+            (StatusCode::OK, Json(json!({"id": id, "duplicate": false}))).into_response()
+        }
+        Ok(InboundAccepted::Duplicate) => {
+            state.inbound.count(Counted::Duplicate);
+            tracing::debug!(source.id = %src.id, "duplicate inbound event dropped");
+            (StatusCode::OK, Json(json!({"duplicate": true}))).into_response()
+        }
+        Err(e) => store_failed(e),
+    }
+}
+
+/// A 500: the provider will retry, and nothing was promised.
+fn store_failed(e: sluice_store::StoreError) -> Response {
+    tracing::error!(error = %e, "inbound store failure");
+    answer(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "Storage failed; retry",
+    )
+}
+
+/// The message of a verified request.
+pub fn message(
+    src: &Source,
+    event_type: Option<String>,
+    event_id: Option<String>,
+    payload: String,
+    meta: InboundMeta,
+    now: i64,
+) -> Message {
+    Message {
+        id: ids::new_id(ids::MESSAGE, now),
+        app_id: src.app_id.clone(),
+        event_type: event_type.unwrap_or_else(|| format!("ingest.{}", src.kind)),
+        event_id,
+        channels: None,
+        payload,
+        inbound: Some(meta),
+        created_at: now,
+    }
+}
+
+/// Content type and forwardable headers of a request.
+fn inbound_meta(settings: &Settings, headers: &[(String, String)]) -> InboundMeta {
+    let content_type = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        .map_or_else(
+            || "application/octet-stream".to_string(),
+            |(_, v)| v.clone(),
+        );
+    let credentials: Vec<&str> = if settings.scheme == Scheme::Generic {
+        settings
+            .config
+            .auth
+            .iter()
+            .map(|a| a.header_name())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    InboundMeta {
+        content_type,
+        headers: forwardable(headers, &credentials),
+    }
+}
+
+/// Header names and values as text; values that are not visible ASCII/UTF-8 are skipped
+/// (no scheme signs such a header).
+fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+        .collect()
+}
+
+/// Whether the TCP peer may post to this source. Without an allow-list, anyone may.
+fn peer_allowed(settings: &Settings, peer: Option<&ConnectInfo<SocketAddr>>) -> bool {
+    let nets = settings.allowed_networks();
+    if nets.is_empty() {
+        return true;
+    }
+    let Some(ConnectInfo(addr)) = peer else {
+        return false;
+    };
+    let ip = addr.ip().to_canonical();
+    nets.iter().any(|n| n.contains(&ip))
+}
