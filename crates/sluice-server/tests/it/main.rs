@@ -15,3 +15,8 @@ mod delivery_retry;
 mod delivery_rotation;
 mod delivery_ssrf;
 mod helpers;
+mod inbound_behaviour;
+mod inbound_check;
+mod inbound_common;
+mod inbound_providers;
+mod inbound_providers_ext;
