@@ -2,6 +2,9 @@
 //! (`hyper::client::conn::http1`), pre-built bodies, no pooling layer in between. The same
 //! code drives the bare ceiling server and Sluice, so their figures compare fairly.
 //!
+//! Each request's body is a [`Body`]: the same pre-built bytes every time, or a fresh
+//! Stripe event signed at send time (the inbound phase).
+//!
 //! Three shapes, each bounded in time (and, for [`count_bounded`], in count):
 //! [`closed_loop`] (each connection sends its next request when the previous one is
 //! answered), [`count_bounded`] (N requests as fast as possible) and [`open_loop`] (requests on
@@ -15,7 +18,7 @@ use std::time::Duration;
 use anyhow::Context;
 use bytes::Bytes;
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
-use http::{HeaderValue, Method, Request, StatusCode};
+use http::{HeaderName, HeaderValue, Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
@@ -24,6 +27,7 @@ use tokio::time::{sleep, sleep_until, timeout, Instant};
 
 use crate::payload;
 use crate::stats::MAX_SAMPLES;
+use crate::stripe;
 
 /// Longest wait for one answer before the request counts as failed.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -34,18 +38,81 @@ pub struct Target {
     pub addr: SocketAddr,
     pub path: String,
     pub auth: Option<HeaderValue>,
-    pub expect: StatusCode,
+    /// Further headers sent with every request.
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub expect: Expect,
+}
+
+/// What counts as a successful answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// Exactly this status.
+    Status(StatusCode),
+    /// Any 2xx whose body does not report a duplicate (`"duplicate":true`): an inbound event
+    /// acknowledged as a repeat was not stored, so it must not count.
+    NewEvent,
+}
+
+impl Expect {
+    /// `Ok` if `status` and the answer `body` are a success, else why not.
+    pub fn check(self, status: StatusCode, body: &[u8]) -> Result<(), String> {
+        match self {
+            Expect::Status(want) if status == want => Ok(()),
+            Expect::NewEvent if status.is_success() => {
+                if contains(body, br#""duplicate":true"#) {
+                    Err("acknowledged as a duplicate (event id reused)".into())
+                } else {
+                    Ok(())
+                }
+            }
+            _ => Err(format!("status {status}")),
+        }
+    }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
 }
 
 impl Target {
-    fn request(&self, body: Bytes) -> anyhow::Result<Request<Full<Bytes>>> {
+    /// The request carrying `body`, plus `extra` (a per-request header such as a signature).
+    pub fn request(
+        &self,
+        body: Bytes,
+        extra: Option<(HeaderName, HeaderValue)>,
+    ) -> anyhow::Result<Request<Full<Bytes>>> {
         let mut b = Request::post(&self.path)
             .header(HOST, self.addr.to_string())
             .header(CONTENT_TYPE, "application/json");
         if let Some(auth) = &self.auth {
             b = b.header(AUTHORIZATION, auth.clone());
         }
+        for (k, v) in self.headers.iter().cloned().chain(extra) {
+            b = b.header(k, v);
+        }
         Ok(b.body(Full::new(body))?)
+    }
+}
+
+/// What each request carries.
+#[derive(Clone)]
+pub enum Body {
+    /// The same pre-built bytes every time.
+    Fixed(Bytes),
+    /// A fresh Stripe event (an id never sent before), signed when it is sent.
+    Stripe(Arc<stripe::Signer>),
+}
+
+impl Body {
+    /// The next body, with its per-request header if it has one.
+    pub fn next(&self) -> (Bytes, Option<(HeaderName, HeaderValue)>) {
+        match self {
+            Body::Fixed(b) => (b.clone(), None),
+            Body::Stripe(s) => {
+                let (body, sig) = s.next();
+                (body, Some((stripe::SIGNATURE, sig)))
+            }
+        }
     }
 }
 
@@ -99,8 +166,8 @@ impl Conn {
         Self { addr, sender: None }
     }
 
-    /// Sends one request and reads the whole answer; returns its status.
-    async fn send(&mut self, req: Request<Full<Bytes>>) -> anyhow::Result<StatusCode> {
+    /// Sends one request and reads the whole answer; returns its status and body.
+    async fn send(&mut self, req: Request<Full<Bytes>>) -> anyhow::Result<(StatusCode, Bytes)> {
         let result = timeout(REQUEST_TIMEOUT, self.try_send(req)).await;
         let result = result.unwrap_or_else(|_| Err(anyhow::anyhow!("no answer within 30 s")));
         if result.is_err() {
@@ -109,7 +176,7 @@ impl Conn {
         result
     }
 
-    async fn try_send(&mut self, req: Request<Full<Bytes>>) -> anyhow::Result<StatusCode> {
+    async fn try_send(&mut self, req: Request<Full<Bytes>>) -> anyhow::Result<(StatusCode, Bytes)> {
         if self.sender.is_none() {
             self.sender = Some(connect(self.addr).await?);
         }
@@ -117,8 +184,8 @@ impl Conn {
         sender.ready().await?;
         let resp = sender.send_request(req).await?;
         let status = resp.status();
-        resp.into_body().collect().await?;
-        Ok(status)
+        let body = resp.into_body().collect().await?.to_bytes();
+        Ok((status, body))
     }
 }
 
@@ -134,14 +201,18 @@ async fn connect(addr: SocketAddr) -> anyhow::Result<SendRequest<Full<Bytes>>> {
     Ok(sender)
 }
 
-/// Sends one request on `conn`: its latency in ns if answered with the expected status.
-/// After a connection error it waits a little, so a dead server is not spun on.
-async fn exchange(conn: &mut Conn, target: &Target, body: Bytes) -> Result<u64, String> {
+/// Sends one request on `conn`: its latency in ns if answered as expected. The body is
+/// built (and signed) before the clock starts. After a connection error it waits a little,
+/// so a dead server is not spun on.
+async fn exchange(conn: &mut Conn, target: &Target, body: &Body) -> Result<u64, String> {
+    let (bytes, extra) = body.next();
+    let req = target.request(bytes, extra).map_err(|e| e.to_string())?;
     let started = Instant::now();
-    let req = target.request(body).map_err(|e| e.to_string())?;
     match conn.send(req).await {
-        Ok(s) if s == target.expect => Ok(started.elapsed().as_nanos() as u64),
-        Ok(s) => Err(format!("status {s}")),
+        Ok((status, answer)) => target
+            .expect
+            .check(status, &answer)
+            .map(|()| started.elapsed().as_nanos() as u64),
         Err(e) => {
             sleep(Duration::from_millis(20)).await;
             Err(format!("{e:#}"))
@@ -153,7 +224,7 @@ async fn exchange(conn: &mut Conn, target: &Target, body: Bytes) -> Result<u64, 
 /// arrive within the measured window are counted.
 pub async fn closed_loop(
     target: &Target,
-    body: Bytes,
+    body: Body,
     conns: usize,
     warmup: Duration,
     measure: Duration,
@@ -167,7 +238,7 @@ pub async fn closed_loop(
                 let mut conn = Conn::new(target.addr);
                 let mut out = Outcome::default();
                 while Instant::now() < until {
-                    let result = exchange(&mut conn, &target, body.clone()).await;
+                    let result = exchange(&mut conn, &target, &body).await;
                     let done = Instant::now();
                     if done >= from && done <= until {
                         out.record(result);
@@ -184,7 +255,7 @@ pub async fn closed_loop(
 /// `deadline` with fewer. A request that fails is not retried.
 pub async fn count_bounded(
     target: &Target,
-    body: Bytes,
+    body: Body,
     conns: usize,
     n: u64,
     deadline: Duration,
@@ -198,7 +269,7 @@ pub async fn count_bounded(
                 let mut conn = Conn::new(target.addr);
                 let mut out = Outcome::default();
                 while Instant::now() < until && issued.fetch_add(1, Ordering::Relaxed) < n {
-                    out.record(exchange(&mut conn, &target, body.clone()).await);
+                    out.record(exchange(&mut conn, &target, &body).await);
                 }
                 out
             })
@@ -237,8 +308,8 @@ pub async fn open_loop(
                     let late =
                         Instant::now().saturating_duration_since(at) > Duration::from_millis(2);
                     let n = seq.fetch_add(1, Ordering::Relaxed);
-                    let body = payload::message(payload::now_ns(), measured, n);
-                    let result = exchange(&mut conn, &target, body).await;
+                    let body = Body::Fixed(payload::message(payload::now_ns(), measured, n));
+                    let result = exchange(&mut conn, &target, &body).await;
                     if measured {
                         out.late += u64::from(late);
                         out.record(result);
@@ -261,6 +332,17 @@ async fn join(tasks: Vec<tokio::task::JoinHandle<Outcome>>) -> Outcome {
         }
     }
     total
+}
+
+/// One request to `target` on a fresh connection (not measured): status and answer body.
+pub async fn once(
+    target: &Target,
+    body: Bytes,
+    extra: Option<(HeaderName, HeaderValue)>,
+) -> anyhow::Result<(StatusCode, Bytes)> {
+    let req = target.request(body, extra)?;
+    let mut conn = Conn::new(target.addr);
+    conn.send(req).await
 }
 
 /// One request on a fresh connection, for setup and control (not measured).
@@ -295,4 +377,23 @@ pub async fn call(
     timeout(Duration::from_secs(10), fut)
         .await
         .with_context(|| format!("no answer from {addr}{path} within 10 s"))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expectations() {
+        let accepted = Expect::Status(StatusCode::ACCEPTED);
+        assert!(accepted.check(StatusCode::ACCEPTED, b"{}").is_ok());
+        assert!(accepted.check(StatusCode::OK, b"{}").is_err());
+        let new = Expect::NewEvent;
+        assert!(new
+            .check(StatusCode::OK, br#"{"id":"msg_1","duplicate":false}"#)
+            .is_ok());
+        assert!(new.check(StatusCode::NO_CONTENT, b"").is_ok());
+        assert!(new.check(StatusCode::OK, br#"{"duplicate":true}"#).is_err());
+        assert!(new.check(StatusCode::UNAUTHORIZED, b"").is_err());
+    }
 }

@@ -1,8 +1,8 @@
 //! `sluice-bench`: the reproducible benchmark (see `bench/README.md`).
 //!
 //! `cargo run --release -p sluice-bench` builds `sluice` (release), then measures in one run:
-//! the ceiling (a bare axum handler), durable ingest, end-to-end deliveries/s and delivery
-//! latency at a steady rate, prints a table, and with `--write-results` appends it to
+//! the ceiling (a bare axum handler), durable ingest, verified inbound ingest (Stripe-signed),
+//! end-to-end deliveries/s and delivery latency at a steady rate, prints a table, and with `--write-results` appends it to
 //! `bench/README.md`. The hidden subcommands `bare-server` and `receiver` are the helper
 //! processes the bench starts from its own binary.
 
@@ -16,6 +16,7 @@ mod probe;
 mod receiver;
 mod report;
 mod stats;
+mod stripe;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -49,6 +50,7 @@ enum Helper {
 pub enum Phase {
     Ceiling,
     Ingest,
+    Inbound,
     E2e,
     Latency,
 }
@@ -56,14 +58,14 @@ pub enum Phase {
 /// What to run and how hard.
 #[derive(Args, Debug, Clone)]
 pub struct Settings {
-    /// Phases to run.
+    /// Phases to run (always in this order, whatever the order given).
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "ceiling,ingest,e2e,latency"
+        default_value = "ceiling,ingest,inbound,e2e,latency"
     )]
     phases: Vec<Phase>,
-    /// Connections of the closed-loop and end-to-end phases.
+    /// Connections of the closed-loop (ceiling, ingest, inbound) and end-to-end phases.
     #[arg(long, default_value_t = 64)]
     connections: usize,
     /// Warm-up of the closed-loop phases, in seconds.
@@ -249,6 +251,7 @@ async fn bench(s: &Settings) -> anyhow::Result<()> {
         fsync: probe::fsync(500).map_err(fmt),
         ceiling: None,
         ingest: None,
+        inbound: None,
         e2e: None,
         latency: None,
     };
@@ -277,6 +280,13 @@ async fn bench(s: &Settings) -> anyhow::Result<()> {
                 s.connections
             );
             r.ingest = Some(phases::ingest(s, rx).await.map_err(fmt));
+        }
+        if s.runs(Phase::Inbound) {
+            eprintln!(
+                "[bench] verified inbound ingest: Stripe-signed, {} connections ...",
+                s.connections
+            );
+            r.inbound = Some(phases::inbound(s, rx).await.map_err(fmt));
         }
         if s.runs(Phase::E2e) {
             eprintln!("[bench] end-to-end: {} messages ...", s.messages);

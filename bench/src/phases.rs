@@ -1,21 +1,25 @@
-//! The four measurements. Each Sluice phase starts `sluice serve` on a fresh temporary data
-//! dir (default durability: fsync on every commit) with one app whose one endpoint points at
-//! the receiver, and stops it (and removes the dir) at the end of the phase.
+//! The five measurements. Each Sluice phase starts `sluice serve` on a fresh temporary data
+//! dir (default durability: fsync on every commit) with one app (or, for the inbound phase,
+//! one Stripe source) whose one endpoint points at the receiver, and stops it (and removes
+//! the dir) at the end of the phase.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use http::header::USER_AGENT;
 use http::{HeaderValue, Method, StatusCode};
 use tokio::time::{sleep, Instant};
 
 use crate::child::{self, Guard};
 use crate::cpu::{Meter, Usage};
-use crate::load::{self, Outcome, Target};
+use crate::load::{self, Body, Expect, Outcome, Target};
 use crate::payload::{self, now_ns};
 use crate::receiver;
 use crate::stats::Summary;
+use crate::stripe;
 use crate::Settings;
 
 /// The receiver process the Sluice phases deliver to.
@@ -94,7 +98,8 @@ pub async fn ceiling(s: &Settings) -> anyhow::Result<Throughput> {
         addr,
         path: "/api/v1/app/app_bench/msg".into(),
         auth: None,
-        expect: StatusCode::ACCEPTED,
+        headers: Vec::new(),
+        expect: Expect::Status(StatusCode::ACCEPTED),
     };
     let meter = Meter::start(server.pid(), None);
     let out = load::closed_loop(&target, body(), s.connections, s.warmup(), s.duration()).await;
@@ -117,7 +122,57 @@ pub async fn ingest(s: &Settings, rx: &Receiver) -> anyhow::Result<Ingest> {
     })
 }
 
-/// Phase 3: publish N as fast as possible; time until the receiver has counted them all.
+/// Phase 3: verified inbound ingest, the same closed loop as phase 2 but every request is a
+/// fresh Stripe event, signed at send time, posted to a Stripe source's ingest URL; the
+/// source's one endpoint is the receiver, so forwarding runs meanwhile.
+pub async fn inbound(s: &Settings, rx: &Receiver) -> anyhow::Result<Ingest> {
+    let mut sluice = Sluice::start(s, "inbound").await?;
+    let secret = stripe::new_secret();
+    let target = sluice.stripe_source(&secret, rx.addr).await?;
+    let signer = Arc::new(stripe::Signer::new(&secret));
+    preflight(&target, &signer).await?;
+    rx_reset(rx, 0).await?;
+    let meter = Meter::start(sluice.guard.pid(), Some(rx.pid));
+    let body = Body::Stripe(signer);
+    let out = load::closed_loop(&target, body, s.connections, s.warmup(), s.duration()).await;
+    let cpu = meter.stop();
+    sluice.alive()?;
+    let delivered_meanwhile = rx_stats(rx).await?.count;
+    Ok(Ingest {
+        load: Throughput::of(out, s.duration(), cpu),
+        delivered_meanwhile,
+    })
+}
+
+/// Before measuring: a genuine event must be acknowledged, and the same event with a wrong
+/// signature refused with a 4xx (otherwise the phase would not measure *verified* ingest).
+async fn preflight(target: &Target, signer: &stripe::Signer) -> anyhow::Result<()> {
+    let (body, sig) = signer.next();
+    let forged = stripe::Signer::new(&stripe::new_secret()).sign(u64::MAX, now_secs());
+    let (st, answer) =
+        load::once(target, body.clone(), Some((stripe::SIGNATURE, forged.1))).await?;
+    anyhow::ensure!(
+        st.is_client_error(),
+        "a Stripe event with a forged signature was answered {st} (expected 401): {}",
+        String::from_utf8_lossy(&answer)
+    );
+    if st != StatusCode::UNAUTHORIZED {
+        eprintln!("[bench] note: a forged Stripe signature was answered {st}, not 401");
+    }
+    let (st, answer) = load::once(target, body, Some((stripe::SIGNATURE, sig))).await?;
+    target.expect.check(st, &answer).map_err(|why| {
+        anyhow::anyhow!(
+            "a genuine Stripe event was not accepted: {why}: {}",
+            String::from_utf8_lossy(&answer)
+        )
+    })
+}
+
+fn now_secs() -> u64 {
+    now_ns() / 1_000_000_000
+}
+
+/// Phase 4: publish N as fast as possible; time until the receiver has counted them all.
 pub async fn end_to_end(s: &Settings, rx: &Receiver) -> anyhow::Result<EndToEnd> {
     let mut sluice = Sluice::start(s, "e2e").await?;
     let target = sluice.app_with_endpoint(rx.addr).await?;
@@ -153,7 +208,7 @@ pub async fn end_to_end(s: &Settings, rx: &Receiver) -> anyhow::Result<EndToEnd>
     })
 }
 
-/// Phase 4: a steady open-loop rate; the receiver measures receive time − send time.
+/// Phase 5: a steady open-loop rate; the receiver measures receive time − send time.
 pub async fn latency(s: &Settings, rx: &Receiver) -> anyhow::Result<Latency> {
     let mut sluice = Sluice::start(s, "latency").await?;
     let target = sluice.app_with_endpoint(rx.addr).await?;
@@ -183,8 +238,8 @@ pub async fn latency(s: &Settings, rx: &Receiver) -> anyhow::Result<Latency> {
     })
 }
 
-fn body() -> bytes::Bytes {
-    payload::message(0, false, 0)
+fn body() -> Body {
+    Body::Fixed(payload::message(0, false, 0))
 }
 
 /// One `sluice serve` on a fresh data dir. Dropping it kills the server, then removes the dir.
@@ -267,7 +322,38 @@ impl Sluice {
             addr: self.addr,
             path: format!("/api/v1/app/{id}/msg"),
             auth: Some(self.auth.clone()),
-            expect: StatusCode::ACCEPTED,
+            headers: Vec::new(),
+            expect: Expect::Status(StatusCode::ACCEPTED),
+        })
+    }
+
+    /// Creates a Stripe source with `secret` and one endpoint delivering to `hook`; returns
+    /// the target its ingest URL names (always on this server's address: only the path of
+    /// `ingestUrl` is used, whatever public host it shows).
+    async fn stripe_source(&self, secret: &str, hook: SocketAddr) -> anyhow::Result<Target> {
+        let src = self
+            .post(
+                "/ingest/api/v1/source",
+                serde_json::json!({"name": "bench", "type": "stripe", "config": {"secret": secret}}),
+            )
+            .await?;
+        let id = src["id"].as_str().context("source without id")?.to_string();
+        let url = src["ingestUrl"]
+            .as_str()
+            .context("source without ingestUrl")?;
+        let path = url_path(url).with_context(|| format!("ingestUrl {url:?} has no path"))?;
+        let hook = format!("http://{hook}/hook");
+        self.post(
+            &format!("/ingest/api/v1/source/{id}/endpoint"),
+            serde_json::json!({"url": hook}),
+        )
+        .await?;
+        Ok(Target {
+            addr: self.addr,
+            path,
+            auth: None,
+            headers: vec![(USER_AGENT, HeaderValue::from_static(stripe::USER_AGENT))],
+            expect: Expect::NewEvent,
         })
     }
 
@@ -281,6 +367,15 @@ impl Sluice {
         );
         serde_json::from_slice(&bytes).with_context(|| format!("POST {path}: body not JSON"))
     }
+}
+
+/// The path (and query) of an absolute or relative URL.
+fn url_path(url: &str) -> Option<String> {
+    let rest = match url.split_once("://") {
+        Some((_, after_scheme)) => &after_scheme[after_scheme.find('/')?..],
+        None => url,
+    };
+    rest.starts_with('/').then(|| rest.to_string())
 }
 
 async fn rx_reset(rx: &Receiver, target: u64) -> anyhow::Result<()> {
@@ -298,4 +393,24 @@ async fn call_ok(addr: SocketAddr, method: Method, path: &str) -> anyhow::Result
     let (st, bytes) = load::call(addr, method, path, None, None).await?;
     anyhow::ensure!(st.is_success(), "receiver {path}: {st}");
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_path;
+
+    #[test]
+    fn ingest_url_paths() {
+        assert_eq!(
+            url_path("http://0.0.0.0:8071/ingest/abc").as_deref(),
+            Some("/ingest/abc")
+        );
+        assert_eq!(
+            url_path("https://hooks.example.com/ingest/abc?x=1").as_deref(),
+            Some("/ingest/abc?x=1")
+        );
+        assert_eq!(url_path("/ingest/abc").as_deref(), Some("/ingest/abc"));
+        assert_eq!(url_path("http://host-only"), None);
+        assert_eq!(url_path("ingest/abc"), None);
+    }
 }

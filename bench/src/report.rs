@@ -13,6 +13,7 @@ use crate::Settings;
 pub struct Results {
     pub ceiling: Option<Result<Throughput, String>>,
     pub ingest: Option<Result<Ingest, String>>,
+    pub inbound: Option<Result<Ingest, String>>,
     pub e2e: Option<Result<EndToEnd, String>>,
     pub latency: Option<Result<Latency, String>>,
     /// `/proc/loadavg`'s 1-minute figure when the run started (other work skews results).
@@ -26,6 +27,7 @@ impl Results {
     pub fn failed(&self) -> bool {
         self.ceiling.as_ref().is_some_and(Result::is_err)
             || self.ingest.as_ref().is_some_and(Result::is_err)
+            || self.inbound.as_ref().is_some_and(Result::is_err)
             || self.e2e.as_ref().is_some_and(Result::is_err)
             || self.latency.as_ref().is_some_and(Result::is_err)
     }
@@ -61,6 +63,29 @@ pub fn table(r: &Results, s: &Settings) -> String {
             "Ingest / ceiling".into(),
             format!("{ratio:.1} %"),
             verdict("≥ 40 %", ratio >= 40.0),
+        ]);
+    }
+    if let Some(res) = &r.inbound {
+        let fig = res.as_ref().map(|i| {
+            let meanwhile = format!("; {} forwarded meanwhile", int(i.delivered_meanwhile));
+            throughput(&i.load, "msg/s") + &meanwhile
+        });
+        rows.push([
+            format!("Verified inbound ingest: Stripe-signed 1 KiB, fsync, {c} conns"),
+            cell(fig, &mut notes),
+            "—".into(),
+        ]);
+    }
+    if let (Some(Ok(ing)), Some(Ok(inb))) = (&r.ingest, &r.inbound) {
+        let ratio = 100.0 * inb.load.per_sec / ing.load.per_sec.max(f64::MIN_POSITIVE);
+        rows.push([
+            "Inbound / outbound ingest".into(),
+            format!(
+                "{ratio:.1} % (ack p99 {} vs {})",
+                ms(inb.load.ack.p99_us),
+                ms(ing.load.ack.p99_us)
+            ),
+            verdict("≥ 85 %", ratio >= 85.0),
         ]);
     }
     if let Some(res) = &r.e2e {
