@@ -72,6 +72,9 @@ pub struct Config {
     pub max_in_flight: usize,
     /// Largest response body kept per attempt, in bytes.
     pub max_response_bytes: usize,
+    /// How long a source remembers a provider event id to drop redeliveries, in seconds
+    /// (default 7 days).
+    pub inbound_dedupe_window_secs: u64,
     /// Absolute base URL of this server as reachable by others (portal links, source
     /// ingest URLs; behind a TLS-terminating proxy this must be the proxy's URL).
     pub public_url: Option<String>,
@@ -95,6 +98,7 @@ impl Default for Config {
             endpoint_concurrency: 32,
             max_in_flight: 1024,
             max_response_bytes: 20_000,
+            inbound_dedupe_window_secs: 7 * 24 * 3600,
             public_url: None,
         }
     }

@@ -68,7 +68,11 @@ impl Server {
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let Self { listener, state } = self;
         let dispatcher = crate::dispatch::spawn(state.clone(), shutdown.child_token());
-        let maintenance = tokio::spawn(maintenance(state.store.clone(), shutdown.child_token()));
+        let maintenance = tokio::spawn(maintenance(state.clone(), shutdown.child_token()));
+        let cron = tokio::spawn(crate::ingest::cron::run(
+            state.clone(),
+            shutdown.child_token(),
+        ));
         // Trailing slashes are optional on every route (as in Svix); the normaliser must wrap
         // the router, since routing happens before any layer added to it.
         let app = NormalizePathLayer::trim_trailing_slash().layer(crate::api::router(state));
@@ -83,6 +87,7 @@ impl Server {
         .context("serving http")?;
         let _ = dispatcher.await;
         let _ = maintenance.await;
+        let _ = cron.await;
         Ok(())
     }
 }
@@ -168,16 +173,24 @@ fn write_private(path: &Path, value: &str) -> std::io::Result<()> {
     std::fs::write(path, value)
 }
 
-/// Periodic housekeeping: expire idempotency responses.
-async fn maintenance(store: Arc<dyn Store>, shutdown: CancellationToken) {
+/// Periodic housekeeping: expire idempotency responses, inbound dedupe rows older than the
+/// window, and rotated source tokens past their grace period.
+async fn maintenance(state: AppState, shutdown: CancellationToken) {
+    let store = &state.store;
+    let window_ms = i64::try_from(state.config.inbound_dedupe_window_secs)
+        .unwrap_or(i64::MAX / 1000)
+        .saturating_mul(1000);
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = tick.tick() => {
-                let before = sluice_core::now_millis() - IDEMPOTENCY_TTL_MS;
-                if let Err(e) = store.idempotency_purge(before).await {
+                let now = sluice_core::now_millis();
+                if let Err(e) = store.idempotency_purge(now - IDEMPOTENCY_TTL_MS).await {
                     tracing::warn!(error = %e, "purging idempotency keys failed");
+                }
+                if let Err(e) = store.purge_inbound(now.saturating_sub(window_ms), now).await {
+                    tracing::warn!(error = %e, "purging inbound dedupe rows failed");
                 }
             }
         }

@@ -28,6 +28,7 @@ const KEYS: &[&str] = &[
     "max_in_flight",
     "max_response_bytes",
     "public_url",
+    "inbound_dedupe_window_secs",
 ];
 
 /// The effective configuration.

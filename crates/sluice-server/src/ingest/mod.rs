@@ -8,7 +8,9 @@
 //! - [`receive`]: the `/ingest/{token}` route: verify, dedupe, store, answer.
 //! - [`headers`]: which provider headers are kept for forwarding.
 //! - [`stats`]: counters by outcome and rejection reason.
+//! - [`cron`]: the scheduler of cron sources.
 
+pub mod cron;
 pub mod headers;
 pub mod kinds;
 pub mod receive;

@@ -18,5 +18,6 @@ mod helpers;
 mod inbound_behaviour;
 mod inbound_check;
 mod inbound_common;
+mod inbound_cron;
 mod inbound_providers;
 mod inbound_providers_ext;
