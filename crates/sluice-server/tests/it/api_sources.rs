@@ -80,6 +80,10 @@ async fn source_crud_hides_secrets_and_echoes_the_rest() {
     assert_eq!(app_of["name"], "Stripe live");
     assert_eq!(app_of["uid"], src_id.as_str());
 
+    // The application goes only with its source.
+    let resp = app.delete(&format!("/api/v1/app/{src_id}")).await;
+    assert_eq!(resp.status(), 409);
+
     // PUT replaces name, metadata and config; the token (URL) is kept.
     let put = expect_json(
         app.put(

@@ -132,13 +132,21 @@ pub async fn patch(
     Ok(Json(app.into()))
 }
 
-/// `DELETE /app/{app_id}`: 204.
+/// `DELETE /app/{app_id}`: 204. A source's application goes only with its source (409
+/// here), so a source never points at a missing application.
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
     Path(app_id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let app = load_app(&state, &caller, &app_id, Scope::Org).await?;
+    if let Some(uid) = app.uid.as_deref().filter(|u| ids::is_id(ids::SOURCE, u)) {
+        if state.store.get_source(&app.org_id, uid).await?.is_some() {
+            return Err(ApiError::conflict(
+                "This application belongs to an ingest source; delete the source instead",
+            ));
+        }
+    }
     match state.store.delete_app(&app.org_id, &app.id).await {
         Ok(()) | Err(sluice_store::StoreError::NotFound) => Ok(StatusCode::NO_CONTENT),
         Err(e) => Err(ApiError::from(e)),
