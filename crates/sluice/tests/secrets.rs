@@ -155,3 +155,120 @@ async fn secrets_are_not_logged_and_are_sealed_at_rest() {
         }
     }
 }
+
+/// The same for inbound sources: provider secrets, generic credentials and the ingest-URL
+/// token are neither logged nor stored in clear, though events arrive, are verified (and
+/// some rejected) and forwarded while the server logs at trace level.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn source_secrets_and_tokens_are_not_logged_and_are_sealed_at_rest() {
+    const STRIPE_SECRET: &str = "whsec_source_secret_hunter3";
+    const BEARER: &str = "hunter4-generic-bearer";
+    let dir = tempfile::tempdir().unwrap();
+    let token = token(dir.path());
+    let rx = receiver(false).await;
+    let client = reqwest::Client::new();
+    let node = Node::start_with(dir.path(), &[("SLUICE_LOG", "trace")]);
+    let create = |body: Value| {
+        let (client, base, token, url) = (&client, &node.base, &token, &rx.url);
+        async move {
+            let src: Value = post(client, base, token, "/ingest/api/v1/source", body)
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let id = src["id"].as_str().expect("source created").to_string();
+            let path = format!("/ingest/api/v1/source/{id}/endpoint");
+            let r = post(client, base, token, &path, json!({ "url": url }))
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201);
+            src["ingestUrl"].as_str().unwrap().to_string()
+        }
+    };
+    let stripe_url = create(json!({"name": "s", "type": "stripe",
+                                   "config": {"secret": STRIPE_SECRET}}))
+    .await;
+    let generic_url = create(json!({"name": "g", "type": "generic-webhook",
+                                    "config": {"auth": [{"type": "bearer", "token": BEARER}]}}))
+    .await;
+
+    let body = br#"{"id":"evt_secret_test","object":"event","type":"a.b"}"#;
+    let ts = sluice_core::now_millis() / 1000;
+    let mut signed = format!("{ts}.").into_bytes();
+    signed.extend_from_slice(body);
+    let sig = sluice_core::inbound::common::hmac_sha256_hex(STRIPE_SECRET.as_bytes(), &signed);
+    let forged_sig = sluice_core::inbound::common::hmac_sha256_hex(b"wrong", &signed);
+    let send = |url: &str, header: (&'static str, String)| {
+        client
+            .post(url)
+            .header(header.0, header.1)
+            .header("content-type", "application/json")
+            .body(body.to_vec())
+            .send()
+    };
+    let r = send(
+        &stripe_url,
+        ("stripe-signature", format!("t={ts},v1={forged_sig}")),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = send(
+        &stripe_url,
+        ("stripe-signature", format!("t={ts},v1={sig}")),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = send(&generic_url, ("authorization", format!("Bearer {BEARER}x")))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = send(&generic_url, ("authorization", format!("Bearer {BEARER}")))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while rx.bodies.lock().unwrap().len() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "forwards did not arrive"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for (headers, _) in rx.bodies.lock().unwrap().iter() {
+        assert!(
+            headers.get("authorization").is_none(),
+            "source credentials are not forwarded"
+        );
+    }
+    let log = node.log.clone();
+    drop(node);
+
+    let ingest_token = |url: &str| url.rsplit('/').next().unwrap().to_string();
+    let at_rest = [
+        STRIPE_SECRET.to_string(),
+        BEARER.to_string(),
+        ingest_token(&stripe_url),
+        ingest_token(&generic_url),
+    ];
+    let lines = log.lock().unwrap().clone();
+    assert!(lines.len() > 20, "trace logging produced too little output");
+    for needle in at_rest.iter().chain([&sig, &forged_sig]) {
+        if let Some(line) = lines.iter().find(|l| l.contains(needle.as_str())) {
+            panic!("a secret, token or signature appears in the log: {line}");
+        }
+    }
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        for needle in &at_rest {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{} holds {needle:?} in clear",
+                path.display()
+            );
+        }
+    }
+}
