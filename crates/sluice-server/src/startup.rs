@@ -46,6 +46,7 @@ impl Server {
             config: Arc::new(config),
             secrets: SecretBox::new(&keys.encryption_key),
             jwt_secret: Arc::new(keys.jwt_secret),
+            opened: Arc::default(),
             inbound: Arc::default(),
         };
         Ok(Self { listener, state })

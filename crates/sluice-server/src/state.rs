@@ -18,6 +18,8 @@ pub struct AppState {
     pub secrets: SecretBox,
     /// HS256 key material for API tokens.
     pub jwt_secret: Arc<Vec<u8>>,
+    /// Sources' unsealed configs, reused while unchanged.
+    pub opened: Arc<crate::ingest::sealed::OpenedCache>,
     /// What the ingest route did, by outcome and rejection reason.
     pub inbound: Arc<crate::ingest::stats::InboundStats>,
 }

@@ -18,7 +18,7 @@ use sluice_store::InboundAccepted;
 
 use super::headers::forwardable;
 use super::kinds::{Scheme, Settings};
-use super::sealed::{open_source, Opened};
+use super::sealed::Opened;
 use super::stats::Counted;
 use super::tokens::token_hash;
 use crate::state::AppState;
@@ -54,7 +54,7 @@ pub async fn receive(
         }
         Err(e) => return store_failed(e),
     };
-    let Opened { settings, stored } = match open_source(&state.secrets, &src) {
+    let opened = match state.opened.open(&state.secrets, &src) {
         Ok(o) => o,
         Err(why) => {
             tracing::error!(source.id = %src.id, "{why}");
@@ -65,8 +65,9 @@ pub async fn receive(
             );
         }
     };
+    let Opened { settings, stored } = &*opened;
     let (parts, body) = req.into_parts();
-    if !peer_allowed(&settings, parts.extensions.get::<ConnectInfo<SocketAddr>>()) {
+    if !peer_allowed(settings, parts.extensions.get::<ConnectInfo<SocketAddr>>()) {
         stats.count(Counted::ForbiddenIp);
         tracing::info!(source.id = %src.id, "request from an address outside the allow-list");
         return answer(StatusCode::FORBIDDEN, "forbidden", "Address not allowed");
@@ -130,7 +131,7 @@ pub async fn receive(
                     "Body must be UTF-8 text",
                 );
             };
-            let meta = inbound_meta(&settings, &headers);
+            let meta = inbound_meta(settings, &headers);
             let msg = message(&src, event_type, event_id, payload, meta, now);
             store(&state, &src, msg, now).await
         }

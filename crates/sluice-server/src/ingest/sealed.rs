@@ -2,6 +2,9 @@
 //! secrets replaced by an update that are still accepted during their grace period (so a
 //! provider that keeps signing with the old secret for a while is not rejected).
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use serde::{Deserialize, Serialize};
 use sluice_core::model::Source;
 use sluice_core::secretbox::SecretBox;
@@ -87,6 +90,40 @@ pub struct Opened {
     pub stored: Stored,
 }
 
+/// Unsealed configs by source id, reused while a source's sealed bytes are unchanged. Every
+/// inbound request needs its source's config; unsealing and re-validating it each time is
+/// work on the hot path that a byte comparison avoids. Exact: the sealed bytes determine the
+/// plaintext, and any change to the config changes them.
+#[derive(Default)]
+pub struct OpenedCache {
+    entries: Mutex<HashMap<String, Cached>>,
+}
+
+/// A source's sealed config bytes and what they unsealed to.
+type Cached = (Vec<u8>, Arc<Opened>);
+
+/// Sources kept before the cache starts over (bounds memory; a miss only costs an unseal).
+const MAX_OPENED: usize = 10_000;
+
+impl OpenedCache {
+    /// The source's settings, from the cache or freshly unsealed.
+    pub fn open(&self, secrets: &SecretBox, src: &Source) -> Result<Arc<Opened>, String> {
+        let lock = || self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((sealed, opened)) = lock().get(&src.id) {
+            if *sealed == src.config {
+                return Ok(opened.clone());
+            }
+        }
+        let opened = Arc::new(open_source(secrets, src)?);
+        let mut entries = lock();
+        if entries.len() >= MAX_OPENED {
+            entries.clear();
+        }
+        entries.insert(src.id.clone(), (src.config.clone(), opened.clone()));
+        Ok(opened)
+    }
+}
+
 /// Unseals and re-validates a source's config.
 pub fn open_source(secrets: &SecretBox, src: &Source) -> Result<Opened, String> {
     let stored = Stored::open(secrets, &src.config)?;
@@ -122,5 +159,38 @@ mod tests {
         let sealed = st.seal(&b);
         assert!(!String::from_utf8_lossy(&sealed).contains("\"c\""));
         assert_eq!(Stored::open(&b, &sealed).unwrap(), st);
+    }
+
+    #[test]
+    fn opened_cache_follows_the_sealed_bytes() {
+        let b = SecretBox::new(&SecretBox::generate_key());
+        let cfg = |s: &str| ConfigIn {
+            secret: Some(s.into()),
+            ..ConfigIn::default()
+        };
+        let mut src = Source {
+            id: "src_1".into(),
+            org_id: "org".into(),
+            app_id: "app_1".into(),
+            uid: None,
+            name: "s".into(),
+            kind: "github".into(),
+            config: Stored::new(cfg("one")).seal(&b),
+            token: Vec::new(),
+            metadata: Default::default(),
+            created_at: 0,
+            updated_at: 0,
+        };
+        let cache = OpenedCache::default();
+        let first = cache.open(&b, &src).unwrap();
+        assert!(
+            Arc::ptr_eq(&first, &cache.open(&b, &src).unwrap()),
+            "reused"
+        );
+        src.config = Stored::new(cfg("two")).seal(&b);
+        let second = cache.open(&b, &src).unwrap();
+        assert_eq!(second.settings.config.secret.as_deref(), Some("two"));
+        src.config = b"not sealed".to_vec();
+        assert!(cache.open(&b, &src).is_err());
     }
 }
