@@ -16,7 +16,7 @@
 
 use super::common::{
     check_window, find_secret, json, parse_unix, require_header, require_method, require_secrets,
-    text_at, HmacSha256,
+    text_at, timestamped_tags, HmacSha256,
 };
 use super::{Rejection, Request, Verdict};
 
@@ -35,29 +35,8 @@ pub fn verify(
     require_secrets(secrets)?;
     let value = require_header(req, HEADER)?;
 
-    let mut ts_text = None;
-    let mut saw_h1 = false;
-    let mut tags = Vec::new();
-    for item in value.split(';') {
-        let Some((key, val)) = item.trim().split_once('=') else {
-            continue;
-        };
-        match key {
-            "ts" if ts_text.is_none() => ts_text = Some(val),
-            "h1" => {
-                saw_h1 = true;
-                if let Ok(tag) = hex::decode(val) {
-                    tags.push(tag);
-                }
-            }
-            _ => {}
-        }
-    }
-    let ts_text = ts_text.ok_or(Rejection::MalformedHeader(HEADER))?;
+    let (ts_text, tags) = timestamped_tags(value, ';', "ts", "h1", HEADER)?;
     let ts = parse_unix(ts_text, HEADER)?;
-    if !saw_h1 {
-        return Err(Rejection::MalformedHeader(HEADER));
-    }
     let parts: [&[u8]; 3] = [ts_text.as_bytes(), b":", req.body];
     find_secret::<HmacSha256>(secrets, &parts, &tags).ok_or(Rejection::BadSignature)?;
     check_window(ts, req.now, tolerance_secs, Some(tolerance_secs))?;

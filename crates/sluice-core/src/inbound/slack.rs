@@ -13,10 +13,7 @@
 //! inner `event.type`, else the outer `type`; for slash commands the `command`, for
 //! interactivity the payload's `type`.
 
-use super::common::{
-    check_window, find_secret, json, parse_unix, require_header, require_method, require_secrets,
-    text_at, HmacSha256,
-};
+use super::common::{json, text_at, verify_v0};
 use super::{Rejection, Request, Verdict};
 
 /// Slack's replay window: five minutes either way.
@@ -27,19 +24,7 @@ const TIMESTAMP: &str = "x-slack-request-timestamp";
 
 /// Verifies a Slack request, answering `url_verification`.
 pub fn verify(secrets: &[String], req: &Request<'_>) -> Result<Verdict, Rejection> {
-    require_method(req, &["POST"])?;
-    require_secrets(secrets)?;
-    let signature = require_header(req, SIGNATURE)?;
-    let ts_text = require_header(req, TIMESTAMP)?;
-    let ts = parse_unix(ts_text, TIMESTAMP)?;
-    let tag = signature
-        .strip_prefix("v0=")
-        .and_then(|h| hex::decode(h).ok())
-        .ok_or(Rejection::MalformedHeader(SIGNATURE))?;
-    // The basestring uses the timestamp exactly as sent.
-    let parts: [&[u8]; 4] = [b"v0:", ts_text.as_bytes(), b":", req.body];
-    find_secret::<HmacSha256>(secrets, &parts, &[tag]).ok_or(Rejection::BadSignature)?;
-    check_window(ts, req.now, TOLERANCE_SECS, Some(TOLERANCE_SECS))?;
+    verify_v0(secrets, req, SIGNATURE, TIMESTAMP, TOLERANCE_SECS)?;
 
     if let Some(body) = json(req.body).filter(serde_json::Value::is_object) {
         if text_at(&body, "/type").as_deref() == Some("url_verification") {

@@ -12,7 +12,7 @@
 
 use super::common::{
     check_window, find_secret, json, parse_unix, require_header, require_method, require_secrets,
-    text_at, HmacSha256,
+    text_at, timestamped_tags, HmacSha256,
 };
 use super::{Rejection, Request, Verdict};
 
@@ -31,31 +31,8 @@ pub fn verify(
     require_secrets(secrets)?;
     let value = require_header(req, HEADER)?;
 
-    let mut t = None;
-    let mut saw_v1 = false;
-    let mut tags = Vec::new();
-    for item in value.split(',') {
-        let Some((key, val)) = item.trim().split_once('=') else {
-            continue;
-        };
-        match key {
-            // The first `t` counts (stripe-python takes the first); a second one could
-            // only make the signature fail.
-            "t" if t.is_none() => t = Some(val),
-            "v1" => {
-                saw_v1 = true;
-                // A `v1` that is not hex cannot match; skip it rather than fail the list.
-                if let Ok(tag) = hex::decode(val) {
-                    tags.push(tag);
-                }
-            }
-            _ => {}
-        }
-    }
-    let t = parse_unix(t.ok_or(Rejection::MalformedHeader(HEADER))?, HEADER)?;
-    if !saw_v1 {
-        return Err(Rejection::MalformedHeader(HEADER));
-    }
+    let (t, tags) = timestamped_tags(value, ',', "t", "v1", HEADER)?;
+    let t = parse_unix(t, HEADER)?;
     // The libraries sign the re-formatted integer (`"%d.%s"`), which `parse_unix` makes
     // identical to the header text.
     let t_text = t.to_string();

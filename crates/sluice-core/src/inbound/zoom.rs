@@ -14,10 +14,7 @@
 //! meetings; the SHA-256 of the body is used, so a byte-identical redelivery is dropped
 //! and distinct events never are. Event type: body `event`.
 
-use super::common::{
-    body_digest, check_window, find_secret, hmac_sha256_hex, json, parse_unix, require_header,
-    require_method, require_secrets, text_at, HmacSha256,
-};
+use super::common::{body_digest, hmac_sha256_hex, json, text_at, verify_v0};
 use super::{Rejection, Request, Verdict};
 
 /// Sluice's replay window for Zoom: five minutes either way.
@@ -28,19 +25,7 @@ const TIMESTAMP: &str = "x-zm-request-timestamp";
 
 /// Verifies a Zoom request, answering `endpoint.url_validation`.
 pub fn verify(secrets: &[String], req: &Request<'_>) -> Result<Verdict, Rejection> {
-    require_method(req, &["POST"])?;
-    require_secrets(secrets)?;
-    let signature = require_header(req, SIGNATURE)?;
-    let ts_text = require_header(req, TIMESTAMP)?;
-    let ts = parse_unix(ts_text, TIMESTAMP)?;
-    let tag = signature
-        .strip_prefix("v0=")
-        .and_then(|h| hex::decode(h).ok())
-        .ok_or(Rejection::MalformedHeader(SIGNATURE))?;
-    let parts: [&[u8]; 4] = [b"v0:", ts_text.as_bytes(), b":", req.body];
-    let secret =
-        find_secret::<HmacSha256>(secrets, &parts, &[tag]).ok_or(Rejection::BadSignature)?;
-    check_window(ts, req.now, TOLERANCE_SECS, Some(TOLERANCE_SECS))?;
+    let secret = verify_v0(secrets, req, SIGNATURE, TIMESTAMP, TOLERANCE_SECS)?;
 
     let body = json(req.body);
     let event_type = body.as_ref().and_then(|v| text_at(v, "/event"));
