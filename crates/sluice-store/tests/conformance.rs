@@ -309,3 +309,45 @@ async fn sqlite_failing_jobs_do_not_affect_their_batch() {
         taken.id
     );
 }
+
+/// The mode bits of `p` that matter here.
+#[cfg(unix)]
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_files_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let path = data.join("sluice.db");
+    {
+        let store: Dyn = Arc::new(open(&path));
+        new_app(&store).await;
+        let db = path.display().to_string();
+        assert_eq!(mode(&data), 0o700, "data dir");
+        for f in [
+            db.clone(),
+            format!("{db}-wal"),
+            format!("{db}-shm"),
+            format!("{db}.lock"),
+        ] {
+            assert_eq!(mode(Path::new(&f)), 0o600, "{f}");
+        }
+    }
+    // A file left world-readable (copied in, or made by an older version) is tightened.
+    for suffix in ["", "-wal", "-shm"] {
+        let f = format!("{}{suffix}", path.display());
+        if Path::new(&f).exists() {
+            std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+    }
+    let store: Dyn = Arc::new(open(&path));
+    new_app(&store).await;
+    assert_eq!(mode(&path), 0o600);
+    let wal = format!("{}-wal", path.display());
+    assert_eq!(mode(Path::new(&wal)), 0o600);
+}

@@ -20,6 +20,7 @@ mod exact_cache;
 mod idempotency;
 mod messages;
 mod page;
+mod private;
 mod read_pool;
 mod rows;
 mod schema;
@@ -91,9 +92,12 @@ impl SqliteStore {
     /// put back in the queue at once instead of waiting for their leases to expire.
     pub fn open(path: &Path, opts: SqliteOptions) -> StoreResult<SqliteStore> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(rows::backend)?;
+            private::create_dir(dir).map_err(rows::backend)?;
         }
         let lock = lock_exclusive(path)?;
+        // The file holds payloads and sealed secrets: owner-only before SQLite first writes
+        // it. SQLite gives its -wal and -shm files the database file's mode.
+        private::restrict_file(path).map_err(rows::backend)?;
         let mut conn = schema::open_writer(path, opts.synchronous)?;
         schema::migrate(&mut conn)?;
         let orphans = dispatch::requeue_orphaned(&conn, sluice_core::now_millis())?;
@@ -199,7 +203,7 @@ pub struct WriterPause {
 fn lock_exclusive(path: &Path) -> StoreResult<std::fs::File> {
     let mut lock_path = path.as_os_str().to_owned();
     lock_path.push(".lock");
-    let file = std::fs::OpenOptions::new()
+    let file = private::open_options()
         .create(true)
         .truncate(false)
         .write(true)
