@@ -19,7 +19,9 @@
 //! the request timeout, and the other applications keep the rest (issue 6: one tenant's 33
 //! hanging endpoints had filled all 1,024 slots). Within an application, an endpoint queues
 //! beyond its send cap only while the application has more than half its share free, so
-//! queued claims do not crowd out the application's other endpoints either.
+//! queued claims stop once the application holds half its share and the rest goes to
+//! sends. (A share below `2 × HOLD_FACTOR × cap` therefore trims one endpoint's queue; the
+//! defaults, 256 and 32, do not.)
 //!
 //! Entries exist only while an endpoint or application has claims in flight, so memory is
 //! bounded by the in-flight work.
@@ -110,8 +112,7 @@ impl Limits {
 
     /// What the next claim must leave out; `spare` = the process has capacity to queue
     /// claims beyond the send cap. An endpoint may queue beyond its cap only while its
-    /// application also has more than half its share free, so queued claims never crowd
-    /// out the application's other endpoints.
+    /// application also has more than half its share free.
     pub fn exclusions(&self, spare: bool) -> Exclusions {
         let counts = self.lock();
         let endpoints = counts

@@ -13,7 +13,8 @@
 //! # Bounds
 //! At most `max_in_flight` claims are held in this process (a global semaphore), at most
 //! `max_in_flight_per_app` of them for one application, and at most `endpoint_concurrency`
-//! sends run per endpoint; nothing beyond the claimed batch is held in memory. The loop sleeps on the store's work signal, a freed endpoint slot, a retry
+//! sends run per endpoint; nothing beyond the claimed batch is held in memory. The loop
+//! sleeps on the store's work signal, a freed endpoint slot or application share, a retry
 //! time just committed by the recorder, or the next due time (capped at [`MAX_IDLE`], which
 //! also picks up expired leases and other writers).
 
