@@ -70,6 +70,11 @@ pub struct Config {
     pub endpoint_concurrency: usize,
     /// Most deliveries in flight in this process.
     pub max_in_flight: usize,
+    /// Most deliveries one application holds in flight in this process (claimed, sending or
+    /// queued for a send slot), so one tenant's endpoints that never answer cannot take the
+    /// slots of the others. Default: a quarter of `max_in_flight`, at least
+    /// `endpoint_concurrency + 1`; see [`Config::app_share`].
+    pub max_in_flight_per_app: Option<usize>,
     /// Largest response body kept per attempt, in bytes.
     pub max_response_bytes: usize,
     /// How long a source remembers a provider event id to drop redeliveries, in seconds
@@ -97,6 +102,7 @@ impl Default for Config {
             durability: Durability::Full,
             endpoint_concurrency: 32,
             max_in_flight: 1024,
+            max_in_flight_per_app: None,
             max_response_bytes: 20_000,
             inbound_dedupe_window_secs: 7 * 24 * 3600,
             public_url: None,
@@ -124,6 +130,18 @@ impl Config {
             Some(u) => u.trim_end_matches('/').to_string(),
             None => format!("http://{}", self.listen),
         }
+    }
+
+    /// Most deliveries one application may hold in flight: `max_in_flight_per_app`, else a
+    /// quarter of `max_in_flight` but at least `endpoint_concurrency + 1` (so one endpoint at
+    /// its cap never takes its whole application's share); never more than `max_in_flight`
+    /// and never 0.
+    pub fn app_share(&self) -> usize {
+        let total = self.max_in_flight.max(1);
+        let share = self
+            .max_in_flight_per_app
+            .unwrap_or_else(|| (total / 4).max(self.endpoint_concurrency.saturating_add(1)));
+        share.clamp(1, total)
     }
 
     /// The delivery request timeout.
@@ -232,6 +250,24 @@ mod tests {
                 .is_err()
         );
         assert!(serde_json::from_value::<Config>(serde_json::json!({"listne": "x"})).is_err());
+    }
+
+    #[test]
+    fn app_share_defaults_to_a_quarter_and_is_bounded() {
+        let c = |total, cap, set| Config {
+            max_in_flight: total,
+            endpoint_concurrency: cap,
+            max_in_flight_per_app: set,
+            ..Config::default()
+        };
+        assert_eq!(Config::default().app_share(), 256);
+        assert_eq!(c(16, 2, None).app_share(), 4);
+        // Room beyond one endpoint at its cap, but never beyond the process.
+        assert_eq!(c(16, 8, None).app_share(), 9);
+        assert_eq!(c(4, 8, None).app_share(), 4);
+        assert_eq!(c(1024, 32, Some(50)).app_share(), 50);
+        assert_eq!(c(1024, 32, Some(5000)).app_share(), 1024);
+        assert_eq!(c(1024, 32, Some(0)).app_share(), 1);
     }
 
     #[test]

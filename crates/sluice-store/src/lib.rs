@@ -7,6 +7,7 @@
 //! - Claims set a lease and return; nothing holds a transaction across network I/O.
 //! - `now` is always passed in; no query reads the clock itself.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -128,6 +129,12 @@ pub struct ClaimRequest {
     pub per_endpoint: usize,
     /// Endpoints the caller cannot take more work for right now.
     pub exclude_endpoints: Vec<String>,
+    /// At most this many deliveries of any one application (the caller's share of an
+    /// application that holds no claims yet).
+    pub per_app: usize,
+    /// Applications that may take fewer than `per_app` because the caller already holds
+    /// claims of theirs: how many more each may take (0: none, like an excluded endpoint).
+    pub app_room: HashMap<String, usize>,
 }
 
 /// A delivery leased to the caller, with what is needed to send it.

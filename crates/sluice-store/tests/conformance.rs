@@ -47,6 +47,7 @@ sqlite_suite!(
     queue::expired_lease_is_reclaimed_and_fenced,
     queue::blocked_backlog_does_not_starve_others,
     queue::claim_from_large_backlog_returns_a_batch,
+    fairness::app_share_bounds_a_claim,
     dispatch::record_outcomes_transitions,
     dispatch::immediate_retry_wakes,
     dispatch::recover_and_resend,

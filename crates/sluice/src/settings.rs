@@ -26,6 +26,7 @@ const KEYS: &[&str] = &[
     "durability",
     "endpoint_concurrency",
     "max_in_flight",
+    "max_in_flight_per_app",
     "max_response_bytes",
     "public_url",
     "inbound_dedupe_window_secs",

@@ -11,9 +11,10 @@
 //! - [`recorder`]: batched `record_outcomes`.
 //!
 //! # Bounds
-//! At most `max_in_flight` claims are held in this process (a global semaphore) and at most
-//! `endpoint_concurrency` sends run per endpoint; nothing beyond the claimed batch is held
-//! in memory. The loop sleeps on the store's work signal, a freed endpoint slot, a retry
+//! At most `max_in_flight` claims are held in this process (a global semaphore), at most
+//! `max_in_flight_per_app` of them for one application, and at most `endpoint_concurrency`
+//! sends run per endpoint; nothing beyond the claimed batch is held in memory. The loop
+//! sleeps on the store's work signal, a freed endpoint slot or application share, a retry
 //! time just committed by the recorder, or the next due time (capped at [`MAX_IDLE`], which
 //! also picks up expired leases and other writers).
 
@@ -84,7 +85,7 @@ pub fn spawn(state: AppState, shutdown: CancellationToken) -> JoinHandle<()> {
         store: state.store.clone(),
         ctx,
         global: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
-        limits: Limits::new(config.endpoint_concurrency),
+        limits: Limits::new(config.endpoint_concurrency, config.app_share()),
         max_in_flight: config.max_in_flight.max(1),
         lease_ms: 2 * timeout_ms + 30_000,
         rescheduled,
@@ -137,14 +138,16 @@ impl Dispatcher {
             rescheduled.as_mut().enable();
 
             let spare = self.global.available_permits() * 2 > self.max_in_flight;
-            let exclude_endpoints = self.limits.saturated(spare);
-            let saturated = !exclude_endpoints.is_empty();
+            let exclusions = self.limits.exclusions(spare);
+            let saturated = exclusions.any();
             let req = ClaimRequest {
                 now: now_millis(),
                 lease_ms: self.lease_ms,
                 limit: self.global.available_permits().min(CLAIM_BATCH),
                 per_endpoint: self.limits.cap(),
-                exclude_endpoints,
+                exclude_endpoints: exclusions.endpoints,
+                per_app: self.limits.app_share(),
+                app_room: exclusions.app_room,
             };
             let wait = match self.store.claim_due(req).await {
                 Ok(batch) if !batch.is_empty() => {
@@ -155,7 +158,8 @@ impl Dispatcher {
                             .clone()
                             .try_acquire_owned()
                             .expect("permits were available");
-                        let slot = self.limits.assign(&claimed.delivery.endpoint_id);
+                        let d = &claimed.delivery;
+                        let slot = self.limits.assign(&d.endpoint_id, &d.app_id);
                         tasks.spawn(worker::deliver(self.ctx.clone(), claimed, permit, slot));
                     }
                     continue;
@@ -196,7 +200,8 @@ impl Dispatcher {
         match next {
             None => MAX_IDLE,
             Some(at) if at > now => Duration::from_millis((at - now) as u64).min(MAX_IDLE),
-            // Due but not claimed: held back by endpoint caps, or taken by another claimer.
+            // Due but not claimed: held back by endpoint caps or application shares, or taken
+            // by another claimer.
             Some(_) if saturated => SATURATED_RECHECK,
             Some(_) => RACE_RECHECK,
         }

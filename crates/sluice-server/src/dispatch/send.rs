@@ -250,8 +250,16 @@ impl Sender {
 
     /// At most `max_response_bytes` of the body, as lossy UTF-8. Stops reading (and drops
     /// the connection) once the limit is reached, so a huge body costs nothing.
+    ///
+    /// If the body breaks off before its end (the connection reset or closed early, or the
+    /// timeout struck), the bytes that arrived are kept and a note saying so is appended:
+    /// the status decides the outcome (a 2xx is delivered: the receiver accepted the
+    /// request), and the attempt shows that its response was cut off and why. The note
+    /// adds at most [`CUT_NOTE_MAX`] characters to the bound.
     async fn read_bounded(&self, response: &mut reqwest::Response) -> String {
+        let declared = response.content_length();
         let mut buf = Vec::new();
+        let mut cut = None;
         while buf.len() < self.max_response_bytes {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
@@ -259,11 +267,30 @@ impl Sender {
                     buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
                 }
                 Ok(None) => break,
-                // The status already arrived; keep what was read.
-                Err(_) => break,
+                Err(e) => {
+                    cut = Some(e);
+                    break;
+                }
             }
         }
-        String::from_utf8_lossy(&buf).into_owned()
+        let mut text = String::from_utf8_lossy(&buf).into_owned();
+        if let Some(e) = cut {
+            let of = declared.map(|n| format!(" of {n}")).unwrap_or_default();
+            let why = if e.is_timeout() {
+                format!("timed out after {} s", self.timeout.as_secs())
+            } else {
+                root_cause(&e).to_string()
+            };
+            let note = format!(
+                "[response body cut off after {}{of} bytes: {why}]",
+                buf.len()
+            );
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            text.extend(note.chars().take(CUT_NOTE_MAX));
+        }
+        text
     }
 
     /// A short description of a failed request, without the URL (it may carry credentials
@@ -272,18 +299,26 @@ impl Sender {
         if e.is_timeout() {
             return format!("request timed out after {} s", self.timeout.as_secs());
         }
-        let mut root: &dyn std::error::Error = e;
-        while let Some(next) = root.source() {
-            root = next;
-        }
         let kind = if e.is_connect() {
             "connection failed"
         } else {
             "request failed"
         };
-        format!("{kind}: {root}")
+        format!("{kind}: {}", root_cause(e))
     }
 }
+
+/// The innermost error of a chain (the OS or protocol error that says what happened).
+fn root_cause(e: &reqwest::Error) -> &dyn std::error::Error {
+    let mut root: &dyn std::error::Error = e;
+    while let Some(next) = root.source() {
+        root = next;
+    }
+    root
+}
+
+/// Longest note appended to a response body that was cut off.
+const CUT_NOTE_MAX: usize = 200;
 
 fn elapsed_ms(started: Instant) -> i64 {
     i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX)

@@ -10,6 +10,8 @@ mod api_messages;
 mod api_sources;
 mod delivery_basic;
 mod delivery_common;
+mod delivery_cut_body;
+mod delivery_fairness;
 mod delivery_isolation;
 mod delivery_retry;
 mod delivery_rotation;

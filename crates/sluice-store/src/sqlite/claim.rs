@@ -11,6 +11,13 @@
 //! endpoints wholesale) and serves the unblocked endpoints oldest head first. Either way the
 //! cost is bounded by the batch and the number of endpoints with queued work, never by the
 //! number of queued deliveries.
+//!
+//! The caller's share of each application bounds the claim as well (`per_app`, `app_room`):
+//! an application at its share is blocked like an excluded endpoint (all its endpoints
+//! skipped wholesale), and one with room takes no more of a claim than that room. So one
+//! tenant's backlog, however large and old, takes at most its room of a claim; the rest of
+//! the claim goes to the other tenants' due work, reached through the second index when the
+//! head window holds only the first tenant's rows.
 
 use std::collections::{HashMap, HashSet};
 
@@ -21,10 +28,12 @@ use super::messages::message_by_id;
 use super::rows::{backend, delivery_at, DELIVERY_COLS_BARE};
 use crate::{ClaimRequest, Claimed, StoreResult};
 
-/// Says whether an endpoint may be sent to, caching the answer for one operation.
+/// Says whether an endpoint may be sent to, and its application, caching the answer for one
+/// operation.
 struct Gate<'a> {
     excluded: HashSet<&'a str>,
-    known: HashMap<String, bool>,
+    /// Endpoint id → its application, or `None` when it cannot be sent to.
+    known: HashMap<String, Option<String>>,
 }
 
 impl<'a> Gate<'a> {
@@ -35,23 +44,27 @@ impl<'a> Gate<'a> {
         }
     }
 
-    fn blocked(&mut self, c: &Connection, endpoint_id: &str) -> StoreResult<bool> {
+    /// The endpoint's application, or `None` if the endpoint is excluded, disabled or gone.
+    fn app_of(&mut self, c: &Connection, endpoint_id: &str) -> StoreResult<Option<&str>> {
         if self.excluded.contains(endpoint_id) {
-            return Ok(true);
+            return Ok(None);
         }
-        if let Some(b) = self.known.get(endpoint_id) {
-            return Ok(*b);
+        if !self.known.contains_key(endpoint_id) {
+            let row: Option<(bool, String)> = c
+                .prepare_cached("SELECT disabled, app_id FROM endpoint WHERE id = ?1")
+                .map_err(backend)?
+                .query_row([endpoint_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+                .map_err(backend)?;
+            // A delivery whose endpoint is gone is never sendable.
+            let app = row.and_then(|(disabled, app)| (!disabled).then_some(app));
+            self.known.insert(endpoint_id.to_string(), app);
         }
-        let disabled: Option<bool> = c
-            .prepare_cached("SELECT disabled FROM endpoint WHERE id = ?1")
-            .map_err(backend)?
-            .query_row([endpoint_id], |r| r.get(0))
-            .optional()
-            .map_err(backend)?;
-        // A delivery whose endpoint is gone is never sendable.
-        let blocked = disabled.unwrap_or(true);
-        self.known.insert(endpoint_id.to_string(), blocked);
-        Ok(blocked)
+        Ok(self.known[endpoint_id].as_deref())
+    }
+
+    fn blocked(&mut self, c: &Connection, endpoint_id: &str) -> StoreResult<bool> {
+        Ok(self.app_of(c, endpoint_id)?.is_none())
     }
 }
 
@@ -82,11 +95,12 @@ fn for_each_endpoint_head(
     Ok(())
 }
 
-/// The deliveries chosen so far, with per-endpoint counts.
+/// The deliveries chosen so far, with per-endpoint and per-application counts.
 struct Picker<'a> {
     req: &'a ClaimRequest,
     gate: Gate<'a>,
     counts: HashMap<String, usize>,
+    app_counts: HashMap<String, usize>,
     picked: Vec<String>,
     seen: HashSet<String>,
 }
@@ -101,15 +115,38 @@ impl<'a> Picker<'a> {
         self.req.per_endpoint.saturating_sub(used)
     }
 
+    fn app_room(&self, app_id: &str) -> usize {
+        let allowed = self
+            .req
+            .app_room
+            .get(app_id)
+            .copied()
+            .unwrap_or(self.req.per_app);
+        let used = self.app_counts.get(app_id).copied().unwrap_or(0);
+        allowed.min(self.req.per_app).saturating_sub(used)
+    }
+
+    /// The endpoint's application if the endpoint and its application may take more now.
+    fn open_app(&mut self, c: &Connection, endpoint_id: &str) -> StoreResult<Option<String>> {
+        if self.room(endpoint_id) == 0 {
+            return Ok(None);
+        }
+        let Some(app) = self.gate.app_of(c, endpoint_id)? else {
+            return Ok(None);
+        };
+        let app = app.to_owned();
+        Ok((self.app_room(&app) > 0).then_some(app))
+    }
+
     fn offer(&mut self, c: &Connection, id: String, endpoint_id: &str) -> StoreResult<()> {
-        if self.full()
-            || self.room(endpoint_id) == 0
-            || self.seen.contains(&id)
-            || self.gate.blocked(c, endpoint_id)?
-        {
+        if self.full() || self.seen.contains(&id) {
             return Ok(());
         }
+        let Some(app) = self.open_app(c, endpoint_id)? else {
+            return Ok(());
+        };
         *self.counts.entry(endpoint_id.to_string()).or_default() += 1;
+        *self.app_counts.entry(app).or_default() += 1;
         self.seen.insert(id.clone());
         self.picked.push(id);
         Ok(())
@@ -145,7 +182,7 @@ impl<'a> Picker<'a> {
         let now = self.req.now;
         let mut heads: Vec<(i64, String)> = Vec::new();
         for_each_endpoint_head(c, |ep, head| {
-            if head <= now && self.room(ep) > 0 && !self.gate.blocked(c, ep)? {
+            if head <= now && self.open_app(c, ep)?.is_some() {
                 heads.push((head, ep.to_string()));
             }
             Ok(())
@@ -161,6 +198,10 @@ impl<'a> Picker<'a> {
         for (_, ep) in heads {
             if self.full() {
                 break;
+            }
+            // Earlier endpoints of the same application may have used up its room.
+            if self.open_app(c, &ep)?.is_none() {
+                continue;
             }
             // Rows already taken by the fast path come first again; read past them.
             let already = self.counts.get(&ep).copied().unwrap_or(0);
@@ -180,13 +221,14 @@ impl<'a> Picker<'a> {
 
 /// Leases up to `req.limit` due deliveries (see the module docs for how they are chosen).
 pub(crate) fn claim_due(c: &Connection, req: &ClaimRequest) -> StoreResult<Vec<Claimed>> {
-    if req.limit == 0 || req.per_endpoint == 0 {
+    if req.limit == 0 || req.per_endpoint == 0 || req.per_app == 0 {
         return Ok(Vec::new());
     }
     let mut picker = Picker {
         req,
         gate: Gate::new(&req.exclude_endpoints),
         counts: HashMap::new(),
+        app_counts: HashMap::new(),
         picked: Vec::new(),
         seen: HashSet::new(),
     };

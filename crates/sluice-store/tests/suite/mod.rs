@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod dispatch;
+pub mod fairness;
 pub mod inbound;
 pub mod lifecycle;
 pub mod lists;
@@ -142,6 +143,8 @@ pub fn claim_req(now: i64, limit: usize, per_endpoint: usize) -> ClaimRequest {
         limit,
         per_endpoint,
         exclude_endpoints: vec![],
+        per_app: usize::MAX,
+        app_room: Default::default(),
     }
 }
 

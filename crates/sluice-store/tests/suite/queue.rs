@@ -103,11 +103,8 @@ pub async fn expired_lease_is_reclaimed_and_fenced(s: Dyn) {
     let (msg, _) = publish(&s, &app.id, "t", T0).await;
     let lease_ms = 1_000;
     let req = |now| ClaimRequest {
-        now,
         lease_ms,
-        limit: 10,
-        per_endpoint: 10,
-        exclude_endpoints: vec![],
+        ..claim_req(now, 10, 10)
     };
 
     let old = s.claim_due(req(T0)).await.unwrap().pop().expect("claimed");
