@@ -19,5 +19,6 @@ mod inbound_behaviour;
 mod inbound_check;
 mod inbound_common;
 mod inbound_cron;
+mod inbound_dedupe;
 mod inbound_providers;
 mod inbound_providers_ext;
