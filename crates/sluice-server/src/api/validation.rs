@@ -1,6 +1,6 @@
 //! Field rules shared by the routes. Each check adds to a [`Problems`] list so one 422 can
 //! report every bad field of a body at once, as Svix does. The bounds themselves are in
-//! [`limits`]; endpoint URLs in [`url`].
+//! [`limits`]; endpoint URLs in [`mod@url`].
 
 pub mod limits;
 pub mod url;
