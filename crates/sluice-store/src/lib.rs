@@ -184,7 +184,8 @@ pub enum InboundAccepted {
         /// Deliveries created (one per matching endpoint).
         deliveries: usize,
     },
-    /// The source already had this event id inside the dedupe window: nothing was written.
+    /// The source already had this dedupe key inside the dedupe window (or the message's
+    /// event id is taken): nothing was written.
     Duplicate,
 }
 
@@ -355,13 +356,19 @@ pub trait Store: Send + Sync + 'static {
     /// The source whose current token, or whose rotated token still valid at `now`, has
     /// this hash.
     async fn source_by_token(&self, token_hash: &str, now: Millis) -> StoreResult<Option<Source>>;
-    /// Dedupes on (`source_id`, `msg.event_id`) and, if the event id is new (or absent),
-    /// commits the message and its deliveries as [`Store::create_message`] does, all in one
+    /// Dedupes on (`source_id`, `dedupe_key`) and, if the key is new (or absent), commits
+    /// the message and its deliveries as [`Store::create_message`] does, all in one
     /// transaction: concurrent identical requests yield one message.
+    ///
+    /// `dedupe_key` is normally `msg.event_id`. For an event without one it is a key derived
+    /// from the event's content: that key lives only in the dedupe rows, so it stops being
+    /// a duplicate when the window purges it, whereas a message's event id also stays
+    /// unique for as long as the message is stored.
     async fn create_inbound_message(
         &self,
         source_id: &str,
         msg: Message,
+        dedupe_key: Option<String>,
         now: Millis,
     ) -> StoreResult<InboundAccepted>;
     /// Drops dedupe rows created before `dedupe_before` and rotated tokens expired at `now`;

@@ -68,6 +68,7 @@ sqlite_suite!(
     inbound::token_rotation_lookups,
     inbound::dedupe_is_atomic,
     inbound::dedupe_window_purge,
+    inbound::content_key_dedupe_is_bounded_by_the_window,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,5 +1,6 @@
 //! `POST /ingest/{token}` (and `GET`, for handshakes): find the source, check the peer,
-//! read the bounded body, verify, then dedupe and store in one write job and answer. No
+//! read the bounded body, verify, then dedupe (on the provider's event id, else on a digest
+//! of the content) and store in one write job and answer. No
 //! outbound call happens before the answer: forwarding is the dispatcher's job, woken by
 //! the commit.
 
@@ -131,17 +132,26 @@ pub async fn receive(
                     "Body must be UTF-8 text",
                 );
             };
+            // Without a provider id, the event is deduplicated on its content within the
+            // same window (see `inbound::dedupe` for what the digest covers and why).
+            let key = event_id
+                .clone()
+                .unwrap_or_else(|| inbound::content_key(&verifier, &request));
             let meta = inbound_meta(settings, &headers);
             let msg = message(&src, event_type, event_id, payload, meta, now);
-            store(&state, &src, msg, now).await
+            store(&state, &src, msg, key, now).await
         }
     }
 }
 
-/// Commits the message (or finds it a duplicate), then answers.
-async fn store(state: &AppState, src: &Source, msg: Message, now: i64) -> Response {
+/// Commits the message unless `key` was seen within the window, then answers.
+async fn store(state: &AppState, src: &Source, msg: Message, key: String, now: i64) -> Response {
     let id = msg.id.clone();
-    match state.store.create_inbound_message(&src.id, msg, now).await {
+    match state
+        .store
+        .create_inbound_message(&src.id, msg, Some(key), now)
+        .await
+    {
         Ok(InboundAccepted::Created { .. }) => {
             state.inbound.count(Counted::Accepted);
             (StatusCode::OK, Json(json!({"id": id, "duplicate": false}))).into_response()

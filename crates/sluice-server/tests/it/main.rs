@@ -4,8 +4,11 @@
 mod api_apps;
 mod api_attempts;
 mod api_auth;
+mod api_endpoint_urls;
 mod api_endpoints;
 mod api_event_types;
+mod api_limits;
+mod api_limits_endpoints;
 mod api_messages;
 mod api_sources;
 mod delivery_basic;
@@ -21,5 +24,6 @@ mod inbound_behaviour;
 mod inbound_check;
 mod inbound_common;
 mod inbound_cron;
+mod inbound_dedupe;
 mod inbound_providers;
 mod inbound_providers_ext;

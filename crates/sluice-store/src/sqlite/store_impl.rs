@@ -336,11 +336,13 @@ impl Store for SqliteStore {
         &self,
         source_id: &str,
         msg: Message,
+        dedupe_key: Option<String>,
         now: Millis,
     ) -> StoreResult<InboundAccepted> {
         let source = source_id.to_string();
         self.write_waking(move |c| {
-            let done = sources::create_inbound_message(c, &source, &msg, now)?;
+            let done =
+                sources::create_inbound_message(c, &source, &msg, dedupe_key.as_deref(), now)?;
             let wake = matches!(done, InboundAccepted::Created { deliveries } if deliveries > 0);
             Ok((done, wake))
         })
