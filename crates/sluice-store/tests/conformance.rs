@@ -63,6 +63,7 @@ sqlite_suite!(
     lifecycle::delete_endpoint_keeps_history,
     lifecycle::endpoint_stats,
     admin::idempotency,
+    portal::portal_tokens,
     inbound::sources_crud,
     inbound::token_rotation_lookups,
     inbound::dedupe_is_atomic,
