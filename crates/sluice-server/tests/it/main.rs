@@ -21,3 +21,4 @@ mod inbound_common;
 mod inbound_cron;
 mod inbound_providers;
 mod inbound_providers_ext;
+mod inbound_stats;
