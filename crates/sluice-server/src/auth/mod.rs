@@ -3,85 +3,30 @@
 //! - An **org token** has `sub` = the organisation id. Every object belongs to an org, so
 //!   the org is simply whatever the caller's token names (as in Svix, any org id you sign
 //!   becomes a tenant).
-//! - An **app-portal token** has `sub` = an application id plus an `org` claim. It reaches
-//!   only that application's routes (and reading event types); see [`Caller::App`].
+//! - An **app-portal token** has `sub` = an application id plus an `org` claim, a `jti`
+//!   naming its row in the store (so logout and expire-all can end it on every node) and the
+//!   `capabilities` it was issued with ([`capability`]). It reaches only that application.
 //!
-//! Handlers take a [`Caller`] argument; extracting it is the authentication.
+//! Every token must carry `exp`; `nbf`, when present, is checked. Handlers take a
+//! [`Caller`] argument: extracting it authenticates the token and authorises the matched
+//! route against the table in [`table`], so a handler cannot skip either.
 
-use axum::extract::FromRequestParts;
+pub mod capability;
+pub mod table;
+mod token;
+
+use axum::extract::{FromRequestParts, MatchedPath};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use serde::{Deserialize, Serialize};
 
+use self::capability::Capabilities;
+use self::table::Access;
+pub use self::token::{
+    issue_app_token, issue_org_token, issue_org_token_for, verify_token, AppToken, DEFAULT_ORG,
+    MAX_ORG_TOKEN_TTL_DAYS, ORG_TOKEN_TTL_DAYS, PORTAL_TOKEN_PREFIX,
+};
 use crate::api::error::ApiError;
 use crate::state::AppState;
-
-/// Svix's default organisation id (what `svix-server jwt generate` signs by default).
-pub const DEFAULT_ORG: &str = "org_23rb8YdGqMT0qIzpgGwdXfHirMu";
-
-/// Issuer written into tokens (informational; not checked, so Svix-issued tokens signed
-/// with the same secret also work).
-const ISSUER: &str = "sluice";
-
-/// Lifetime of org tokens: ten years, as Svix's generated tokens.
-const ORG_TOKEN_TTL_SECS: i64 = 10 * 365 * 24 * 3600;
-
-/// Clock skew tolerated on `exp`.
-const LEEWAY_SECS: u64 = 5;
-
-#[derive(Debug, Serialize, Deserialize)]
-struct Claims {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    iss: Option<String>,
-    sub: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    iat: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    exp: Option<i64>,
-    /// Present only in app-portal tokens: the org of the application in `sub`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    org: Option<String>,
-}
-
-fn sign(secret: &[u8], claims: &Claims) -> String {
-    jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        claims,
-        &EncodingKey::from_secret(secret),
-    )
-    .expect("HS256 signing of plain claims cannot fail")
-}
-
-/// An org token for `org_id` (valid ten years).
-pub fn issue_org_token(secret: &[u8], org_id: &str) -> String {
-    let now = chrono::Utc::now().timestamp();
-    sign(
-        secret,
-        &Claims {
-            iss: Some(ISSUER.into()),
-            sub: org_id.into(),
-            iat: Some(now),
-            exp: Some(now + ORG_TOKEN_TTL_SECS),
-            org: None,
-        },
-    )
-}
-
-/// An app-portal token for one application of `org_id`, valid `ttl_secs`.
-pub fn issue_app_token(secret: &[u8], org_id: &str, app_id: &str, ttl_secs: i64) -> String {
-    let now = chrono::Utc::now().timestamp();
-    sign(
-        secret,
-        &Claims {
-            iss: Some(ISSUER.into()),
-            sub: app_id.into(),
-            iat: Some(now),
-            exp: Some(now + ttl_secs),
-            org: Some(org_id.into()),
-        },
-    )
-}
 
 /// Who is calling, as established by the bearer token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,6 +42,10 @@ pub enum Caller {
         org_id: String,
         /// The only application this caller may reach (an `app_…` id).
         app_id: String,
+        /// The token's `jti` (its row in the store; what logout ends).
+        token_id: String,
+        /// What the token may do there.
+        capabilities: Capabilities,
     },
 }
 
@@ -117,53 +66,69 @@ impl Caller {
             )),
         }
     }
-}
 
-/// Verifies a bearer token. Errors are the `detail` of the 401.
-pub fn verify_token(secret: &[u8], token: &str) -> Result<Caller, String> {
-    // A common mistake is to send the signing secret itself; say so instead of "invalid".
-    if constant_time_eq(token.as_bytes(), secret) {
-        return Err(
-            "The bearer token is the server's JWT secret itself; send a token signed with it \
-                    (e.g. `sluice token`)"
-                .into(),
-        );
-    }
-    let mut validation = Validation::new(Algorithm::HS256);
-    validation.set_required_spec_claims(&["sub"]);
-    validation.validate_aud = false;
-    validation.leeway = LEEWAY_SECS;
-    let data =
-        jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(secret), &validation)
-            .map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
-                    "Token has expired".to_string()
-                }
-                _ => "Invalid token".to_string(),
-            })?;
-    let claims = data.claims;
-    if !valid_subject(&claims.sub) {
-        return Err("Invalid token subject".into());
-    }
-    match claims.org {
-        None => Ok(Caller::Org { org_id: claims.sub }),
-        Some(org) if valid_subject(&org) => Ok(Caller::App {
-            org_id: org,
-            app_id: claims.sub,
-        }),
-        Some(_) => Err("Invalid token org".into()),
+    /// Whether this caller may use a route of `access`; the 403 says what is missing.
+    pub fn authorize(&self, access: Access) -> Result<(), ApiError> {
+        let Self::App { capabilities, .. } = self else {
+            return Ok(());
+        };
+        match access {
+            Access::AnyToken => Ok(()),
+            Access::Portal(need) if capabilities.allows(need) => Ok(()),
+            Access::Portal(need) => Err(ApiError::forbidden(format!(
+                "This app-portal token lacks the {need:?} capability this route needs"
+            ))),
+            Access::Org => Err(ApiError::forbidden(
+                "This route requires an organisation token",
+            )),
+        }
     }
 }
 
-/// Org and app ids are identifier-shaped (1–256 of `[a-zA-Z0-9-_.]`).
-fn valid_subject(s: &str) -> bool {
-    sluice_core::filter::validate_identifier(s, false).is_ok()
+/// An app-portal token is accepted only while its store row says so: this is what makes
+/// logout and expire-all real, on every node sharing the store. One primary-key read;
+/// org tokens (the ingest and publishing hot paths) never get here.
+async fn check_session(state: &AppState, caller: &Caller) -> Result<(), ApiError> {
+    let Caller::App {
+        org_id,
+        app_id,
+        token_id,
+        ..
+    } = caller
+    else {
+        return Ok(());
+    };
+    let row = state.store.portal_token(token_id).await?;
+    match row {
+        Some(t) if t.org_id == *org_id && t.app_id == *app_id => {
+            if sluice_core::now_millis() < t.valid_until {
+                Ok(())
+            } else {
+                Err(ApiError::unauthorized(
+                    "Token has been revoked (logout or expire-all)",
+                ))
+            }
+        }
+        _ => Err(ApiError::unauthorized("Unknown app-portal token")),
+    }
 }
 
-/// Equality whose time does not depend on where the inputs differ (`subtle` is not a
-/// dependency of this crate, and this is the only comparison of secret material here).
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// The access the matched route requires. A route without a row is a bug: org-only in
+/// release builds, a 500 naming it in debug builds (so its tests fail).
+fn route_access(parts: &Parts) -> Result<Access, ApiError> {
+    let path = parts
+        .extensions
+        .get::<MatchedPath>()
+        .map(MatchedPath::as_str);
+    match path.and_then(|p| table::access(&parts.method, p)) {
+        Some(access) => Ok(access),
+        None if cfg!(debug_assertions) => Err(ApiError::internal(format!(
+            "route {} {} has no row in auth::table::ROUTES",
+            parts.method,
+            path.unwrap_or("(unmatched)")
+        ))),
+        None => Ok(Access::Org),
+    }
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -184,60 +149,44 @@ impl FromRequestParts<AppState> for Caller {
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, t)| t.trim())
             .ok_or_else(|| ApiError::unauthorized("Authorization must be 'Bearer <token>'"))?;
-        verify_token(&state.jwt_secret, token).map_err(ApiError::unauthorized)
+        let caller = verify_token(&state.jwt_secret, token).map_err(ApiError::unauthorized)?;
+        // Authenticate fully (a revoked token is a 401 everywhere) before authorising.
+        check_session(state, &caller).await?;
+        caller.authorize(route_access(parts)?)?;
+        Ok(caller)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::capability::Capability;
     use super::*;
 
-    const SECRET: &[u8] = b"test-secret";
-
     #[test]
-    fn org_and_app_tokens_round_trip() {
-        let t = issue_org_token(SECRET, DEFAULT_ORG);
-        assert_eq!(
-            verify_token(SECRET, &t),
-            Ok(Caller::Org {
-                org_id: DEFAULT_ORG.into()
-            })
-        );
-        let t = issue_app_token(SECRET, "org_a", "app_x", 60);
-        assert_eq!(
-            verify_token(SECRET, &t),
-            Ok(Caller::App {
-                org_id: "org_a".into(),
-                app_id: "app_x".into()
-            })
-        );
-    }
-
-    #[test]
-    fn forged_expired_and_raw_secret_are_refused() {
-        let t = issue_org_token(b"other-secret", DEFAULT_ORG);
-        assert!(verify_token(SECRET, &t).is_err());
-        let t = issue_app_token(SECRET, "org_a", "app_x", -3600);
-        assert_eq!(verify_token(SECRET, &t), Err("Token has expired".into()));
-        assert!(verify_token(SECRET, "test-secret")
-            .unwrap_err()
-            .contains("secret itself"));
-        assert!(verify_token(SECRET, "not.a.jwt").is_err());
-    }
-
-    #[test]
-    fn require_org_rejects_app_tokens() {
-        let app = Caller::App {
+    fn authorize_follows_the_grant() {
+        let view = Caller::App {
             org_id: "o".into(),
             app_id: "a".into(),
+            token_id: "t".into(),
+            capabilities: Capabilities::from_iter([Capability::ViewBase]),
         };
+        let forbidden = |r: Result<(), ApiError>| r.unwrap_err().status();
+        assert!(view.authorize(Access::Portal(Capability::ViewBase)).is_ok());
+        assert!(view.authorize(Access::AnyToken).is_ok());
         assert_eq!(
-            app.require_org().unwrap_err().status(),
+            forbidden(view.authorize(Access::Portal(Capability::ManageEndpoint))),
             axum::http::StatusCode::FORBIDDEN
         );
         assert_eq!(
-            Caller::Org { org_id: "o".into() }.require_org().unwrap(),
-            "o"
+            forbidden(view.authorize(Access::Org)),
+            axum::http::StatusCode::FORBIDDEN
         );
+        let org = Caller::Org { org_id: "o".into() };
+        assert!(org.authorize(Access::Org).is_ok());
+        assert!(org
+            .authorize(Access::Portal(Capability::ManageEndpoint))
+            .is_ok());
+        assert_eq!(org.require_org().unwrap(), "o");
+        assert!(view.require_org().is_err());
     }
 }
