@@ -122,11 +122,16 @@ fn route_access(parts: &Parts) -> Result<Access, ApiError> {
         .map(MatchedPath::as_str);
     match path.and_then(|p| table::access(&parts.method, p)) {
         Some(access) => Ok(access),
-        None if cfg!(debug_assertions) => Err(ApiError::internal(format!(
-            "route {} {} has no row in auth::table::ROUTES",
-            parts.method,
-            path.unwrap_or("(unmatched)")
-        ))),
+        // Debug builds only, so the detail may say what is wrong.
+        None if cfg!(debug_assertions) => Err(ApiError::http(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            format!(
+                "route {} {} has no row in auth::table::ROUTES",
+                parts.method,
+                path.unwrap_or("(unmatched)")
+            ),
+        )),
         None => Ok(Access::Org),
     }
 }

@@ -1,6 +1,7 @@
 //! Route handlers, one module per area, and the lookups they share. Every app-scoped
 //! handler resolves its application through [`load_app`], which is where org isolation and
-//! the app-portal token scope are enforced.
+//! the app-portal token's application are enforced (what a portal token may do there is
+//! the capability table's business, `auth::table`, checked when `Caller` is extracted).
 
 pub mod applications;
 pub mod attempts;
