@@ -175,7 +175,7 @@ fn write_private(path: &Path, value: &str) -> std::io::Result<()> {
 }
 
 /// Periodic housekeeping: expire idempotency responses, inbound dedupe rows older than the
-/// window, and rotated source tokens past their grace period.
+/// window, rotated source tokens past their grace period, and ended app-portal tokens.
 async fn maintenance(state: AppState, shutdown: CancellationToken) {
     let store = &state.store;
     let window_ms = i64::try_from(state.config.inbound_dedupe_window_secs)
@@ -192,6 +192,9 @@ async fn maintenance(state: AppState, shutdown: CancellationToken) {
                 }
                 if let Err(e) = store.purge_inbound(now.saturating_sub(window_ms), now).await {
                     tracing::warn!(error = %e, "purging inbound dedupe rows failed");
+                }
+                if let Err(e) = store.purge_portal_tokens(now).await {
+                    tracing::warn!(error = %e, "purging ended app-portal tokens failed");
                 }
             }
         }

@@ -115,6 +115,24 @@ pub struct CachedResponse {
     pub body: Vec<u8>,
 }
 
+/// One issued app-portal token, by its `jti`. The token is accepted while this row exists
+/// and `now < valid_until`; logout and expire-all move `valid_until` earlier, never later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortalToken {
+    /// The token's `jti`.
+    pub id: String,
+    /// The application's organisation.
+    pub org_id: String,
+    /// The application the token reaches (`app_…`).
+    pub app_id: String,
+    /// The caller's `sessionId`, for expiring one session's tokens.
+    pub session_id: Option<String>,
+    /// When it was issued.
+    pub created_at: Millis,
+    /// End of validity: the token's `exp` at first, earlier once revoked.
+    pub valid_until: Millis,
+}
+
 /// Parameters of a claim.
 #[derive(Debug, Clone)]
 pub struct ClaimRequest {
@@ -387,6 +405,26 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     /// Drops idempotency entries created before `before`; returns how many.
     async fn idempotency_purge(&self, before: Millis) -> StoreResult<u64>;
+
+    // --- app-portal tokens ----------------------------------------------------------------
+    /// Records an issued token (`Conflict` if its id exists).
+    async fn create_portal_token(&self, token: PortalToken) -> StoreResult<()>;
+    /// The token with this `jti`, whether still valid or not.
+    async fn portal_token(&self, id: &str) -> StoreResult<Option<PortalToken>>;
+    /// Ends one token at `at` (logout), unless it already ends earlier. `NotFound` if absent.
+    async fn revoke_portal_token(&self, id: &str, at: Millis) -> StoreResult<()>;
+    /// Ends at `at` every token of `app_id` still valid at `now` (only those whose session
+    /// id is listed, when `session_ids` is given) unless it already ends earlier; returns
+    /// how many were shortened. Tokens issued later are not affected.
+    async fn expire_portal_tokens(
+        &self,
+        app_id: &str,
+        session_ids: Option<Vec<String>>,
+        at: Millis,
+        now: Millis,
+    ) -> StoreResult<u64>;
+    /// Drops tokens no longer valid at `now` (a missing row is as invalid as an ended one).
+    async fn purge_portal_tokens(&self, now: Millis) -> StoreResult<u64>;
     /// Checks that the backend answers.
     async fn ping(&self) -> StoreResult<()>;
 }

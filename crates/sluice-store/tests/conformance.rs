@@ -64,6 +64,7 @@ sqlite_suite!(
     lifecycle::delete_endpoint_keeps_history,
     lifecycle::endpoint_stats,
     admin::idempotency,
+    portal::portal_tokens,
     inbound::sources_crud,
     inbound::token_rotation_lookups,
     inbound::dedupe_is_atomic,
@@ -352,4 +353,41 @@ async fn sqlite_files_are_owner_only() {
     assert_eq!(mode(&path), 0o600);
     let wal = format!("{}-wal", path.display());
     assert_eq!(mode(Path::new(&wal)), 0o600);
+}
+
+/// Migration 3 drops the responses cached in clear by earlier versions (they may hold
+/// secrets) and overwrites their pages: after the upgrade the file no longer holds them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_upgrade_drops_clear_text_cached_responses() {
+    const SECRET: &[u8] = b"whsec_cachedInClearBeforeVersion3";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sluice.db");
+    {
+        let s = open(&path);
+        let body = [b"{\"key\":\"".as_slice(), SECRET, b"\"}"].concat();
+        let resp = sluice_store::CachedResponse { status: 200, body };
+        s.idempotency_put("k", resp, T0).await.unwrap();
+    }
+    // Put the file back at schema version 2, as an older binary left it.
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch("DROP TABLE portal_token; PRAGMA user_version = 2;")
+            .unwrap();
+        let n: i64 = c
+            .query_row("SELECT COUNT(*) FROM idempotency", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+    let s = open(&path);
+    assert!(s.idempotency_get("k").await.unwrap().is_none());
+    drop(s);
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let p = entry.unwrap().path();
+        let bytes = std::fs::read(&p).unwrap();
+        assert!(
+            !bytes.windows(SECRET.len()).any(|w| w == SECRET),
+            "{} still holds the cached secret",
+            p.display()
+        );
+    }
 }

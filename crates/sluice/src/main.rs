@@ -1,5 +1,5 @@
 //! `sluice`: the one binary. `serve` runs everything; `migrate` prepares the database;
-//! `token` prints an API token for an organisation.
+//! `token` prints an API token for an organisation, valid `--ttl-days`.
 
 mod settings;
 mod telemetry;
@@ -34,11 +34,20 @@ enum Command {
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
-    /// Print a bearer token for an organisation.
+    /// Print a bearer token for an organisation (its expiry goes to stderr).
     Token {
         /// Organisation id (default: Svix's default org id).
         #[arg(long)]
         org: Option<String>,
+        /// Lifetime in days: 365 by default, at most 3650 (ten years, as Svix's
+        /// `jwt generate`). Every token expires; sign a new one before then.
+        #[arg(
+            long,
+            default_value_t = sluice_server::auth::ORG_TOKEN_TTL_DAYS,
+            value_parser = clap::value_parser!(u32)
+                .range(1..=i64::from(sluice_server::auth::MAX_ORG_TOKEN_TTL_DAYS))
+        )]
+        ttl_days: u32,
     },
 }
 
@@ -65,12 +74,17 @@ fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Token { org } => {
+        Command::Token { org, ttl_days } => {
             let keys = sluice_server::startup::load_or_create_keys(&config)?;
             let org = org.unwrap_or_else(|| sluice_server::auth::DEFAULT_ORG.to_string());
-            println!(
-                "{}",
-                sluice_server::auth::issue_org_token(&keys.jwt_secret, &org)
+            let ttl = i64::from(ttl_days) * 24 * 3600;
+            let token = sluice_server::auth::issue_org_token_for(&keys.jwt_secret, &org, ttl);
+            let expires = chrono::Utc::now() + chrono::Duration::seconds(ttl);
+            // Only the token on stdout, so `TOKEN=$(sluice token)` works.
+            println!("{token}");
+            eprintln!(
+                "token for {org} expires {} ({ttl_days} days; --ttl-days up to 3650)",
+                expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             );
             Ok(())
         }

@@ -20,6 +20,7 @@ mod exact_cache;
 mod idempotency;
 mod messages;
 mod page;
+mod portal_tokens;
 mod private;
 mod read_pool;
 mod rows;

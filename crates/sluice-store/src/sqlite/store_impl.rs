@@ -10,11 +10,12 @@ use sluice_core::model::{
 use sluice_core::Millis;
 
 use super::{
-    apps, attempts, claim, dispatch, endpoints, idempotency, messages, sources, SqliteStore,
+    apps, attempts, claim, dispatch, endpoints, idempotency, messages, portal_tokens, sources,
+    SqliteStore,
 };
 use crate::{
     AttemptFilter, CachedResponse, ClaimRequest, Claimed, InboundAccepted, Listed, MessageFilter,
-    Outcome, Page, Store, StoreError, StoreResult, MAX_VALID_OLD_TOKENS,
+    Outcome, Page, PortalToken, Store, StoreError, StoreResult, MAX_VALID_OLD_TOKENS,
 };
 
 #[async_trait]
@@ -372,6 +373,36 @@ impl Store for SqliteStore {
 
     async fn idempotency_purge(&self, before: Millis) -> StoreResult<u64> {
         self.write(move |c| idempotency::purge(c, before)).await
+    }
+
+    async fn create_portal_token(&self, token: PortalToken) -> StoreResult<()> {
+        self.write(move |c| portal_tokens::create(c, &token)).await
+    }
+
+    async fn portal_token(&self, id: &str) -> StoreResult<Option<PortalToken>> {
+        let id = id.to_string();
+        self.read(move |c| portal_tokens::get(c, &id)).await
+    }
+
+    async fn revoke_portal_token(&self, id: &str, at: Millis) -> StoreResult<()> {
+        let id = id.to_string();
+        self.write(move |c| portal_tokens::revoke(c, &id, at)).await
+    }
+
+    async fn expire_portal_tokens(
+        &self,
+        app_id: &str,
+        session_ids: Option<Vec<String>>,
+        at: Millis,
+        now: Millis,
+    ) -> StoreResult<u64> {
+        let app = app_id.to_string();
+        self.write(move |c| portal_tokens::expire(c, &app, session_ids.as_deref(), at, now))
+            .await
+    }
+
+    async fn purge_portal_tokens(&self, now: Millis) -> StoreResult<u64> {
+        self.write(move |c| portal_tokens::purge(c, now)).await
     }
 
     async fn ping(&self) -> StoreResult<()> {

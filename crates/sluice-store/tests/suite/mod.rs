@@ -10,6 +10,7 @@ pub mod inbound;
 pub mod lifecycle;
 pub mod lists;
 pub mod messages;
+pub mod portal;
 pub mod queue;
 pub mod views;
 
