@@ -2,16 +2,17 @@
 //! the body limit checked against the declared length before anything is read, the body
 //! read deadline, and the connection's phase as the request goes.
 //!
-//! hyper answers `Expect: 100-continue` with `100 Continue` when the body is first polled,
-//! so a declared length over the limit is refused here, before any handler could poll it:
-//! the client gets 413 at once and never sends the body.
+//! hyper answers `Expect: 100-continue` with `100 Continue` when the body is first polled.
+//! A body whose declared `Content-Length` is over the limit fails on its first read with
+//! the length-limit error, without polling hyper's body: the handler answers its usual 413
+//! (and counts it, as ingest does) at once, and the client is never told to send the body.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -22,6 +23,7 @@ use axum::response::IntoResponse;
 use axum::Router;
 use bytes::Bytes;
 use http_body::{Body as HttpBody, Frame, SizeHint};
+use http_body_util::{Full, Limited};
 use hyper::body::Incoming;
 use tokio::sync::Notify;
 use tokio::time::Sleep;
@@ -31,6 +33,8 @@ use tower_http::normalize_path::NormalizePath;
 use super::connection::Shared;
 use super::registry::Conn;
 use crate::api::error::ApiError;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The application the serve loop runs: the router inside the trailing-slash normaliser.
 pub type App = NormalizePath<Router>;
@@ -63,16 +67,15 @@ impl hyper::service::Service<Request<Incoming>> for RequestService {
             conn: self.conn.clone(),
         };
         let limits = &self.shared.limits;
-        if let Some(refusal) = refuse_declared_length(&req, limits.max_body_bytes) {
-            return Box::pin(std::future::ready(Ok(finished.attach(refusal))));
-        }
         let timeout = limits.body_read_timeout;
+        let over_limit = declared_over(&req, limits.max_body_bytes);
         let expiry = Arc::new(Notify::new());
         let (mut parts, body) = req.into_parts();
         parts.extensions.insert(ConnectInfo(self.peer));
-        let body = Deadline {
+        let body = Guarded {
             inner: body,
             conn: self.conn.clone(),
+            over_limit,
             timeout,
             sleep: None,
             expiry: expiry.clone(),
@@ -101,14 +104,11 @@ impl hyper::service::Service<Request<Incoming>> for RequestService {
     }
 }
 
-/// 413 for a `Content-Length` over `limit` (chunked bodies declare none and are bounded
-/// as they are read). The connection is closed: the body was never read.
-fn refuse_declared_length(req: &Request<Incoming>, limit: usize) -> Option<Response<Body>> {
-    let declared = req.body().size_hint().exact()?;
-    if declared <= u64::try_from(limit).unwrap_or(u64::MAX) {
-        return None;
-    }
-    Some(closing(ApiError::payload_too_large(limit).into_response()))
+/// Whether the declared `Content-Length` is over `limit` (chunked bodies declare none and
+/// are bounded as they are read).
+fn declared_over(req: &Request<Incoming>, limit: usize) -> bool {
+    let limit = u64::try_from(limit).unwrap_or(u64::MAX);
+    req.body().size_hint().exact().is_some_and(|n| n > limit)
 }
 
 fn body_timed_out(timeout: Duration) -> Response<Body> {
@@ -182,25 +182,31 @@ impl HttpBody for Tracked {
 }
 
 /// A request body that must arrive within `timeout` of the handler's first read. At the
-/// deadline it stops yielding and fires `expiry`, which ends the request with 408.
-struct Deadline {
+/// deadline it stops yielding and fires `expiry`, which ends the request with 408. If its
+/// declared length is over the limit, its first read fails without reading anything.
+struct Guarded {
     inner: Incoming,
     conn: Arc<Conn>,
+    over_limit: bool,
     timeout: Duration,
     sleep: Option<Pin<Box<Sleep>>>,
     expiry: Arc<Notify>,
     expired: bool,
 }
 
-impl HttpBody for Deadline {
+impl HttpBody for Guarded {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = BoxError;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let this = self.get_mut();
+        if this.over_limit {
+            // The extractors and ingest recognise this error as "too large" (413).
+            return Poll::Ready(Some(Err(length_limit_error())));
+        }
         if this.expired {
             return Poll::Pending;
         }
@@ -211,7 +217,7 @@ impl HttpBody for Deadline {
         match Pin::new(&mut this.inner).poll_frame(cx) {
             Poll::Ready(frame) => {
                 this.conn.body_progress();
-                Poll::Ready(frame)
+                Poll::Ready(frame.map(|f| f.map_err(BoxError::from)))
             }
             Poll::Pending => {
                 if sleep.as_mut().poll(cx).is_ready() {
@@ -234,8 +240,31 @@ impl HttpBody for Deadline {
     }
 }
 
-impl Drop for Deadline {
+/// `http_body_util::LengthLimitError`, the error axum's extractors answer with 413. It
+/// cannot be built outside its crate, so a `Limited` body makes one: one byte over a limit
+/// of zero, from memory, ready at once.
+fn length_limit_error() -> BoxError {
+    let mut over = Limited::new(Full::new(Bytes::from_static(b"!")), 0);
+    match Pin::new(&mut over).poll_frame(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(Some(Err(e))) => e,
+        _ => unreachable!("a one-byte body over a zero limit fails on its first frame"),
+    }
+}
+
+impl Drop for Guarded {
     fn drop(&mut self) {
         self.conn.body_progress();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_refusal_is_the_length_limit_error_axum_maps_to_413() {
+        assert!(length_limit_error()
+            .downcast_ref::<http_body_util::LengthLimitError>()
+            .is_some());
     }
 }
