@@ -51,6 +51,30 @@ async fn read_to_close(stream: &mut TcpStream) -> String {
     text
 }
 
+/// Writes `bytes` one at a time, 100 ms apart (a client that keeps the connection busy but
+/// never finishes), until the server stops reading, closes, or [`DEADLINE`] passes; then
+/// returns what it answered.
+async fn trickle(stream: &mut TcpStream, bytes: &[u8]) -> String {
+    let sent = tokio::time::timeout(DEADLINE, async {
+        for b in bytes.iter().cycle() {
+            if stream.write_all(&[*b]).await.is_err() {
+                return;
+            }
+            let mut peek = [0u8; 1];
+            let closed = tokio::time::timeout(Duration::from_millis(100), stream.peek(&mut peek));
+            if closed.await.is_ok() {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(
+        sent.is_ok(),
+        "the server kept reading a trickle for {DEADLINE:?}"
+    );
+    read_to_close(stream).await
+}
+
 /// One response head (through the blank line), bounded by [`DEADLINE`].
 async fn read_head(stream: &mut TcpStream) -> String {
     let mut got = Vec::new();
@@ -189,6 +213,13 @@ async fn slow_headers_are_cut_after_the_header_timeout() {
         .unwrap();
     assert_eq!(read_to_close(&mut slow).await, "");
     assert_eq!(read_to_close(&mut silent).await, "");
+    // The timeout bounds the whole head, not the pause between bytes.
+    let mut trickling = connect(&node).await;
+    trickling
+        .write_all(b"GET /api/v1/health HTTP/1.1\r\n")
+        .await
+        .unwrap();
+    assert_eq!(trickle(&mut trickling, b"X-Slow: abc\r\n").await, "");
 }
 
 #[tokio::test]
@@ -213,6 +244,15 @@ async fn a_stalled_body_gets_408_and_the_connection_closes() {
         assert!(response.starts_with("HTTP/1.1 408 "), "{path}: {response}");
         assert_eq!(body_json(&response)["code"], "request_timeout", "{path}");
     }
+    // The timeout bounds the whole body, not the pause between bytes.
+    let mut s = connect(&node).await;
+    let head = format!(
+        "POST /api/v1/app HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{{\"name\":\""
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let response = trickle(&mut s, b"a").await;
+    assert!(response.starts_with("HTTP/1.1 408 "), "trickle: {response}");
 }
 
 #[tokio::test]
@@ -272,4 +312,57 @@ async fn expect_continue_with_a_declared_length_over_the_limit_gets_413_and_neve
     s.write_all(app).await.unwrap();
     let head = read_head(&mut s).await;
     assert!(head.starts_with("HTTP/1.1 201 "), "{head}");
+}
+
+/// The new loop keeps `axum::serve`'s graceful shutdown: on SIGTERM idle connections close
+/// at once, a request under way is still answered, and the process then exits cleanly.
+#[tokio::test]
+async fn shutdown_closes_idle_connections_and_finishes_requests_under_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = token(dir.path());
+    let mut node = Node::start_with(dir.path(), &[]);
+    let mut idle = connect(&node).await;
+    idle.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let head = read_head(&mut idle).await;
+    let mut body = vec![0; content_length(&head)];
+    idle.read_exact(&mut body).await.unwrap();
+    // `100 Continue` shows the handler is reading the body: the request is under way.
+    let app = br#"{"name":"finished during shutdown"}"#;
+    let mut uploading = connect(&node).await;
+    let request = format!(
+        "POST /api/v1/app HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\
+         Expect: 100-continue\r\n\r\n",
+        app.len()
+    );
+    uploading.write_all(request.as_bytes()).await.unwrap();
+    assert_eq!(
+        read_head(&mut uploading).await,
+        "HTTP/1.1 100 Continue\r\n\r\n"
+    );
+    uploading.write_all(&app[..10]).await.unwrap();
+
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &node.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    assert_eq!(read_to_close(&mut idle).await, "");
+    uploading.write_all(&app[10..]).await.unwrap();
+    let response = read_to_close(&mut uploading).await;
+    assert!(response.starts_with("HTTP/1.1 201 "), "{response}");
+    assert_eq!(body_json(&response)["name"], "finished during shutdown");
+    let exited = tokio::time::timeout(DEADLINE, async {
+        loop {
+            if let Some(status) = node.try_wait() {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("sluice exits after the drain");
+    assert!(exited.success(), "{exited:?}");
 }
