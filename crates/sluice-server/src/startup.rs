@@ -69,6 +69,7 @@ impl Server {
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let Self { listener, state } = self;
         let limits = crate::serve::Limits::from_config(&state.config);
+        warn_if_descriptors_are_short(&limits, state.config.max_in_flight);
         let dispatcher = crate::dispatch::spawn(state.clone(), shutdown.child_token());
         let maintenance = tokio::spawn(maintenance(state.clone(), shutdown.child_token()));
         let cron = tokio::spawn(crate::ingest::cron::run(
@@ -94,6 +95,25 @@ impl Server {
         let _ = maintenance.await;
         let _ = cron.await;
         Ok(())
+    }
+}
+
+/// Says so when connections and deliveries together may need more descriptors than the
+/// process has: deliveries then fail to connect (and are retried) at peak load.
+fn warn_if_descriptors_are_short(limits: &crate::serve::Limits, max_in_flight: usize) {
+    let Some(open_files) = limits.open_files else {
+        return;
+    };
+    let wanted = crate::serve::limits::RESERVED_FDS
+        .saturating_add(limits.max_connections as u64)
+        .saturating_add(max_in_flight as u64);
+    if wanted > open_files {
+        tracing::warn!(
+            open_files,
+            wanted,
+            "the open-file limit is below max_connections + max_in_flight + reserve; \
+             raise the hard limit (e.g. LimitNOFILE) or lower max_in_flight"
+        );
     }
 }
 

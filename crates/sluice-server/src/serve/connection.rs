@@ -21,7 +21,8 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::limits::Limits;
-use super::registry::{Admitted, Conn};
+use super::phase::Conn;
+use super::registry::Admitted;
 use super::request::{App, RequestService};
 
 /// What every connection task shares.

@@ -64,6 +64,21 @@ impl Limits {
     }
 }
 
+#[cfg(test)]
+impl Limits {
+    /// The defaults' timeouts with a cap of 3, for unit tests.
+    pub(crate) fn example() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 3,
+            max_body_bytes: 1024,
+            open_files: None,
+        }
+    }
+}
+
 /// A timeout of at least a second: zero would close every connection at once.
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n.max(1))

@@ -5,23 +5,32 @@
 //!
 //! # Layout
 //! - [`limits`]: the timeouts and the connection cap (derived from the open-file limit).
-//! - [`registry`]: open connections and their phases; eviction at the cap.
+//! - [`phase`]: one connection's state: what it waits for, since when, its deadline.
+//! - [`registry`]: the open connections; admission and eviction at the cap.
 //! - [`connection`]: one connection under hyper, with its header/idle watchdog.
 //! - [`request`]: per request: peer address, early 413, body deadline (408).
+//!
+//! # Timeouts
+//! Headers must arrive within `header_read_timeout_secs` of the accept or of the next
+//! request's first byte; a kept-alive connection may wait `idle_timeout_secs` for that
+//! byte; a body must arrive within `body_read_timeout_secs` of the handler's first read.
+//! Each bounds the whole wait, so trickling a byte at a time does not extend it.
 //!
 //! # Admission
 //! Below `max_connections` a connection is admitted. At the cap, the connections that have
 //! waited longest on their client (for headers, the next request, or more body) are closed
 //! to make room, so a flood of idle or slow connections cannot keep new clients out: the
 //! health check and the API get in by pushing the flood's oldest connections out. Only if
-//! every connection is busy with a request is a new one shed (a 503 written without
-//! waiting, then closed). The cap sits below the open-file limit, so `accept` keeps
-//! working; if it fails anyway (EMFILE from other descriptors), the loop closes a batch of
-//! waiting connections, backs off briefly and logs, instead of spinning or exiting.
+//! every connection is busy with a request (or evicted ones are slow to close) is a new one
+//! shed (a 503 written without waiting, then closed). The cap sits below the open-file
+//! limit, so `accept` keeps working; if it fails anyway (EMFILE from other descriptors), the
+//! loop closes a batch of waiting connections, backs off briefly and logs, instead of
+//! spinning or exiting.
 
 pub mod limits;
 
 mod connection;
+mod phase;
 mod registry;
 mod request;
 

@@ -1,158 +1,16 @@
-//! Every open client connection, what it is waiting for, and since when: the accept loop
-//! asks it whether a new connection may come in, and each connection's watchdog asks it
-//! when to close.
-//!
-//! Why phases: an attacker holds a connection by not sending (headers, body, or the next
-//! request). Those waits are exactly the phases in which closing a connection loses
-//! nothing the server has started on, so at the cap the connection that has waited longest
-//! is closed to make room for the new one, rather than refusing new clients. A connection
-//! whose request the server is working on ([`Phase::Busy`]) is never chosen.
+//! Every open client connection: the accept loop asks the registry whether a new one may
+//! come in. Below the cap it may; at the cap the connections that have waited longest on
+//! their client (see [`super::phase`]) are told to close to make room, rather than refusing
+//! new clients; only when every connection is busy with a request is a newcomer refused.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
+
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use super::limits::Limits;
-
-/// What a connection is waiting for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// The headers of a request (since accept, or since the first byte of the next one).
-    Headers,
-    /// The server is handling a request (routing, store, writing the response).
-    Busy,
-    /// The handler is waiting for more of the request body.
-    Body,
-    /// The next request on a kept-alive connection.
-    Idle,
-}
-
-#[derive(Debug)]
-struct State {
-    phase: Phase,
-    since: Instant,
-    /// Requests begun on this connection; lets a late end of request N not clobber N+1.
-    requests: u64,
-    evicted: bool,
-}
-
-/// One connection's shared state.
-#[derive(Debug)]
-pub struct Conn {
-    state: Mutex<State>,
-    /// Woken when the watchdog must look again (phase change that moves its deadline,
-    /// eviction).
-    pub wake: Notify,
-}
-
-impl Conn {
-    fn new(now: Instant) -> Self {
-        Self {
-            state: Mutex::new(State {
-                phase: Phase::Headers,
-                since: now,
-                requests: 0,
-                evicted: false,
-            }),
-            wake: Notify::new(),
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Bytes arrived: on an idle connection, that is the start of the next request's headers.
-    pub fn bytes_read(&self) {
-        let mut s = self.lock();
-        if s.phase == Phase::Idle {
-            s.phase = Phase::Headers;
-            s.since = Instant::now();
-            drop(s);
-            self.wake.notify_one();
-        }
-    }
-
-    /// Headers are in and the service was called; returns the request's number.
-    pub fn request_started(&self) -> u64 {
-        let mut s = self.lock();
-        s.requests += 1;
-        s.phase = Phase::Busy;
-        s.since = Instant::now();
-        let n = s.requests;
-        drop(s);
-        self.wake.notify_one();
-        n
-    }
-
-    /// The response of request `n` was written out (or dropped): the connection is idle.
-    pub fn request_finished(&self, n: u64) {
-        let mut s = self.lock();
-        if s.requests == n && matches!(s.phase, Phase::Busy | Phase::Body) {
-            s.phase = Phase::Idle;
-            s.since = Instant::now();
-            drop(s);
-            self.wake.notify_one();
-        }
-    }
-
-    /// The handler polled the body and none was there. The first such wait starts the clock;
-    /// the body timeout itself is enforced by the body (see `request`).
-    pub fn body_waiting(&self) {
-        let mut s = self.lock();
-        if s.phase == Phase::Busy {
-            s.phase = Phase::Body;
-            s.since = Instant::now();
-        }
-    }
-
-    /// Body data (or its end) arrived: the server is working again.
-    pub fn body_progress(&self) {
-        let mut s = self.lock();
-        if s.phase == Phase::Body {
-            s.phase = Phase::Busy;
-        }
-    }
-
-    /// When the watchdog must close the connection, if nothing changes before: now if it was
-    /// evicted, or if the server is draining and no request is under way; otherwise at the
-    /// end of the header or idle timeout. `None` while a request is being handled.
-    pub fn deadline(&self, limits: &Limits, draining: bool) -> Option<Instant> {
-        let s = self.lock();
-        deadline_of(&s, limits, draining)
-    }
-
-    /// Why a connection whose deadline passed is closed, for the log.
-    pub fn closing_reason(&self, draining: bool) -> &'static str {
-        let s = self.lock();
-        match s.phase {
-            _ if s.evicted => "evicted to admit a new connection at the connection cap",
-            Phase::Headers if !draining => "header read timeout",
-            Phase::Idle if !draining => "idle timeout",
-            _ => "server shutting down",
-        }
-    }
-
-    #[cfg(test)]
-    pub fn phase(&self) -> Phase {
-        self.lock().phase
-    }
-}
-
-fn deadline_of(s: &State, limits: &Limits, draining: bool) -> Option<Instant> {
-    let waiting_on_client = matches!(s.phase, Phase::Headers | Phase::Idle);
-    if s.evicted || (draining && waiting_on_client) {
-        // Already past: close at once.
-        return Some(s.since);
-    }
-    match s.phase {
-        Phase::Headers => Some(s.since + limits.header_read_timeout),
-        Phase::Idle => Some(s.since + limits.idle_timeout),
-        Phase::Busy | Phase::Body => None,
-    }
-}
+use super::phase::Conn;
 
 /// Descriptors that evicted connections, told to close but not yet closed, may hold beyond
 /// the cap; part of `limits::RESERVED_FDS`.
@@ -199,7 +57,7 @@ pub struct Admitted {
 impl Drop for Admitted {
     fn drop(&mut self) {
         let mut inner = self.registry.lock();
-        if inner.conns.remove(&self.id).is_some() && self.conn.lock().evicted {
+        if inner.conns.remove(&self.id).is_some() && self.conn.evicted() {
             inner.evicting -= 1;
         }
         drop(inner);
@@ -284,16 +142,12 @@ impl Registry {
     }
 }
 
-/// Marks up to `n` of the longest-waiting, not busy connections evicted and wakes their
-/// watchdogs; returns how many.
+/// Tells up to `n` of the longest-waiting, not busy connections to close; returns how many.
 fn evict(inner: &mut Inner, n: usize) -> usize {
     let mut candidates: Vec<(Instant, &Arc<Conn>)> = inner
         .conns
         .values()
-        .filter_map(|c| {
-            let s = c.lock();
-            (!s.evicted && s.phase != Phase::Busy).then_some((s.since, c))
-        })
+        .filter_map(|c| c.eviction_key().map(|since| (since, c)))
         .collect();
     let n = n.min(candidates.len());
     if n == 0 {
@@ -303,8 +157,7 @@ fn evict(inner: &mut Inner, n: usize) -> usize {
         candidates.select_nth_unstable_by_key(n - 1, |(since, _)| *since);
     }
     for (_, c) in &candidates[..n] {
-        c.lock().evicted = true;
-        c.wake.notify_one();
+        c.evict();
     }
     inner.evicting += n;
     n
@@ -312,21 +165,13 @@ fn evict(inner: &mut Inner, n: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use crate::serve::limits::Limits;
+    use crate::serve::phase::Phase;
+
     use super::*;
 
-    fn limits() -> Limits {
-        Limits {
-            header_read_timeout: Duration::from_secs(10),
-            body_read_timeout: Duration::from_secs(30),
-            idle_timeout: Duration::from_secs(60),
-            max_connections: 3,
-            max_body_bytes: 1024,
-            open_files: None,
-        }
-    }
-
     fn evicted(a: &Admitted) -> bool {
-        a.conn.lock().evicted
+        a.conn.evicted()
     }
 
     #[tokio::test(start_paused = true)]
@@ -346,7 +191,12 @@ mod tests {
         let fourth = reg.try_admit().unwrap();
         assert!(evicted(&first));
         assert!(!evicted(&busy) && !evicted(&uploading) && !evicted(&fourth));
-        assert!(first.conn.deadline(&limits(), false).unwrap() <= Instant::now());
+        assert!(first.conn.deadline(&Limits::example(), false).unwrap() <= Instant::now());
+        // Had its request begun meanwhile, it would be answered first, then closed.
+        let n = first.conn.request_started();
+        assert_eq!(first.conn.deadline(&Limits::example(), false), None);
+        first.conn.request_finished(n);
+        assert!(first.conn.deadline(&Limits::example(), false).unwrap() <= Instant::now());
         drop(first);
         // A stalled body is a wait on the client too: it goes before the newer connection.
         let fifth = reg.try_admit().unwrap();
@@ -366,37 +216,6 @@ mod tests {
         assert_eq!(reg.relieve(), 0);
         held[0].conn.request_finished(1);
         assert!(reg.try_admit().is_ok());
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn deadlines_follow_the_phase() {
-        let reg = Registry::new(4);
-        let a = reg.try_admit().unwrap();
-        let t0 = Instant::now();
-        let l = limits();
-        assert_eq!(a.conn.deadline(&l, false), Some(t0 + l.header_read_timeout));
-        let n = a.conn.request_started();
-        assert_eq!(a.conn.deadline(&l, false), None);
-        a.conn.body_waiting();
-        assert_eq!(a.conn.deadline(&l, false), None);
-        a.conn.body_progress();
-        tokio::time::advance(Duration::from_secs(5)).await;
-        a.conn.request_finished(n);
-        let t1 = Instant::now();
-        assert_eq!(a.conn.deadline(&l, false), Some(t1 + l.idle_timeout));
-        // The idle timeout, not the header timeout, runs between requests; the header
-        // timeout starts with the next request's first byte.
-        tokio::time::advance(Duration::from_secs(30)).await;
-        a.conn.bytes_read();
-        let t2 = Instant::now();
-        assert_eq!(a.conn.deadline(&l, false), Some(t2 + l.header_read_timeout));
-        // A stale end of request does not make a later request idle.
-        let m = a.conn.request_started();
-        a.conn.request_finished(n);
-        assert_eq!(a.conn.phase(), Phase::Busy);
-        a.conn.request_finished(m);
-        // Draining closes connections waiting on their client at once.
-        assert!(a.conn.deadline(&l, true).unwrap() <= Instant::now());
     }
 
     #[tokio::test(start_paused = true)]

@@ -31,7 +31,7 @@ use tower::ServiceExt;
 use tower_http::normalize_path::NormalizePath;
 
 use super::connection::Shared;
-use super::registry::Conn;
+use super::phase::Conn;
 use crate::api::error::ApiError;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
