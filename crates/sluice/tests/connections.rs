@@ -159,8 +159,10 @@ async fn a_flood_of_idle_connections_beyond_the_open_file_limit_does_not_lock_ou
     ];
     let nofile = format!("--nofile={OPEN_FILES}:{OPEN_FILES}");
     let node = Node::start_via(&["prlimit", &nofile], dir.path(), &env);
+    // Every call comes in on a new connection, as a new client's would.
     let client = reqwest::Client::builder()
         .timeout(DEADLINE)
+        .pool_max_idle_per_host(0)
         .build()
         .unwrap();
     let mut flood = Vec::new();
