@@ -61,6 +61,7 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { .. } => {
             telemetry::init();
+            raise_open_file_limit();
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
@@ -90,6 +91,28 @@ fn main() -> anyhow::Result<()> {
         }
     }
 }
+
+/// Raises the soft open-file limit to the hard one. Client connections, the SQLite files
+/// and delivery sockets all take descriptors, and the soft limit is often 1,024 where the
+/// hard one allows far more; the default connection cap is derived from the raised limit
+/// (`sluice_server::serve::limits`). Failing to raise it is not fatal: the cap is then
+/// derived from the limit there is.
+#[cfg(unix)]
+fn raise_open_file_limit() {
+    let before = rlimit::Resource::NOFILE.get().ok();
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(now) => tracing::info!(
+            soft_before = before.map(|(soft, _)| soft),
+            soft = now,
+            hard = before.map(|(_, hard)| hard),
+            "open-file limit"
+        ),
+        Err(e) => tracing::warn!(error = %e, "could not raise the open-file limit"),
+    }
+}
+
+#[cfg(not(unix))]
+fn raise_open_file_limit() {}
 
 async fn serve(config: sluice_server::config::Config) -> anyhow::Result<()> {
     let server = sluice_server::startup::Server::build(config).await?;
