@@ -65,3 +65,17 @@ fn tokens_always_expire() {
     let out = run(dir.path(), &[]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("expires"));
 }
+
+/// `sluice token` is often the first command on a fresh machine: the data dir it creates
+/// (keys now, payloads later) is owner-only, and so is the key it writes.
+#[cfg(unix)]
+#[test]
+fn first_run_creates_an_owner_only_data_dir() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("fresh/data");
+    claims(&data, &[]);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("jwt_secret")), 0o600);
+}
