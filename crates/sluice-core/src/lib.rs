@@ -5,6 +5,8 @@
 //! - [`ids`]: prefixed, time-sortable identifiers (`app_…`, `ep_…`, `msg_…`).
 //! - [`model`]: the rows every layer speaks about (application, endpoint, message, delivery, attempt).
 //! - [`retry`]: retry schedule, jitter, `Retry-After`, and the classification of one try's outcome.
+//! - [`queue`]: the delivery queue's vocabulary (claim, claimed delivery, try, outcome).
+//! - [`clock`]: where `now` comes from (the system clock, or a manual one in tests).
 //! - [`signing`]: Standard Webhooks `v1` (HMAC-SHA256) and `v1a` (Ed25519) sign and verify.
 //! - [`secretbox`]: encryption of endpoint secrets at rest.
 //! - [`filter`]: which endpoints a message goes to; identifier validation.
@@ -12,10 +14,12 @@
 //!
 //! Nothing here does I/O: no tokio, no database, no HTTP server.
 
+pub mod clock;
 pub mod filter;
 pub mod ids;
 pub mod inbound;
 pub mod model;
+pub mod queue;
 pub mod retry;
 pub mod secretbox;
 pub mod signing;

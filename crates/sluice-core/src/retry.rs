@@ -103,6 +103,11 @@ pub fn classify(status: Option<u16>) -> OutcomeClass {
     }
 }
 
+/// Whether a `Retry-After` header of a response with this status is honoured.
+pub fn honours_retry_after(status: u16) -> bool {
+    matches!(status, 429 | 503)
+}
+
 /// What to do with a delivery after a failed try.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Next {
@@ -183,6 +188,14 @@ mod tests {
         assert_eq!(
             next_step(&s, 1, 0, 0.0, Some(86_400_000)),
             Next::RetryAt(1_000 + MAX_RETRY_AFTER_MS)
+        );
+    }
+
+    #[test]
+    fn retry_after_only_on_throttling_statuses() {
+        assert!(honours_retry_after(429) && honours_retry_after(503));
+        assert!(
+            !honours_retry_after(500) && !honours_retry_after(200) && !honours_retry_after(301)
         );
     }
 

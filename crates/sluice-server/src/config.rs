@@ -54,10 +54,6 @@ pub struct Config {
     /// Seconds between tries, e.g. `[5, 300, 1800]` or `"5,300,1800"`.
     #[serde(deserialize_with = "de_schedule")]
     pub retry_schedule: Vec<u64>,
-    /// Milliseconds between tries; when set, replaces `retry_schedule` (sub-second
-    /// schedules for tests and benchmarks). Same forms as `retry_schedule`.
-    #[serde(deserialize_with = "de_opt_schedule")]
-    pub retry_schedule_ms: Option<Vec<u64>>,
     /// Per-request timeout of a delivery, in seconds.
     pub request_timeout: u64,
     /// Largest accepted request body, in bytes.
@@ -107,7 +103,6 @@ impl Default for Config {
             encryption_key: None,
             allowed_networks: Vec::new(),
             retry_schedule: sluice_core::retry::DEFAULT_SCHEDULE_SECS.to_vec(),
-            retry_schedule_ms: None,
             request_timeout: 15,
             max_payload_bytes: 1024 * 1024,
             signature_headers: SignatureHeaders::Webhook,
@@ -129,14 +124,7 @@ impl Default for Config {
 impl Config {
     /// The retry schedule as the domain type.
     pub fn schedule(&self) -> RetrySchedule {
-        match &self.retry_schedule_ms {
-            Some(ms) => RetrySchedule::from_millis(
-                &ms.iter()
-                    .map(|m| i64::try_from(*m).unwrap_or(i64::MAX))
-                    .collect::<Vec<_>>(),
-            ),
-            None => RetrySchedule::from_secs(&self.retry_schedule),
-        }
+        RetrySchedule::from_secs(&self.retry_schedule)
     }
 
     /// The absolute base URL others reach this server at, without a trailing slash:
@@ -185,10 +173,6 @@ impl Config {
             }
         }
     }
-}
-
-fn de_opt_schedule<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u64>>, D::Error> {
-    de_schedule(d).map(Some)
 }
 
 /// Accepts a list of integers or a comma-separated string (the Svix env-var form).
@@ -250,17 +234,12 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(c.retry_schedule, vec![1, 1, 1]);
-        let ms: Config =
-            serde_json::from_value(serde_json::json!({"retry_schedule_ms": "50,100"})).unwrap();
-        assert_eq!(ms.schedule(), RetrySchedule::from_millis(&[50, 100]));
         assert_eq!(c.allowed_networks.len(), 2);
         assert!(c.allowed_networks[1].contains(&"::1".parse::<std::net::IpAddr>().unwrap()));
         let c: Config =
             serde_json::from_value(serde_json::json!({"retry_schedule": [5, 300]})).unwrap();
         assert_eq!(c.schedule().max_attempts(), 3);
-        let c: Config =
-            serde_json::from_value(serde_json::json!({"retry_schedule_ms": [10, 20]})).unwrap();
-        assert_eq!(c.schedule(), RetrySchedule::from_millis(&[10, 20]));
+        assert_eq!(c.schedule(), RetrySchedule::from_secs(&[5, 300]));
         assert!(
             serde_json::from_value::<Config>(serde_json::json!({"allowed_networks": "nope"}))
                 .is_err()

@@ -29,6 +29,8 @@ const IDEMPOTENCY_TTL_MS: i64 = 24 * 3_600_000;
 pub struct Server {
     listener: TcpListener,
     state: AppState,
+    /// Whether [`Server::run`] runs the background dispatcher.
+    dispatch: bool,
 }
 
 impl Server {
@@ -48,8 +50,21 @@ impl Server {
             jwt_secret: Arc::new(keys.jwt_secret),
             opened: Arc::default(),
             inbound: Arc::default(),
+            clock: Arc::new(sluice_core::clock::SystemClock),
         };
-        Ok(Self { listener, state })
+        Ok(Self {
+            listener,
+            state,
+            dispatch: true,
+        })
+    }
+
+    /// Serves without the background dispatcher: deliveries wait until something else
+    /// drives a [`Dispatcher`](crate::dispatch::Dispatcher) over the same store (tests step
+    /// one through time with [`Dispatcher::step`](crate::dispatch::Dispatcher::step)).
+    pub fn without_dispatcher(mut self) -> Self {
+        self.dispatch = false;
+        self
     }
 
     /// The address actually bound (useful with port 0).
@@ -67,10 +82,15 @@ impl Server {
     /// Serves the API and runs the dispatcher until `shutdown` is cancelled, then drains:
     /// open requests finish, in-flight deliveries finish and are recorded.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let Self { listener, state } = self;
+        let Self {
+            listener,
+            state,
+            dispatch,
+        } = self;
         let limits = crate::serve::Limits::from_config(&state.config);
         warn_if_descriptors_are_short(&limits, state.config.max_in_flight);
-        let dispatcher = crate::dispatch::spawn(state.clone(), shutdown.child_token());
+        let dispatcher =
+            dispatch.then(|| crate::dispatch::spawn(state.clone(), shutdown.child_token()));
         let maintenance = tokio::spawn(maintenance(state.clone(), shutdown.child_token()));
         let cron = tokio::spawn(crate::ingest::cron::run(
             state.clone(),
@@ -91,7 +111,9 @@ impl Server {
         // Timeouts, the connection cap and graceful shutdown: see `serve`. Handlers get the
         // peer address as `ConnectInfo<SocketAddr>` (sources' IP allow-lists).
         crate::serve::serve(listener, app, limits, shutdown.clone()).await;
-        let _ = dispatcher.await;
+        if let Some(dispatcher) = dispatcher {
+            let _ = dispatcher.await;
+        }
         let _ = maintenance.await;
         let _ = cron.await;
         Ok(())

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use sluice_core::clock::Clock;
 use sluice_core::secretbox::SecretBox;
 use sluice_store::Store;
 
@@ -22,4 +23,6 @@ pub struct AppState {
     pub opened: Arc<crate::ingest::sealed::OpenedCache>,
     /// What the ingest route did, by outcome and rejection reason.
     pub inbound: Arc<crate::ingest::stats::InboundStats>,
+    /// Where `now` comes from: the system clock, unless a test injects its own.
+    pub clock: Arc<dyn Clock>,
 }

@@ -7,16 +7,16 @@
 //! - Claims set a lease and return; nothing holds a transaction across network I/O.
 //! - `now` is always passed in; no query reads the clock itself.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
 use async_trait::async_trait;
 use sluice_core::model::{
     Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Message, Source,
 };
 use sluice_core::Millis;
 
+mod queue;
 pub mod sqlite;
+
+pub use queue::QueueStore;
 
 /// Errors of any backend.
 #[derive(Debug, thiserror::Error)]
@@ -133,67 +133,6 @@ pub struct PortalToken {
     pub valid_until: Millis,
 }
 
-/// Parameters of a claim.
-#[derive(Debug, Clone)]
-pub struct ClaimRequest {
-    /// Current time; deliveries with `next_attempt_at <= now` are due.
-    pub now: Millis,
-    /// The lease length: a claimed delivery becomes due again at `now + lease_ms` if its
-    /// claimer never records an outcome (the process died).
-    pub lease_ms: Millis,
-    /// At most this many deliveries.
-    pub limit: usize,
-    /// At most this many deliveries of any one endpoint.
-    pub per_endpoint: usize,
-    /// Endpoints the caller cannot take more work for right now.
-    pub exclude_endpoints: Vec<String>,
-    /// At most this many deliveries of any one application (the caller's share of an
-    /// application that holds no claims yet).
-    pub per_app: usize,
-    /// Applications that may take fewer than `per_app` because the caller already holds
-    /// claims of theirs: how many more each may take (0: none, like an excluded endpoint).
-    pub app_room: HashMap<String, usize>,
-}
-
-/// A delivery leased to the caller, with what is needed to send it.
-#[derive(Debug, Clone)]
-pub struct Claimed {
-    /// The delivery, now in `Sending` with `next_attempt_at` = lease expiry.
-    pub delivery: Delivery,
-    /// The fencing token: outcomes are applied only while it still matches.
-    pub lease: i64,
-    /// The message (with payload).
-    pub message: Message,
-    /// The endpoint (with sealed secrets).
-    pub endpoint: Endpoint,
-}
-
-/// What happens to a delivery after a try.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeliveryNext {
-    /// Delivered.
-    Succeeded,
-    /// Due again at this time (round_attempts is incremented when an attempt is recorded).
-    RetryAt(Millis),
-    /// Exhausted: dead-letter state.
-    Failed,
-}
-
-/// The outcome of one claimed delivery, applied with [`Store::record_outcomes`].
-#[derive(Debug, Clone)]
-pub struct Outcome {
-    /// Delivery id.
-    pub delivery_id: String,
-    /// Fencing token from the claim.
-    pub lease: i64,
-    /// The try that was made, if one was (a claim can be released without a try).
-    pub attempt: Option<Attempt>,
-    /// New state of the delivery.
-    pub next: DeliveryNext,
-    /// Disable the endpoint (it answered 410).
-    pub disable_endpoint: bool,
-}
-
 /// What [`Store::create_inbound_message`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InboundAccepted {
@@ -211,9 +150,10 @@ pub enum InboundAccepted {
 /// maximum of three times within the 48-hour period").
 pub const MAX_VALID_OLD_TOKENS: usize = 3;
 
-/// Everything Sluice keeps. One implementation per backend.
+/// Everything Sluice keeps. One implementation per backend. The queue's part, which is all
+/// the dispatcher sees, is the [`QueueStore`] role.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: QueueStore {
     // --- applications -------------------------------------------------------------------
     /// Inserts an application. `Conflict("uid")` if the uid is taken in the org.
     async fn create_app(&self, app: Application) -> StoreResult<()>;
@@ -326,19 +266,6 @@ pub trait Store: Send + Sync + 'static {
         until: Millis,
         now: Millis,
     ) -> StoreResult<u64>;
-
-    // --- dispatch -----------------------------------------------------------------------
-    /// Leases due deliveries (pending and due, or sending with an expired lease) of enabled
-    /// endpoints, oldest due first, respecting the per-endpoint bound and exclusions.
-    async fn claim_due(&self, req: ClaimRequest) -> StoreResult<Vec<Claimed>>;
-    /// Applies outcomes in one transaction. An outcome whose lease no longer matches still
-    /// records its attempt (the try happened) but leaves the delivery alone.
-    async fn record_outcomes(&self, outcomes: Vec<Outcome>) -> StoreResult<()>;
-    /// The earliest `next_attempt_at` of any pending or sending delivery of an enabled endpoint.
-    async fn next_due_at(&self) -> StoreResult<Option<Millis>>;
-    /// Signalled after a commit that created due work (new deliveries, resend, recover,
-    /// re-enabled endpoint), so the dispatcher need not poll.
-    fn work_signal(&self) -> Arc<tokio::sync::Notify>;
 
     // --- inbound sources ------------------------------------------------------------------
     /// Inserts a source together with its application and its current token (by hash), in

@@ -19,7 +19,6 @@ const KEYS: &[&str] = &[
     "encryption_key",
     "allowed_networks",
     "retry_schedule",
-    "retry_schedule_ms",
     "request_timeout",
     "max_payload_bytes",
     "signature_headers",

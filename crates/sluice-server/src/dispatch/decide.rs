@@ -1,64 +1,34 @@
-//! What one try means for its delivery: a pure function of the try's class, the delivery's
-//! trigger and round, the clock and the retry policy. Also builds the `Attempt` row and the
-//! `Outcome` handed to the recorder.
+//! What one try means for its delivery: a pure function of the try's result, the delivery
+//! (its trigger and the tries made in its round), the retry schedule, `now` and a jitter
+//! sample. No I/O and no clock: the caller passes both time and randomness in.
 
-use sluice_core::ids;
-use sluice_core::model::{Attempt, DeliveryStatus, Trigger};
+use sluice_core::model::{Delivery, Trigger};
+use sluice_core::queue::{Decision, DeliveryNext, Tried};
 use sluice_core::retry::{self, Next, OutcomeClass, RetrySchedule};
 use sluice_core::Millis;
-use sluice_store::{Claimed, DeliveryNext, Outcome};
 
-/// The result of one try, as the sender saw it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Tried {
-    /// HTTP status, `None` when no response arrived (refused, network error, timeout).
-    pub status: Option<u16>,
-    /// The class that drives the decision.
-    pub class: OutcomeClass,
-    /// Response body (bounded, lossy UTF-8) or a description of the failure.
-    pub response: String,
-    /// Time from sending to the end of the (bounded) response.
-    pub duration_ms: i64,
-    /// `Retry-After` of a 429/503, in milliseconds from the try.
-    pub retry_after_ms: Option<Millis>,
-}
-
-/// The state change a try causes.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Decision {
-    /// Delivered, retry at a time, or failed (dead-letter).
-    pub next: DeliveryNext,
-    /// The endpoint answered 410 Gone: disable it.
-    pub disable_endpoint: bool,
-}
-
-/// Whether a `Retry-After` header of a response with this status is honoured.
-pub fn honours_retry_after(status: u16) -> bool {
-    matches!(status, 429 | 503)
-}
-
-/// Decides the next step. `round_done` counts the tries of this round including this one;
-/// `jitter` is uniform in `[-1, 1]`.
+/// Decides the next step of `delivery` after `tried`, made at `now`; `jitter` is uniform in
+/// `[-1, 1]`.
 pub fn decide(
-    class: OutcomeClass,
-    trigger: Trigger,
-    round_done: u32,
+    tried: &Tried,
+    delivery: &Delivery,
+    schedule: &RetrySchedule,
     now: Millis,
     jitter: f64,
-    retry_after_ms: Option<Millis>,
-    schedule: &RetrySchedule,
 ) -> Decision {
-    let after_failure = || match trigger {
+    // The tries of this round, this one included.
+    let round_done = delivery.round_attempts + 1;
+    let after_failure = || match delivery.trigger {
         // A resend or recover is one try (as in Svix); a failure ends it.
         Trigger::Manual => DeliveryNext::Failed,
         Trigger::Scheduled => {
-            match retry::next_step(schedule, round_done, now, jitter, retry_after_ms) {
+            match retry::next_step(schedule, round_done, now, jitter, tried.retry_after_ms) {
                 Next::RetryAt(at) => DeliveryNext::RetryAt(at),
                 Next::Exhausted => DeliveryNext::Failed,
             }
         }
     };
-    match class {
+    match tried.class {
         OutcomeClass::Success => Decision {
             next: DeliveryNext::Succeeded,
             disable_endpoint: false,
@@ -79,53 +49,10 @@ pub fn decide(
     }
 }
 
-/// The attempt row and delivery transition for a try of `claimed` made at `now`.
-pub fn outcome(claimed: &Claimed, tried: Tried, decision: Decision, now: Millis) -> Outcome {
-    let d = &claimed.delivery;
-    let status = if tried.class == OutcomeClass::Success {
-        DeliveryStatus::Success
-    } else {
-        DeliveryStatus::Fail
-    };
-    let attempt = Attempt {
-        id: ids::new_id(ids::ATTEMPT, now),
-        delivery_id: d.id.clone(),
-        msg_id: d.msg_id.clone(),
-        endpoint_id: d.endpoint_id.clone(),
-        app_id: d.app_id.clone(),
-        url: claimed.endpoint.url.clone(),
-        response: tried.response,
-        response_status_code: tried.status.map_or(0, i32::from),
-        response_duration_ms: tried.duration_ms,
-        status,
-        trigger: d.trigger,
-        error_class: Some(tried.class.as_str().to_owned()),
-        created_at: now,
-    };
-    Outcome {
-        delivery_id: d.id.clone(),
-        lease: claimed.lease,
-        attempt: Some(attempt),
-        next: decision.next,
-        disable_endpoint: decision.disable_endpoint,
-    }
-}
-
-/// Gives a claim back without a try (shutdown before a send slot was free): due again now,
-/// and the round's try count is unchanged since no attempt is recorded.
-pub fn release(claimed: &Claimed, now: Millis) -> Outcome {
-    Outcome {
-        delivery_id: claimed.delivery.id.clone(),
-        lease: claimed.lease,
-        attempt: None,
-        next: DeliveryNext::RetryAt(now),
-        disable_endpoint: false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sluice_core::model::DeliveryStatus;
 
     const NOW: Millis = 1_000_000;
 
@@ -133,22 +60,53 @@ mod tests {
         RetrySchedule::from_millis(&[100, 1_000])
     }
 
+    fn tried(class: OutcomeClass, retry_after_ms: Option<Millis>) -> Tried {
+        Tried {
+            retry_after_ms,
+            ..Tried::without_response(class, String::new())
+        }
+    }
+
+    /// A delivery of `trigger` whose round has had `done - 1` tries before this one.
+    fn delivery(trigger: Trigger, done: u32) -> Delivery {
+        Delivery {
+            id: "msgep_1".into(),
+            msg_id: "msg_1".into(),
+            endpoint_id: "ep_1".into(),
+            app_id: "app_1".into(),
+            status: DeliveryStatus::Sending,
+            attempts: done - 1,
+            round_attempts: done - 1,
+            next_attempt_at: Some(NOW),
+            trigger,
+            updated_at: NOW,
+        }
+    }
+
+    fn try_with(
+        class: OutcomeClass,
+        trigger: Trigger,
+        done: u32,
+        jitter: f64,
+        retry_after_ms: Option<Millis>,
+    ) -> Decision {
+        decide(
+            &tried(class, retry_after_ms),
+            &delivery(trigger, done),
+            &schedule(),
+            NOW,
+            jitter,
+        )
+    }
+
     fn scheduled(class: OutcomeClass, done: u32) -> Decision {
-        decide(class, Trigger::Scheduled, done, NOW, 0.0, None, &schedule())
+        try_with(class, Trigger::Scheduled, done, 0.0, None)
     }
 
     #[test]
     fn success_is_final_for_any_trigger() {
         for trigger in [Trigger::Scheduled, Trigger::Manual] {
-            let d = decide(
-                OutcomeClass::Success,
-                trigger,
-                3,
-                NOW,
-                1.0,
-                Some(5),
-                &schedule(),
-            );
+            let d = try_with(OutcomeClass::Success, trigger, 3, 1.0, Some(5));
             assert_eq!(
                 d,
                 Decision {
@@ -180,24 +138,8 @@ mod tests {
 
     #[test]
     fn jitter_moves_the_retry_within_bounds() {
-        let late = decide(
-            OutcomeClass::Transient,
-            Trigger::Scheduled,
-            2,
-            NOW,
-            1.0,
-            None,
-            &schedule(),
-        );
-        let early = decide(
-            OutcomeClass::Transient,
-            Trigger::Scheduled,
-            2,
-            NOW,
-            -1.0,
-            None,
-            &schedule(),
-        );
+        let late = try_with(OutcomeClass::Transient, Trigger::Scheduled, 2, 1.0, None);
+        let early = try_with(OutcomeClass::Transient, Trigger::Scheduled, 2, -1.0, None);
         assert_eq!(late.next, DeliveryNext::RetryAt(NOW + 1_200));
         assert_eq!(early.next, DeliveryNext::RetryAt(NOW + 800));
     }
@@ -226,7 +168,7 @@ mod tests {
     fn manual_tries_are_single() {
         use OutcomeClass::*;
         for class in [Transient, Throttled, Auth, Blocked, Other, Gone] {
-            let d = decide(class, Trigger::Manual, 1, NOW, 0.0, None, &schedule());
+            let d = try_with(class, Trigger::Manual, 1, 0.0, None);
             assert_eq!(d.next, DeliveryNext::Failed, "{class:?}");
             assert_eq!(d.disable_endpoint, class == Gone);
         }
@@ -234,30 +176,22 @@ mod tests {
 
     #[test]
     fn retry_after_extends_the_delay() {
-        let d = decide(
+        let d = try_with(
             OutcomeClass::Throttled,
             Trigger::Scheduled,
             1,
-            NOW,
             0.0,
             Some(30_000),
-            &schedule(),
         );
         assert_eq!(d.next, DeliveryNext::RetryAt(NOW + 30_000));
         // Shorter than the schedule: the schedule wins.
-        let d = decide(
+        let d = try_with(
             OutcomeClass::Throttled,
             Trigger::Scheduled,
             1,
-            NOW,
             0.0,
             Some(10),
-            &schedule(),
         );
         assert_eq!(d.next, DeliveryNext::RetryAt(NOW + 100));
-        assert!(honours_retry_after(429) && honours_retry_after(503));
-        assert!(
-            !honours_retry_after(500) && !honours_retry_after(200) && !honours_retry_after(301)
-        );
     }
 }

@@ -2,216 +2,233 @@
 //! transaction → record one attempt per try and the delivery's next state.
 //!
 //! # Parts
-//! - this module: [`spawn`] and the claim loop.
-//! - [`limits`]: per-endpoint concurrency (claim exclusions and send slots).
-//! - [`worker`]: one claimed delivery, from its send slot to its queued outcome.
+//! - this module: [`Dispatcher`], the claim that both ways of driving it share, and
+//!   [`Dispatcher::step`].
+//! - [`run`]: the background loop ([`spawn`]): the same claim, driven by the store's wake
+//!   signal and the injected clock.
+//! - [`limits`]: per-endpoint concurrency and per-application shares (claim exclusions and
+//!   send slots).
+//! - [`worker`]: one claimed delivery, from its send slot to its outcome.
 //! - [`send`]: request building, signing, bounded response reading.
 //! - [`client`] / [`guard`]: the HTTP client and its private-network policy (invariant 7).
 //! - [`decide`]: what a try means for the delivery (pure).
 //! - [`recorder`]: batched `record_outcomes`.
 //!
+//! The dispatcher sees the store only as a [`QueueStore`]; the words it speaks with it are
+//! in [`sluice_core::queue`].
+//!
+//! # Two ways to drive it
+//! [`spawn`] runs the loop in the background, pipelined: it claims again while earlier
+//! claims are still sending, and a recorder task commits outcomes in batches.
+//! [`Dispatcher::step`] does one pass at a given `now` and returns when its outcomes are
+//! committed, so a test moves time by hours and sees each retry happen exactly when due.
+//!
 //! # Bounds
 //! At most `max_in_flight` claims are held in this process (a global semaphore), at most
 //! `max_in_flight_per_app` of them for one application, and at most `endpoint_concurrency`
-//! sends run per endpoint; nothing beyond the claimed batch is held in memory. The loop
-//! sleeps on the store's work signal, a freed endpoint slot or application share, a retry
-//! time just committed by the recorder, or the next due time (capped at [`MAX_IDLE`], which
-//! also picks up expired leases and other writers).
+//! sends run per endpoint; nothing beyond the claimed batch is held in memory.
 
 mod client;
 mod decide;
 mod guard;
 mod limits;
 mod recorder;
+mod run;
 mod send;
 mod worker;
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use sluice_core::{now_millis, Millis};
-use sluice_store::{ClaimRequest, Store};
-use tokio::sync::{Notify, Semaphore};
-use tokio::task::{JoinHandle, JoinSet};
+use sluice_core::clock::{Clock, ManualClock};
+use sluice_core::queue::{ClaimRequest, Claimed, DeliveryNext};
+use sluice_core::secretbox::SecretBox;
+use sluice_core::Millis;
+use sluice_store::{QueueStore, StoreResult};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
+pub use self::run::spawn;
+
 use self::guard::AddressPolicy;
-use self::limits::Limits;
+use self::limits::{Limits, Slot};
 use self::send::Sender;
 use self::worker::Ctx;
+use crate::config::Config;
 use crate::state::AppState;
 
 /// Most deliveries per claim.
 const CLAIM_BATCH: usize = 256;
-/// Longest sleep without looking at the store.
-const MAX_IDLE: Duration = Duration::from_secs(1);
-/// Sleep when work is due but all of it belongs to endpoints at their cap (a freed slot
-/// wakes the loop earlier).
-const SATURATED_RECHECK: Duration = Duration::from_millis(250);
-/// Sleep when work is due but the claim returned none (a race with another claimer).
-const RACE_RECHECK: Duration = Duration::from_millis(20);
-/// Pause after a store error.
-const ERROR_BACKOFF: Duration = Duration::from_secs(1);
 
-/// Starts the dispatcher. On `shutdown` it stops claiming, lets in-flight sends finish
-/// (bounded by the request timeout), records their outcomes and returns.
-///
-/// # Panics
-/// If the HTTP client cannot be built (the TLS backend failed to initialise).
-pub fn spawn(state: AppState, shutdown: CancellationToken) -> JoinHandle<()> {
-    let config = &state.config;
-    let policy = Arc::new(AddressPolicy::new(config.allowed_networks.clone()));
-    let client =
-        client::build(config, policy.clone()).expect("the delivery HTTP client must build");
-    let sender = Sender::new(
-        client,
-        policy,
-        state.secrets.clone(),
-        config.signature_headers,
-        config.max_response_bytes,
-        config.timeout(),
-    );
-    let rescheduled = Arc::new(Notify::new());
-    let (outcomes, recorder) =
-        recorder::spawn(state.store.clone(), rescheduled.clone(), shutdown.clone());
-    let ctx = Arc::new(Ctx {
-        sender,
-        schedule: config.schedule(),
-        outcomes,
-        shutdown: shutdown.clone(),
-    });
-    let timeout_ms = Millis::try_from(config.timeout().as_millis()).unwrap_or(Millis::MAX / 4);
-    let dispatcher = Dispatcher {
-        store: state.store.clone(),
-        ctx,
-        global: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
-        limits: Limits::new(config.endpoint_concurrency, config.app_share()),
-        max_in_flight: config.max_in_flight.max(1),
-        lease_ms: 2 * timeout_ms + 30_000,
-        rescheduled,
-        shutdown,
-    };
-    tokio::spawn(async move {
-        dispatcher.run().await;
-        // Every sender of the outcome queue is gone now; the recorder drains it and ends.
-        if let Err(e) = recorder.await {
-            tracing::error!(error = %e, "outcome recorder failed");
-        }
-        tracing::info!("dispatcher stopped");
-    })
-}
-
-struct Dispatcher {
-    store: Arc<dyn Store>,
+/// Claims, sends and records deliveries. Drive it with [`Dispatcher::step`], or hand it to
+/// the background loop with [`Dispatcher::spawn`].
+pub struct Dispatcher {
+    queue: Arc<dyn QueueStore>,
     ctx: Arc<Ctx>,
     global: Arc<Semaphore>,
     limits: Arc<Limits>,
     max_in_flight: usize,
     lease_ms: Millis,
-    /// Notified by the recorder when it committed a retry time.
-    rescheduled: Arc<Notify>,
-    shutdown: CancellationToken,
+}
+
+/// What one [`Dispatcher::step`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StepReport {
+    /// Deliveries claimed (and tried).
+    pub claimed: usize,
+    /// Tries that delivered.
+    pub delivered: usize,
+    /// Tries that failed and were scheduled again.
+    pub retrying: usize,
+    /// Tries that failed with no tries left in their round (dead-lettered).
+    pub failed: usize,
+}
+
+/// One claimed delivery with the capacity it holds: a global in-flight permit (until its
+/// outcome is handed on) and its place at its endpoint and application.
+struct Taken {
+    claimed: Claimed,
+    permit: OwnedSemaphorePermit,
+    slot: Slot,
+}
+
+/// The result of one claim.
+struct Pass {
+    taken: Vec<Taken>,
+    /// Some due work may have been held back by an endpoint cap or application share.
+    saturated: bool,
 }
 
 impl Dispatcher {
-    async fn run(self) {
-        let mut tasks = JoinSet::new();
-        while !self.shutdown.is_cancelled() {
-            while let Some(done) = tasks.try_join_next() {
-                log_panic(done);
-            }
-            // Wait for capacity. Only this loop takes permits, so what is available now
-            // stays available until the claimed deliveries take it below.
-            if self.global.available_permits() == 0 {
-                tokio::select! {
-                    p = self.global.acquire() => drop(p),
-                    () = self.shutdown.cancelled() => break,
-                }
-            }
-            // Arm both wake-ups before querying, so a signal sent meanwhile is not lost.
-            let signal = self.store.work_signal();
-            let mut work = std::pin::pin!(signal.notified());
-            work.as_mut().enable();
-            let mut freed = std::pin::pin!(self.limits.freed());
-            freed.as_mut().enable();
-            let mut rescheduled = std::pin::pin!(self.rescheduled.notified());
-            rescheduled.as_mut().enable();
-
-            let spare = self.global.available_permits() * 2 > self.max_in_flight;
-            let exclusions = self.limits.exclusions(spare);
-            let saturated = exclusions.any();
-            let req = ClaimRequest {
-                now: now_millis(),
-                lease_ms: self.lease_ms,
-                limit: self.global.available_permits().min(CLAIM_BATCH),
-                per_endpoint: self.limits.cap(),
-                exclude_endpoints: exclusions.endpoints,
-                per_app: self.limits.app_share(),
-                app_room: exclusions.app_room,
-            };
-            let wait = match self.store.claim_due(req).await {
-                Ok(batch) if !batch.is_empty() => {
-                    tracing::trace!(count = batch.len(), "claimed");
-                    for claimed in batch {
-                        let permit = self
-                            .global
-                            .clone()
-                            .try_acquire_owned()
-                            .expect("permits were available");
-                        let d = &claimed.delivery;
-                        let slot = self.limits.assign(&d.endpoint_id, &d.app_id);
-                        tasks.spawn(worker::deliver(self.ctx.clone(), claimed, permit, slot));
-                    }
-                    continue;
-                }
-                Ok(_) => self.idle_wait(saturated).await,
-                Err(e) => {
-                    tracing::error!(error = %e, "claiming due deliveries failed");
-                    ERROR_BACKOFF
-                }
-            };
-            tokio::select! {
-                () = work => {}
-                () = freed => {}
-                () = rescheduled => {}
-                () = tokio::time::sleep(wait) => {}
-                () = self.shutdown.cancelled() => break,
-            }
-        }
-        tracing::debug!(
-            in_flight = tasks.len(),
-            "dispatcher stopping; waiting for in-flight deliveries"
+    /// A dispatcher over `queue`, configured by `config`, opening endpoint secrets with
+    /// `secrets`, reading time from `clock` when it runs in the background.
+    ///
+    /// # Panics
+    /// If the HTTP client cannot be built (the TLS backend failed to initialise).
+    pub fn new(
+        queue: Arc<dyn QueueStore>,
+        config: &Config,
+        secrets: SecretBox,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let policy = Arc::new(AddressPolicy::new(config.allowed_networks.clone()));
+        let client =
+            client::build(config, policy.clone()).expect("the delivery HTTP client must build");
+        let sender = Sender::new(
+            client,
+            policy,
+            secrets,
+            config.signature_headers,
+            config.max_response_bytes,
+            config.timeout(),
         );
-        while let Some(done) = tasks.join_next().await {
-            log_panic(done);
+        let ctx = Arc::new(Ctx {
+            sender,
+            schedule: config.schedule(),
+            clock,
+        });
+        let timeout_ms = Millis::try_from(config.timeout().as_millis()).unwrap_or(Millis::MAX / 4);
+        Self {
+            queue,
+            ctx,
+            global: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
+            limits: Limits::new(config.endpoint_concurrency, config.app_share()),
+            max_in_flight: config.max_in_flight.max(1),
+            // A claim queued behind its endpoint's senders must not expire before its turn.
+            lease_ms: 2 * timeout_ms + 30_000,
         }
     }
 
-    /// How long to sleep when the claim found nothing.
-    async fn idle_wait(&self, saturated: bool) -> Duration {
-        let next = match self.store.next_due_at().await {
-            Ok(next) => next,
-            Err(e) => {
-                tracing::error!(error = %e, "reading the next due time failed");
-                return ERROR_BACKOFF;
+    /// The dispatcher of a server: its store (as a queue), config, secrets and clock.
+    pub fn of_state(state: &AppState) -> Self {
+        Self::new(
+            state.store.clone(),
+            &state.config,
+            state.secrets.clone(),
+            state.clock.clone(),
+        )
+    }
+
+    /// How long a claim is leased: a delivery claimed at `t` whose outcome is never recorded
+    /// (its process died) is due again at `t + lease_ms()`.
+    pub fn lease_ms(&self) -> Millis {
+        self.lease_ms
+    }
+
+    /// Runs the dispatcher in the background until `shutdown` (see [`spawn`]).
+    pub fn spawn(self, shutdown: CancellationToken) -> tokio::task::JoinHandle<()> {
+        run::start(self, shutdown)
+    }
+
+    /// One pass at `now`: claims what is due at `now` (within the same bounds as the
+    /// background loop), makes one try of each at `now`, and returns once their outcomes
+    /// are committed. Retry times are computed from `now`, so stepping to the next due
+    /// time replays the schedule without waiting for it.
+    pub async fn step(&self, now: Millis) -> StoreResult<StepReport> {
+        let pass = self.claim(now).await?;
+        let at = ManualClock::at(now);
+        // No shutdown here: dropping the step's future abandons its tries (as a process that
+        // dies mid-send would), and their leases bring the deliveries back.
+        let running = CancellationToken::new();
+        let tries = pass.taken.into_iter().map(|t| {
+            let (ctx, at, running) = (&self.ctx, &at, &running);
+            async move {
+                let outcome = worker::deliver(ctx, t.claimed, t.slot, at, running).await;
+                (outcome, t.permit)
             }
+        });
+        let (outcomes, permits): (Vec<_>, Vec<_>) =
+            futures::future::join_all(tries).await.into_iter().unzip();
+        let mut report = StepReport {
+            claimed: outcomes.len(),
+            ..StepReport::default()
         };
-        let now = now_millis();
-        match next {
-            None => MAX_IDLE,
-            Some(at) if at > now => Duration::from_millis((at - now) as u64).min(MAX_IDLE),
-            // Due but not claimed: held back by endpoint caps or application shares, or taken
-            // by another claimer.
-            Some(_) if saturated => SATURATED_RECHECK,
-            Some(_) => RACE_RECHECK,
+        for o in &outcomes {
+            match o.next {
+                DeliveryNext::Succeeded => report.delivered += 1,
+                DeliveryNext::RetryAt(_) => report.retrying += 1,
+                DeliveryNext::Failed => report.failed += 1,
+            }
         }
+        recorder::record(&*self.queue, outcomes, &running).await;
+        drop(permits);
+        Ok(report)
     }
-}
 
-fn log_panic(done: Result<(), tokio::task::JoinError>) {
-    if let Err(e) = done {
-        if e.is_panic() {
-            tracing::error!(error = %e, "a delivery task panicked; the delivery is retried when its lease expires");
-        }
+    /// Claims what is due at `now` within the free capacity, and takes a permit and a slot
+    /// for each claimed delivery. The only place claims are made, for both ways of driving.
+    async fn claim(&self, now: Millis) -> StoreResult<Pass> {
+        let free = self.global.available_permits();
+        let spare = free * 2 > self.max_in_flight;
+        let exclusions = self.limits.exclusions(spare);
+        let saturated = exclusions.any();
+        let req = ClaimRequest {
+            now,
+            lease_ms: self.lease_ms,
+            limit: free.min(CLAIM_BATCH),
+            per_endpoint: self.limits.cap(),
+            exclude_endpoints: exclusions.endpoints,
+            per_app: self.limits.app_share(),
+            app_room: exclusions.app_room,
+        };
+        let batch = self.queue.claim_due(req).await?;
+        let taken = batch
+            .into_iter()
+            .map(|claimed| {
+                // Only the claim takes permits, and it asked for at most the free ones.
+                let permit = self
+                    .global
+                    .clone()
+                    .try_acquire_owned()
+                    .expect("permits were available");
+                let d = &claimed.delivery;
+                let slot = self.limits.assign(&d.endpoint_id, &d.app_id);
+                Taken {
+                    claimed,
+                    permit,
+                    slot,
+                }
+            })
+            .collect();
+        Ok(Pass { taken, saturated })
     }
 }

@@ -1,6 +1,7 @@
-//! The batched outcome writer. Delivery tasks hand their outcomes to one recorder task
-//! over a bounded channel; it applies everything queued (up to [`MAX_BATCH`]) with one
-//! `record_outcomes` call, so the store commits hundreds of outcomes per transaction.
+//! The batched outcome writer. In the background loop, delivery tasks hand their outcomes
+//! to one recorder task over a bounded channel; it applies everything queued (up to
+//! [`MAX_BATCH`]) with one `record_outcomes` call, so the store commits hundreds of outcomes
+//! per transaction. A step records its outcomes with the same [`record`].
 //!
 //! A failed write is retried with backoff; the lease fences any duplicate application. If
 //! a batch keeps failing, its outcomes are written one by one, so a single outcome the
@@ -9,7 +10,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sluice_store::{DeliveryNext, Outcome, Store, StoreError};
+use sluice_core::queue::{DeliveryNext, Outcome};
+use sluice_store::{QueueStore, StoreError};
 use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -28,7 +30,7 @@ const TRIES_WHEN_CLOSING: u32 = 5;
 /// dispatcher loop may be sleeping towards a later time (such as the lease expiry of the
 /// delivery that was just rescheduled).
 pub fn spawn(
-    store: Arc<dyn Store>,
+    store: Arc<dyn QueueStore>,
     rescheduled: Arc<Notify>,
     shutdown: CancellationToken,
 ) -> (mpsc::Sender<Outcome>, JoinHandle<()>) {
@@ -37,7 +39,7 @@ pub fn spawn(
 }
 
 async fn run(
-    store: Arc<dyn Store>,
+    store: Arc<dyn QueueStore>,
     mut rx: mpsc::Receiver<Outcome>,
     rescheduled: Arc<Notify>,
     shutdown: CancellationToken,
@@ -48,18 +50,24 @@ async fn run(
         let retries = outcomes
             .iter()
             .any(|o| matches!(o.next, DeliveryNext::RetryAt(_)));
-        if let Err(outcomes) = write(&*store, outcomes, &shutdown, 3).await {
-            for outcome in outcomes {
-                if let Err(o) = write(&*store, vec![outcome], &shutdown, u32::MAX).await {
-                    tracing::error!(
-                        delivery.id = %o[0].delivery_id,
-                        "delivery outcome could not be recorded and was dropped; the delivery is retried when its lease expires"
-                    );
-                }
-            }
-        }
+        record(&*store, outcomes, &shutdown).await;
         if retries {
             rescheduled.notify_one();
+        }
+    }
+}
+
+/// Applies `outcomes` in one `record_outcomes` call, with retries; if the batch keeps
+/// failing, one by one, dropping (and reporting) only those the store keeps rejecting.
+pub async fn record(store: &dyn QueueStore, outcomes: Vec<Outcome>, shutdown: &CancellationToken) {
+    if let Err(outcomes) = write(store, outcomes, shutdown, 3).await {
+        for outcome in outcomes {
+            if let Err(o) = write(store, vec![outcome], shutdown, u32::MAX).await {
+                tracing::error!(
+                    delivery.id = %o[0].delivery_id,
+                    "delivery outcome could not be recorded and was dropped; the delivery is retried when its lease expires"
+                );
+            }
         }
     }
 }
@@ -67,7 +75,7 @@ async fn run(
 /// Writes `outcomes` with retries. Gives them back after `tries` failed tries, after a
 /// permanent rejection, or (shutting down) after [`TRIES_WHEN_CLOSING`].
 async fn write(
-    store: &dyn Store,
+    store: &dyn QueueStore,
     outcomes: Vec<Outcome>,
     shutdown: &CancellationToken,
     tries: u32,

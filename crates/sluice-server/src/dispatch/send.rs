@@ -11,14 +11,13 @@ use reqwest::header::{
     TRANSFER_ENCODING, USER_AGENT,
 };
 use sluice_core::model::{Endpoint, InboundMeta};
-use sluice_core::retry::{classify, parse_retry_after, OutcomeClass};
+use sluice_core::queue::{Claimed, Tried};
+use sluice_core::retry::{classify, honours_retry_after, parse_retry_after, OutcomeClass};
 use sluice_core::secretbox::SecretBox;
 use sluice_core::signing::{signature_header, SigningKey};
 use sluice_core::Millis;
-use sluice_store::Claimed;
 
 use super::client::{self, UrlRefusal};
-use super::decide::{honours_retry_after, Tried};
 use super::guard::{AddressPolicy, BLOCKED_TEXT};
 use crate::config::SignatureHeaders;
 
@@ -170,13 +169,7 @@ impl Sender {
     /// Makes one try of `claimed` at `now`. Takes the payload out of the claim (it is sent
     /// as is, without a copy).
     pub async fn send(&self, claimed: &mut Claimed, now: Millis) -> Tried {
-        let failed = |class, response: String| Tried {
-            status: None,
-            class,
-            response,
-            duration_ms: 0,
-            retry_after_ms: None,
-        };
+        let failed = Tried::without_response;
         let endpoint = &claimed.endpoint;
         let keys = match signing_keys(endpoint, &self.secrets, now) {
             Ok(keys) => keys,

@@ -1,39 +1,36 @@
-//! One claimed delivery, from its send slot to its recorded outcome.
-
-use std::sync::Arc;
+//! One claimed delivery, from its send slot to its outcome.
 
 use rand::Rng;
-use sluice_core::now_millis;
+use sluice_core::clock::Clock;
+use sluice_core::queue::{Claimed, DeliveryNext, Outcome, Tried};
 use sluice_core::retry::{OutcomeClass, RetrySchedule};
-use sluice_store::{Claimed, DeliveryNext, Outcome};
-use tokio::sync::{mpsc, OwnedSemaphorePermit};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use super::decide::{self, decide};
+use super::decide::decide;
 use super::limits::Slot;
 use super::send::Sender;
 
-/// What every delivery task shares.
+/// What every delivery shares.
 pub struct Ctx {
     /// Signs and sends.
     pub sender: Sender,
     /// The retry policy.
     pub schedule: RetrySchedule,
-    /// The recorder's queue.
-    pub outcomes: mpsc::Sender<Outcome>,
-    /// Set when the server stops.
-    pub shutdown: CancellationToken,
+    /// The time of tries in the background loop (a step pins its own).
+    pub clock: std::sync::Arc<dyn Clock>,
 }
 
-/// Delivers one claim. `permit` (global in-flight) is held until the outcome is queued,
-/// `slot` (per endpoint) until the send is over.
+/// Delivers one claim: waits for a send slot at its endpoint (held until the send is over),
+/// makes the try at `clock`'s time and decides what it means. If `shutdown` comes first,
+/// the claim is given back untried.
 pub async fn deliver(
-    ctx: Arc<Ctx>,
+    ctx: &Ctx,
     mut claimed: Claimed,
-    permit: OwnedSemaphorePermit,
     mut slot: Slot,
-) {
+    clock: &dyn Clock,
+    shutdown: &CancellationToken,
+) -> Outcome {
     let d = &claimed.delivery;
     let span = tracing::info_span!(
         "delivery",
@@ -47,45 +44,29 @@ pub async fn deliver(
         let got_slot = tokio::select! {
             biased;
             () = slot.acquire() => true,
-            () = ctx.shutdown.cancelled() => false,
+            () = shutdown.cancelled() => false,
         };
-        let outcome = if got_slot {
-            let now = now_millis();
-            let tried = ctx.sender.send(&mut claimed, now).await;
-            drop(slot);
-            log_try(&claimed, &tried);
-            let jitter = rand::thread_rng().gen_range(-1.0..=1.0);
-            let round_done = claimed.delivery.round_attempts + 1;
-            let decision = decide(
-                tried.class,
-                claimed.delivery.trigger,
-                round_done,
-                now,
-                jitter,
-                tried.retry_after_ms,
-                &ctx.schedule,
-            );
-            if decision.next == DeliveryNext::Failed {
-                tracing::info!("delivery failed: no tries left in this round");
-            }
-            decide::outcome(&claimed, tried, decision, now)
-        } else {
+        if !got_slot {
             // Shutting down before a send slot was free: give the claim back untried.
             drop(slot);
-            decide::release(&claimed, now_millis())
-        };
-        if ctx.outcomes.send(outcome).await.is_err() {
-            tracing::error!(
-                "outcome recorder is gone; the delivery is retried when its lease expires"
-            );
+            return Outcome::released(&claimed, clock.now());
         }
-        drop(permit);
+        let now = clock.now();
+        let tried = ctx.sender.send(&mut claimed, now).await;
+        drop(slot);
+        log_try(&claimed, &tried);
+        let jitter = rand::thread_rng().gen_range(-1.0..=1.0);
+        let decision = decide(&tried, &claimed.delivery, &ctx.schedule, now, jitter);
+        if decision.next == DeliveryNext::Failed {
+            tracing::info!("delivery failed: no tries left in this round");
+        }
+        Outcome::of_try(&claimed, tried, decision, now)
     }
     .instrument(span)
     .await
 }
 
-fn log_try(claimed: &Claimed, tried: &decide::Tried) {
+fn log_try(claimed: &Claimed, tried: &Tried) {
     let status = tried.status.unwrap_or(0);
     let ms = tried.duration_ms;
     match tried.class {

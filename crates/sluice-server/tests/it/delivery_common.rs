@@ -1,5 +1,5 @@
 //! Helpers shared by the dispatcher tests (`delivery_*`): setup through the API, state read
-//! back from the store, and receivers the lead's `Receiver` does not cover (gated replies,
+//! back from the store, stepping a dispatcher from one due time to the next, and receivers the lead's `Receiver` does not cover (gated replies,
 //! endless bodies).
 
 #![allow(dead_code)] // each delivery test module uses a different part
@@ -13,10 +13,12 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{json, Value};
 use sluice_core::model::{Attempt, Delivery, DeliveryStatus, Endpoint};
+use sluice_core::Millis;
+use sluice_server::dispatch::{Dispatcher, StepReport};
 use sluice_store::{AttemptFilter, Page};
 use tokio::sync::{mpsc, Semaphore};
 
-use crate::helpers::{eventually, Received, TestApp};
+use crate::helpers::{eventually, Received, Receiver, TestApp};
 
 /// Generous deadline for conditions that a working dispatcher meets in milliseconds.
 pub const WAIT: Duration = Duration::from_secs(20);
@@ -140,6 +142,46 @@ pub async fn wait_attempts(app: &TestApp, app_id: &str, msg_id: &str, n: usize) 
         (list.len() >= n).then_some(list)
     })
     .await
+}
+
+/// Steps `dispatcher` to the delivery's next due time: a step one millisecond before it
+/// claims nothing and sends nothing to `rx`, the step at it claims this one delivery and
+/// sends it exactly once. Returns the due time and that step's report.
+pub async fn step_to_due(
+    app: &TestApp,
+    dispatcher: &Dispatcher,
+    msg_id: &str,
+    ep_id: &str,
+    rx: &Receiver,
+) -> (Millis, StepReport) {
+    let d = delivery(app, msg_id, ep_id).await;
+    let due = d
+        .next_attempt_at
+        .expect("the delivery is waiting for a try");
+    let sent = rx.count();
+    let early = dispatcher.step(due - 1).await.expect("step");
+    assert_eq!(early.claimed, 0, "claimed before its due time {due}");
+    assert_eq!(rx.count(), sent, "sent before its due time {due}");
+    let report = dispatcher.step(due).await.expect("step");
+    assert_eq!(report.claimed, 1, "not claimed at its due time {due}");
+    (due, report)
+}
+
+/// Steps through every try of the delivery's round (see [`step_to_due`]) until it is no
+/// longer pending; returns the due time of each try.
+pub async fn step_to_end(
+    app: &TestApp,
+    dispatcher: &Dispatcher,
+    msg_id: &str,
+    ep_id: &str,
+    rx: &Receiver,
+) -> Vec<Millis> {
+    let mut times = Vec::new();
+    while delivery(app, msg_id, ep_id).await.status == DeliveryStatus::Pending {
+        assert!(times.len() < 20, "more tries than any schedule has");
+        times.push(step_to_due(app, dispatcher, msg_id, ep_id, rx).await.0);
+    }
+    times
 }
 
 /// The endpoint row.

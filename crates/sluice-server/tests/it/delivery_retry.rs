@@ -1,19 +1,23 @@
 //! What a failed try leads to: retries on schedule, exhaustion into the dead-letter state
 //! and recovery, `Retry-After`, 410 disabling the endpoint, 3xx not followed, auth failures
 //! retried, and manual resends being single tries.
+//!
+//! Every test steps the dispatcher through time with Sluice's default schedule (5 s, 5 min,
+//! 30 min, …): each try is made by a step at its exact due time, after a step one
+//! millisecond earlier that sent nothing.
 
 use serde_json::json;
-use sluice_core::model::{DeliveryStatus, Trigger};
+use sluice_core::model::{Attempt, DeliveryStatus, Trigger};
+use sluice_core::retry::{RetrySchedule, JITTER};
+use sluice_core::Millis;
+use sluice_server::dispatch::StepReport;
 
 use crate::delivery_common::*;
-use crate::helpers::{spawn_app_with, Receiver, Reply, TestApp};
+use crate::helpers::{spawn_stepped_app, Receiver, Reply};
 
-/// A server with a 10 ms retry schedule: 4 tries per round.
-async fn fast_retries() -> TestApp {
-    spawn_app_with(|c| c.retry_schedule_ms = Some(vec![10, 10, 10])).await
-}
+const HOUR: Millis = 3_600_000;
 
-fn classes(list: &[sluice_core::model::Attempt]) -> Vec<(i32, &str)> {
+fn classes(list: &[Attempt]) -> Vec<(i32, &str)> {
     list.iter()
         .map(|a| {
             (
@@ -24,23 +28,61 @@ fn classes(list: &[sluice_core::model::Attempt]) -> Vec<(i32, &str)> {
         .collect()
 }
 
+/// Asserts that each try after the first came its scheduled delay (± jitter) after the one
+/// before it.
+fn assert_on_schedule(tries: &[Millis]) {
+    let schedule = RetrySchedule::default();
+    for (i, pair) in tries.windows(2).enumerate() {
+        let base = schedule
+            .base_delay(i as u32 + 1)
+            .expect("a scheduled retry") as f64;
+        let gap = (pair[1] - pair[0]) as f64;
+        assert!(
+            (base * (1.0 - JITTER)..=base * (1.0 + JITTER)).contains(&gap),
+            "retry {} came {gap} ms after the try before it; the schedule says {base} ms ± 20 %",
+            i + 1
+        );
+    }
+}
+
 #[tokio::test]
-async fn retries_until_success() {
-    let app = fast_retries().await;
+async fn retries_500_500_200_each_exactly_at_its_due_time() {
+    let (app, dispatcher) = spawn_stepped_app(|_| {}).await;
     let rx = Receiver::scripted(
-        vec![Reply::Status(500), Reply::Status(503)],
+        vec![Reply::Status(500), Reply::Status(500)],
         Reply::Status(200),
     )
     .await;
     let s = app_with_endpoint(&app, &rx.url, json!({})).await;
     let msg_id = publish(&app, &s.app_id, 1).await;
+    let retrying = StepReport {
+        claimed: 1,
+        retrying: 1,
+        ..StepReport::default()
+    };
 
-    let d = wait_status(&app, &msg_id, &s.ep_id, DeliveryStatus::Success).await;
-    assert_eq!(d.attempts, 3);
+    let (t1, r) = step_to_due(&app, &dispatcher, &msg_id, &s.ep_id, &rx).await;
+    assert_eq!((r, rx.count()), (retrying, 1));
+    let (t2, r) = step_to_due(&app, &dispatcher, &msg_id, &s.ep_id, &rx).await;
+    assert_eq!((r, rx.count()), (retrying, 2));
+    let (t3, r) = step_to_due(&app, &dispatcher, &msg_id, &s.ep_id, &rx).await;
+    let delivered = StepReport {
+        claimed: 1,
+        delivered: 1,
+        ..StepReport::default()
+    };
+    assert_eq!((r, rx.count()), (delivered, 3));
+    assert_on_schedule(&[t1, t2, t3]);
+
     let list = attempts(&app, &s.app_id, &msg_id).await;
     assert_eq!(
         classes(&list),
-        vec![(500, "transient"), (503, "transient"), (200, "success")]
+        vec![(500, "transient"), (500, "transient"), (200, "success")]
+    );
+    assert_eq!(
+        list.iter().map(|a| a.created_at).collect::<Vec<_>>(),
+        vec![t1, t2, t3],
+        "one attempt per due time, made at it"
     );
     let statuses: Vec<_> = list.iter().map(|a| a.status).collect();
     assert_eq!(
@@ -52,21 +94,33 @@ async fn retries_until_success() {
         ]
     );
     assert!(list.iter().all(|a| a.trigger == Trigger::Scheduled));
-    assert_eq!(rx.count(), 3);
+    let d = delivery(&app, &msg_id, &s.ep_id).await;
+    assert_eq!(
+        (d.status, d.attempts, d.next_attempt_at),
+        (DeliveryStatus::Success, 3, None)
+    );
+    // Delivered is final: a day later there is nothing to send.
+    let later = dispatcher.step(t3 + 24 * HOUR).await.unwrap();
+    assert_eq!((later.claimed, rx.count()), (0, 3));
 }
 
 #[tokio::test]
 async fn exhaustion_dead_letters_then_recover_delivers() {
-    let app = fast_retries().await;
-    let rx = Receiver::scripted(vec![Reply::Status(500); 4], Reply::Status(200)).await;
+    let (app, dispatcher) = spawn_stepped_app(|_| {}).await;
+    let rx = Receiver::scripted(vec![Reply::Status(500); 8], Reply::Status(200)).await;
     let s = app_with_endpoint(&app, &rx.url, json!({})).await;
     let msg_id = publish(&app, &s.app_id, 1).await;
 
-    let d = wait_status(&app, &msg_id, &s.ep_id, DeliveryStatus::Fail).await;
-    assert_eq!(d.attempts, 4, "the whole round: 1 + 3 retries");
-    assert_eq!(d.next_attempt_at, None);
-    assert_eq!(attempts(&app, &s.app_id, &msg_id).await.len(), 4);
-    assert_eq!(rx.count(), 4);
+    let tries = step_to_end(&app, &dispatcher, &msg_id, &s.ep_id, &rx).await;
+    assert_eq!(tries.len(), 8, "the whole default round: 1 + 7 retries");
+    assert_on_schedule(&tries);
+    let d = delivery(&app, &msg_id, &s.ep_id).await;
+    assert_eq!(
+        (d.status, d.attempts, d.next_attempt_at),
+        (DeliveryStatus::Fail, 8, None)
+    );
+    assert_eq!(attempts(&app, &s.app_id, &msg_id).await.len(), 8);
+    assert_eq!(rx.count(), 8);
 
     let since = sluice_core::millis_to_rfc3339(sluice_core::now_millis() - 3_600_000);
     app.post_ok(
@@ -75,39 +129,40 @@ async fn exhaustion_dead_letters_then_recover_delivers() {
         202,
     )
     .await;
-    let d = wait_status(&app, &msg_id, &s.ep_id, DeliveryStatus::Success).await;
-    assert_eq!(d.attempts, 5);
-    assert_eq!(rx.count(), 5);
+    // The API queued it at the wall clock's now, which the stepped time is long past.
+    let r = dispatcher.step(tries[7] + HOUR).await.unwrap();
+    assert_eq!((r.claimed, r.delivered), (1, 1));
+    let d = delivery(&app, &msg_id, &s.ep_id).await;
+    assert_eq!((d.status, d.attempts), (DeliveryStatus::Success, 9));
+    assert_eq!(rx.count(), 9);
 }
 
 #[tokio::test]
-async fn retry_after_is_honoured() {
-    let app = fast_retries().await;
-    let throttled = Reply::WithHeaders(429, vec![("retry-after", "1".to_owned())]);
+async fn retry_after_longer_than_the_schedule_is_honoured() {
+    let (app, dispatcher) = spawn_stepped_app(|_| {}).await;
+    let throttled = Reply::WithHeaders(429, vec![("retry-after", "60".to_owned())]);
     let rx = Receiver::scripted(vec![throttled], Reply::Status(200)).await;
     let s = app_with_endpoint(&app, &rx.url, json!({})).await;
     let msg_id = publish(&app, &s.app_id, 1).await;
 
-    wait_status(&app, &msg_id, &s.ep_id, DeliveryStatus::Success).await;
+    let (t1, _) = step_to_due(&app, &dispatcher, &msg_id, &s.ep_id, &rx).await;
+    let (t2, r) = step_to_due(&app, &dispatcher, &msg_id, &s.ep_id, &rx).await;
+    assert_eq!(r.delivered, 1);
+    // The schedule says 5 s ± 20 %; the receiver asked for a minute, and got exactly that.
+    assert_eq!(t2 - t1, 60_000);
     let list = attempts(&app, &s.app_id, &msg_id).await;
     assert_eq!(classes(&list), vec![(429, "throttled"), (200, "success")]);
-    // The schedule says 10 ms; the receiver asked for a second, so the retry was not due
-    // before then.
-    let gap = list[1].created_at - list[0].created_at;
-    assert!(
-        gap >= 1_000,
-        "retried after {gap} ms despite Retry-After: 1"
-    );
 }
 
 #[tokio::test]
 async fn gone_disables_the_endpoint_and_the_delivery_waits() {
-    let app = fast_retries().await;
+    let (app, dispatcher) = spawn_stepped_app(|_| {}).await;
     let rx = Receiver::scripted(vec![Reply::Status(410)], Reply::Status(200)).await;
     let s = app_with_endpoint(&app, &rx.url, json!({})).await;
     let msg_id = publish(&app, &s.app_id, 1).await;
 
-    let list = wait_attempts(&app, &s.app_id, &msg_id, 1).await;
+    let (t1, _) = step_to_due(&app, &dispatcher, &msg_id, &s.ep_id, &rx).await;
+    let list = attempts(&app, &s.app_id, &msg_id).await;
     assert_eq!(classes(&list), vec![(410, "gone")]);
     let ep = endpoint(&app, &s.app_id, &s.ep_id).await;
     assert!(
@@ -120,35 +175,44 @@ async fn gone_disables_the_endpoint_and_the_delivery_waits() {
         DeliveryStatus::Pending,
         "kept on schedule, not dropped or failed"
     );
-    assert_eq!(rx.count(), 1);
+    let due = d.next_attempt_at.expect("scheduled");
+    assert_on_schedule(&[t1, due]);
+    // Disabled: its due time passes and it waits.
+    let r = dispatcher.step(due + HOUR).await.unwrap();
+    assert_eq!((r.claimed, rx.count()), (0, 1));
 
-    // Re-enabled, the waiting delivery goes out.
+    // Re-enabled, the waiting delivery goes out at its due time.
     let mut ep = ep;
     ep.disabled = false;
     app.state.store.update_endpoint(ep).await.unwrap();
-    wait_status(&app, &msg_id, &s.ep_id, DeliveryStatus::Success).await;
-    assert_eq!(rx.count(), 2);
+    let (t2, r) = step_to_due(&app, &dispatcher, &msg_id, &s.ep_id, &rx).await;
+    assert_eq!((t2, r.delivered, rx.count()), (due, 1, 2));
 }
 
 #[tokio::test]
 async fn redirects_are_not_followed() {
-    let app = spawn_app_with(|c| c.retry_schedule_ms = Some(vec![10])).await;
+    let (app, dispatcher) = spawn_stepped_app(|_| {}).await;
     let target = Receiver::ok().await;
     let redirect = Reply::WithHeaders(302, vec![("location", target.url.clone())]);
     let rx = Receiver::scripted(vec![], redirect).await;
     let s = app_with_endpoint(&app, &rx.url, json!({})).await;
     let msg_id = publish(&app, &s.app_id, 1).await;
 
-    wait_status(&app, &msg_id, &s.ep_id, DeliveryStatus::Fail).await;
+    let tries = step_to_end(&app, &dispatcher, &msg_id, &s.ep_id, &rx).await;
+    assert_eq!(tries.len(), 8);
+    assert_eq!(
+        delivery(&app, &msg_id, &s.ep_id).await.status,
+        DeliveryStatus::Fail
+    );
     let list = attempts(&app, &s.app_id, &msg_id).await;
-    assert_eq!(classes(&list), vec![(302, "other"), (302, "other")]);
-    assert_eq!(rx.count(), 2);
+    assert_eq!(classes(&list), vec![(302, "other"); 8]);
+    assert_eq!(rx.count(), 8);
     assert_eq!(target.count(), 0, "the redirect target was never contacted");
 }
 
 #[tokio::test]
 async fn auth_failures_are_retried_on_schedule() {
-    let app = fast_retries().await;
+    let (app, dispatcher) = spawn_stepped_app(|_| {}).await;
     let rx = Receiver::scripted(
         vec![Reply::Status(401), Reply::Status(403)],
         Reply::Status(204),
@@ -157,7 +221,8 @@ async fn auth_failures_are_retried_on_schedule() {
     let s = app_with_endpoint(&app, &rx.url, json!({})).await;
     let msg_id = publish(&app, &s.app_id, 1).await;
 
-    wait_status(&app, &msg_id, &s.ep_id, DeliveryStatus::Success).await;
+    let tries = step_to_end(&app, &dispatcher, &msg_id, &s.ep_id, &rx).await;
+    assert_on_schedule(&tries);
     let list = attempts(&app, &s.app_id, &msg_id).await;
     assert_eq!(
         classes(&list),
@@ -167,21 +232,35 @@ async fn auth_failures_are_retried_on_schedule() {
 
 #[tokio::test]
 async fn a_manual_resend_is_a_single_try() {
-    let app = spawn_app_with(|c| c.retry_schedule_ms = Some(vec![10])).await;
+    let (app, dispatcher) = spawn_stepped_app(|_| {}).await;
     let rx = Receiver::scripted(vec![], Reply::Status(500)).await;
     let s = app_with_endpoint(&app, &rx.url, json!({})).await;
     let msg_id = publish(&app, &s.app_id, 1).await;
-    wait_status(&app, &msg_id, &s.ep_id, DeliveryStatus::Fail).await;
-    assert_eq!(attempts(&app, &s.app_id, &msg_id).await.len(), 2);
+    let tries = step_to_end(&app, &dispatcher, &msg_id, &s.ep_id, &rx).await;
+    assert_eq!(tries.len(), 8);
+    let last = *tries.last().unwrap();
 
     let path = format!(
         "/api/v1/app/{}/msg/{}/endpoint/{}/resend",
         s.app_id, msg_id, s.ep_id
     );
     app.post_ok(&path, &json!({}), 202).await;
-    let list = wait_attempts(&app, &s.app_id, &msg_id, 3).await;
-    let d = wait_status(&app, &msg_id, &s.ep_id, DeliveryStatus::Fail).await;
-    assert_eq!(list[2].trigger, Trigger::Manual);
-    assert_eq!(d.attempts, 3, "no retries after a failed manual try");
-    assert_eq!(rx.count(), 3);
+    // The API queued it at the wall clock's now, which the stepped time is long past.
+    let r = dispatcher.step(last + HOUR).await.unwrap();
+    assert_eq!(
+        (r.claimed, r.failed),
+        (1, 1),
+        "a failed manual try ends the delivery"
+    );
+    let list = attempts(&app, &s.app_id, &msg_id).await;
+    assert_eq!(list[8].trigger, Trigger::Manual);
+    assert_eq!(list[8].created_at, last + HOUR);
+    let d = delivery(&app, &msg_id, &s.ep_id).await;
+    assert_eq!(
+        (d.status, d.attempts, d.next_attempt_at),
+        (DeliveryStatus::Fail, 9, None),
+        "no retries after a failed manual try"
+    );
+    let r = dispatcher.step(last + 24 * HOUR).await.unwrap();
+    assert_eq!((r.claimed, rx.count()), (0, 9));
 }

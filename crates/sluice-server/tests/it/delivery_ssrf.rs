@@ -5,21 +5,20 @@ use serde_json::json;
 use sluice_core::model::DeliveryStatus;
 
 use crate::delivery_common::*;
-use crate::helpers::{spawn_app_with, Receiver};
+use crate::helpers::{spawn_app_with, spawn_stepped_app, Receiver};
 
 async fn assert_refused(url_of: impl Fn(&str) -> String) {
-    let app = spawn_app_with(|c| {
-        c.allowed_networks = vec![];
-        c.retry_schedule_ms = Some(vec![10]);
-    })
-    .await;
+    let (app, dispatcher) = spawn_stepped_app(|c| c.allowed_networks = vec![]).await;
     let rx = Receiver::ok().await;
     let s = app_with_endpoint(&app, &url_of(&rx.url), json!({})).await;
     let msg_id = publish(&app, &s.app_id, 1).await;
 
-    let d = wait_status(&app, &msg_id, &s.ep_id, DeliveryStatus::Fail).await;
+    let tries = step_to_end(&app, &dispatcher, &msg_id, &s.ep_id, &rx).await;
+    let d = delivery(&app, &msg_id, &s.ep_id).await;
+    assert_eq!(d.status, DeliveryStatus::Fail);
     assert_eq!(
-        d.attempts, 2,
+        (tries.len(), d.attempts),
+        (8, 8),
         "a refused destination is retried on schedule like any failure"
     );
     for a in attempts(&app, &s.app_id, &msg_id).await {

@@ -15,6 +15,7 @@ use axum::http::{HeaderMap, StatusCode};
 use reqwest::Method;
 use serde_json::{json, Value};
 use sluice_server::config::Config;
+use sluice_server::dispatch::Dispatcher;
 use sluice_server::startup::Server;
 use sluice_server::state::AppState;
 use tokio::sync::mpsc;
@@ -75,10 +76,38 @@ pub async fn spawn_app_in(
     dir: Arc<tempfile::TempDir>,
     adjust: impl FnOnce(&mut Config),
 ) -> TestApp {
+    start(dir, adjust, true).await
+}
+
+/// A server whose deliveries move only when the test steps the returned dispatcher through
+/// time ([`Dispatcher::step`]), with Sluice's default retry schedule (5 s, 5 min, …).
+pub async fn spawn_stepped_app(adjust: impl FnOnce(&mut Config)) -> (TestApp, Dispatcher) {
+    let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
+    let app = start(
+        dir,
+        |c| {
+            c.retry_schedule = sluice_core::retry::DEFAULT_SCHEDULE_SECS.to_vec();
+            adjust(c);
+        },
+        false,
+    )
+    .await;
+    let dispatcher = Dispatcher::of_state(&app.state);
+    (app, dispatcher)
+}
+
+async fn start(
+    dir: Arc<tempfile::TempDir>,
+    adjust: impl FnOnce(&mut Config),
+    background_dispatch: bool,
+) -> TestApp {
     LazyLock::force(&TRACING);
     let mut config = test_config(dir.path());
     adjust(&mut config);
-    let server = Server::build(config).await.expect("server builds");
+    let mut server = Server::build(config).await.expect("server builds");
+    if !background_dispatch {
+        server = server.without_dispatcher();
+    }
     let addr = server.local_addr();
     let state = server.state().clone();
     let token =

@@ -18,6 +18,7 @@ mod delivery_common;
 mod delivery_cut_body;
 mod delivery_fairness;
 mod delivery_isolation;
+mod delivery_lease;
 mod delivery_retry;
 mod delivery_rotation;
 mod delivery_ssrf;

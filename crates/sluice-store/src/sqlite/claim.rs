@@ -22,11 +22,12 @@
 use std::collections::{HashMap, HashSet};
 
 use rusqlite::{params, Connection, OptionalExtension};
+use sluice_core::queue::{ClaimRequest, Claimed};
 
 use super::endpoints::endpoint_by_id;
 use super::messages::message_by_id;
 use super::rows::{backend, delivery_at, DELIVERY_COLS_BARE};
-use crate::{ClaimRequest, Claimed, StoreResult};
+use crate::StoreResult;
 
 /// Says whether an endpoint may be sent to, and its application, caching the answer for one
 /// operation.

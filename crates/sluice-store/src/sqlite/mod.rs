@@ -7,21 +7,23 @@
 //!   mode keeps them from waiting on the writer.
 //! - The dispatcher is woken through a [`Notify`] after commits that create due work.
 //!
-//! The trait implementation ([`store_impl`]) only routes each method to the writer or the
-//! read pool; the SQL lives in one module per area.
+//! The trait implementations ([`store_impl`], and [`queue_impl`] for the queue role) only
+//! route each method to the writer or the read pool; the SQL lives in one module per area
+//! (the queue's in [`claim`] and [`outcomes`]).
 
 mod apps;
 mod attempts;
 mod checkpointer;
 mod claim;
-mod dispatch;
 mod endpoints;
 mod exact_cache;
 mod idempotency;
 mod messages;
+mod outcomes;
 mod page;
 mod portal_tokens;
 mod private;
+mod queue_impl;
 mod read_pool;
 mod rows;
 mod schema;
@@ -101,7 +103,7 @@ impl SqliteStore {
         private::restrict_file(path).map_err(rows::backend)?;
         let mut conn = schema::open_writer(path, opts.synchronous)?;
         schema::migrate(&mut conn)?;
-        let orphans = dispatch::requeue_orphaned(&conn, sluice_core::now_millis())?;
+        let orphans = outcomes::requeue_orphaned(&conn, sluice_core::now_millis())?;
         if orphans > 0 {
             tracing::info!(
                 count = orphans,

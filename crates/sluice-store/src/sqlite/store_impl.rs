@@ -1,8 +1,6 @@
 //! `impl Store for SqliteStore`: routes writes to the writer and reads to the read pool.
 //! Arguments are copied into owned values because both run on other threads.
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
 use sluice_core::model::{
     Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Message, Source,
@@ -10,12 +8,11 @@ use sluice_core::model::{
 use sluice_core::Millis;
 
 use super::{
-    apps, attempts, claim, dispatch, endpoints, idempotency, messages, portal_tokens, sources,
-    SqliteStore,
+    apps, attempts, endpoints, idempotency, messages, outcomes, portal_tokens, sources, SqliteStore,
 };
 use crate::{
-    AttemptFilter, CachedResponse, ClaimRequest, Claimed, InboundAccepted, Listed, MessageFilter,
-    Outcome, Page, PortalToken, Store, StoreError, StoreResult, MAX_VALID_OLD_TOKENS,
+    AttemptFilter, CachedResponse, InboundAccepted, Listed, MessageFilter, Page, PortalToken,
+    Store, StoreError, StoreResult, MAX_VALID_OLD_TOKENS,
 };
 
 #[async_trait]
@@ -206,7 +203,7 @@ impl Store for SqliteStore {
 
     async fn resend(&self, msg_id: &str, endpoint_id: &str, now: Millis) -> StoreResult<()> {
         let (msg, ep) = (msg_id.to_string(), endpoint_id.to_string());
-        self.write_waking(move |c| Ok(((), dispatch::resend(c, &msg, &ep, now)?)))
+        self.write_waking(move |c| Ok(((), outcomes::resend(c, &msg, &ep, now)?)))
             .await
     }
 
@@ -219,30 +216,10 @@ impl Store for SqliteStore {
     ) -> StoreResult<u64> {
         let ep = endpoint_id.to_string();
         self.write_waking(move |c| {
-            let n = dispatch::recover_endpoint(c, &ep, since, until, now)?;
+            let n = outcomes::recover_endpoint(c, &ep, since, until, now)?;
             Ok((n, n > 0))
         })
         .await
-    }
-
-    async fn claim_due(&self, req: ClaimRequest) -> StoreResult<Vec<Claimed>> {
-        self.write(move |c| claim::claim_due(c, &req)).await
-    }
-
-    async fn record_outcomes(&self, outcomes: Vec<Outcome>) -> StoreResult<()> {
-        if outcomes.is_empty() {
-            return Ok(());
-        }
-        self.write_waking(move |c| Ok(((), dispatch::record_outcomes(c, &outcomes)?)))
-            .await
-    }
-
-    async fn next_due_at(&self) -> StoreResult<Option<Millis>> {
-        self.read(claim::next_due_at).await
-    }
-
-    fn work_signal(&self) -> Arc<tokio::sync::Notify> {
-        self.work.clone()
     }
 
     async fn create_source(

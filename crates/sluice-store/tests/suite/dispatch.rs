@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use sluice_core::model::{DeliveryStatus, Trigger};
-use sluice_store::{AttemptFilter, DeliveryNext, Outcome, StoreError};
+use sluice_core::queue::{DeliveryNext, Outcome};
+use sluice_store::{AttemptFilter, StoreError};
 
 use super::*;
 

@@ -3,9 +3,8 @@
 use std::collections::BTreeMap;
 
 use sluice_core::model::DeliveryStatus;
-use sluice_store::{
-    AttemptFilter, CachedResponse, DeliveryNext, MessageFilter, Outcome, Page, StoreError,
-};
+use sluice_core::queue::{DeliveryNext, Outcome};
+use sluice_store::{AttemptFilter, CachedResponse, MessageFilter, Page, StoreError};
 
 use super::*;
 

@@ -22,7 +22,8 @@ use sluice_core::ids;
 use sluice_core::model::{
     Application, Attempt, Delivery, DeliveryStatus, Endpoint, Message, RetiredSecret, Trigger,
 };
-use sluice_store::{ClaimRequest, Claimed, Listed, Order, Page, Store};
+use sluice_core::queue::{ClaimRequest, Claimed};
+use sluice_store::{Listed, Order, Page, Store};
 
 /// The suite's organisation.
 pub const ORG: &str = "org_conformance";

@@ -3,7 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use sluice_core::model::DeliveryStatus;
-use sluice_store::{ClaimRequest, DeliveryNext, Outcome};
+use sluice_core::queue::{ClaimRequest, DeliveryNext, Outcome};
+use sluice_store::QueueStore;
 
 use super::*;
 
@@ -96,26 +97,28 @@ pub async fn claim_respects_due_bounds_and_exclusions(s: Dyn) {
 }
 
 /// An expired lease makes a `Sending` delivery claimable again; the stale claimer's outcome
-/// records its attempt but does not touch the delivery, the new claimer's does.
+/// records its attempt but does not touch the delivery, the new claimer's does. The queue
+/// part goes through the [`QueueStore`] role alone, as the dispatcher does.
 pub async fn expired_lease_is_reclaimed_and_fenced(s: Dyn) {
     let app = new_app(&s).await;
     let ep = new_endpoint(&s, &app.id, |_| {}).await;
     let (msg, _) = publish(&s, &app.id, "t", T0).await;
+    let q: Arc<dyn QueueStore> = s.clone();
     let lease_ms = 1_000;
     let req = |now| ClaimRequest {
         lease_ms,
         ..claim_req(now, 10, 10)
     };
 
-    let old = s.claim_due(req(T0)).await.unwrap().pop().expect("claimed");
+    let old = q.claim_due(req(T0)).await.unwrap().pop().expect("claimed");
     assert!(
-        s.claim_due(req(T0 + lease_ms - 1))
+        q.claim_due(req(T0 + lease_ms - 1))
             .await
             .unwrap()
             .is_empty(),
         "lease still held"
     );
-    let new = s
+    let new = q
         .claim_due(req(T0 + lease_ms))
         .await
         .unwrap()
@@ -132,7 +135,7 @@ pub async fn expired_lease_is_reclaimed_and_fenced(s: Dyn) {
         next: DeliveryNext::Succeeded,
         disable_endpoint: false,
     };
-    s.record_outcomes(vec![stale]).await.unwrap();
+    q.record_outcomes(vec![stale]).await.unwrap();
     let d = delivery(&s, &msg.id, &ep.id).await.unwrap();
     assert_eq!(
         d.status,
@@ -151,7 +154,7 @@ pub async fn expired_lease_is_reclaimed_and_fenced(s: Dyn) {
     );
 
     let fresh_attempt = attempt_row(&new, 500, DeliveryStatus::Fail, T0 + 1_600);
-    s.record_outcomes(vec![Outcome {
+    q.record_outcomes(vec![Outcome {
         delivery_id: new.delivery.id.clone(),
         lease: new.lease,
         attempt: Some(fresh_attempt),
@@ -164,7 +167,7 @@ pub async fn expired_lease_is_reclaimed_and_fenced(s: Dyn) {
     assert_eq!(d.status, DeliveryStatus::Pending);
     assert_eq!(d.next_attempt_at, Some(T0 + 9_000));
     assert_eq!((d.attempts, d.round_attempts), (1, 1));
-    assert_eq!(s.next_due_at().await.unwrap(), Some(T0 + 9_000));
+    assert_eq!(q.next_due_at().await.unwrap(), Some(T0 + 9_000));
 }
 
 /// An endpoint whose backlog sorts first but cannot be served (excluded, disabled, at its

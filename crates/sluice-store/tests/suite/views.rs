@@ -1,7 +1,8 @@
 //! Attempt lists and their filters; the per-endpoint and per-message delivery views.
 
 use sluice_core::model::DeliveryStatus;
-use sluice_store::{AttemptFilter, DeliveryNext, Order, Outcome, Page};
+use sluice_core::queue::{DeliveryNext, Outcome};
+use sluice_store::{AttemptFilter, Order, Page};
 
 use super::*;
 

@@ -1,12 +1,14 @@
-//! Recording outcomes, and putting deliveries back in the queue (resend, recover).
+//! What happens to deliveries after a claim: recording the outcomes of tries, and putting
+//! deliveries back in the queue (resend, recover, orphans of a dead process).
 
 use rusqlite::{params, Connection, OptionalExtension};
 use sluice_core::model::{DeliveryStatus, Trigger};
+use sluice_core::queue::{DeliveryNext, Outcome};
 
 use super::attempts::insert_attempt;
 use super::messages::{endpoint_of_app, insert_delivery};
 use super::rows::backend;
-use crate::{DeliveryNext, Outcome, StoreError, StoreResult};
+use crate::{StoreError, StoreResult};
 
 /// Applies a batch of outcomes; returns whether one of them made its delivery due at once.
 ///

@@ -1,0 +1,36 @@
+//! `impl QueueStore for SqliteStore`: claims go through the writer (they update rows), the
+//! next due time is a read. The SQL is in [`claim`](super::claim) and
+//! [`outcomes`](super::outcomes).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use sluice_core::queue::{ClaimRequest, Claimed, Outcome};
+use sluice_core::Millis;
+
+use super::{claim, outcomes, SqliteStore};
+use crate::{QueueStore, StoreResult};
+
+#[async_trait]
+impl QueueStore for SqliteStore {
+    async fn claim_due(&self, req: ClaimRequest) -> StoreResult<Vec<Claimed>> {
+        self.write(move |c| claim::claim_due(c, &req)).await
+    }
+
+    async fn record_outcomes(&self, outcomes: Vec<Outcome>) -> StoreResult<()> {
+        if outcomes.is_empty() {
+            return Ok(());
+        }
+        // A retry due no later than its try (a zero delay) is new due work: wake.
+        self.write_waking(move |c| Ok(((), outcomes::record_outcomes(c, &outcomes)?)))
+            .await
+    }
+
+    async fn next_due_at(&self) -> StoreResult<Option<Millis>> {
+        self.read(claim::next_due_at).await
+    }
+
+    fn work_signal(&self) -> Arc<tokio::sync::Notify> {
+        self.work.clone()
+    }
+}
