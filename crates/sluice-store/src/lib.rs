@@ -70,11 +70,14 @@ pub struct Listed<T> {
     pub has_more: bool,
 }
 
-/// Filters of the message list.
+/// Filters of the message list. Also the selection a bulk replay would re-send (Svix's
+/// `BulkReplayIn` filters by the same `eventTypes`, `channel`, `tag` and time window).
 #[derive(Debug, Clone, Default)]
 pub struct MessageFilter {
     /// Only messages on this channel.
     pub channel: Option<String>,
+    /// Only messages carrying this tag.
+    pub tag: Option<String>,
     /// Only these event types.
     pub event_types: Option<Vec<String>>,
     /// Only messages created before this time.
@@ -100,6 +103,8 @@ pub struct AttemptFilter {
     pub event_types: Option<Vec<String>>,
     /// Only attempts of messages on this channel.
     pub channel: Option<String>,
+    /// Only attempts of messages carrying this tag.
+    pub tag: Option<String>,
     /// Only attempts made before this time.
     pub before: Option<Millis>,
     /// Only attempts made after this time.
@@ -245,8 +250,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<(DeliveryStatus, u64)>>;
 
     // --- messages -----------------------------------------------------------------------
-    /// Commits a message and one `Pending` delivery (due at `now`) per enabled endpoint of
-    /// its app whose filters match, in one transaction; returns the delivery count. With
+    /// Commits a message (with its tags) and one `Pending` delivery per enabled endpoint of
+    /// its app whose filters match, in one transaction; returns the delivery count. The
+    /// deliveries are due at `now`, or at `msg.deliver_at` when that is later. With
     /// `only_endpoint`, the single delivery goes to that endpoint of the app, filters
     /// bypassed (send-example). `Conflict("eventId")` if the app already has a message with
     /// that event id. Wakes the dispatcher when deliveries were created.
@@ -266,6 +272,26 @@ pub trait Store: Send + Sync + 'static {
         filter: MessageFilter,
         page: Page,
     ) -> StoreResult<Listed<Message>>;
+    /// Removes a message's payload (and an inbound message's provider headers) for good:
+    /// the message row, its deliveries and attempts stay, unfinished deliveries that are
+    /// not in flight become `Fail` (they can never be sent), and cached idempotent
+    /// responses that contain the message are dropped. The freed bytes are overwritten and
+    /// the WAL is checkpointed and truncated before this returns, so the payload is in
+    /// none of the database files. Idempotent. `NotFound` if the app has no such message.
+    async fn expunge_message_content(
+        &self,
+        app_id: &str,
+        msg_id: &str,
+        now: Millis,
+    ) -> StoreResult<()>;
+    /// Replaces an attempt's stored response body with `EXPUNGED` (as Svix does), with the
+    /// same overwriting as [`Store::expunge_message_content`]. `NotFound` if absent.
+    async fn expunge_attempt_content(
+        &self,
+        app_id: &str,
+        msg_id: &str,
+        attempt_id: &str,
+    ) -> StoreResult<()>;
 
     // --- attempts and deliveries --------------------------------------------------------
     /// Attempts matching the filter, by attempt id.
@@ -296,10 +322,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Listed<(Endpoint, Delivery)>>;
     /// Queues one manual try of a message to an endpoint (filters bypassed), creating the
     /// delivery if the message never had one for this endpoint. Wakes the dispatcher.
+    /// `Conflict("payload")` if the message's payload was expunged.
     async fn resend(&self, msg_id: &str, endpoint_id: &str, now: Millis) -> StoreResult<()>;
     /// Puts the endpoint's failed (dead-lettered) deliveries created in `[since, until)` back
     /// in the queue as one manual try each, as Svix's recover does; returns how many. Wakes
-    /// the dispatcher.
+    /// the dispatcher. Deliveries of messages whose payload was expunged stay failed.
     async fn recover_endpoint(
         &self,
         endpoint_id: &str,

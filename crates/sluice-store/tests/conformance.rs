@@ -68,6 +68,9 @@ sqlite_suite!(
     inbound::token_rotation_lookups,
     inbound::dedupe_is_atomic,
     inbound::dedupe_window_purge,
+    parity::tags_filter_messages_and_attempts,
+    parity::deliver_at_delays_the_deliveries,
+    parity::expunge_keeps_the_record_and_stops_sending,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -351,4 +354,82 @@ async fn sqlite_files_are_owner_only() {
     assert_eq!(mode(&path), 0o600);
     let wal = format!("{}-wal", path.display());
     assert_eq!(mode(Path::new(&wal)), 0o600);
+}
+
+/// The database file and its WAL, as bytes (a missing WAL reads as empty).
+fn file_bytes(db: &Path) -> Vec<u8> {
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    let mut out = std::fs::read(db).expect("read database file");
+    out.extend(std::fs::read(Path::new(&wal)).unwrap_or_default());
+    out
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+/// An expunged payload is in none of the files afterwards: not in the database file (also
+/// after the checkpointer copied it there), not in the WAL, not in a cached idempotent
+/// response; a payload stored inline and one spilling into overflow pages alike. Other
+/// messages are untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_expunged_payload_leaves_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sluice.db");
+    let s: Dyn = Arc::new(open(&path));
+    let app = new_app(&s).await;
+    new_endpoint(&s, &app.id, |_| {}).await;
+    const MARK: &str = "expunge-marker-Zq7";
+    let mut small = message_row(&app.id, "t", T0);
+    small.payload = format!(r#"{{"card":"{MARK}-inline"}}"#);
+    let mut large = message_row(&app.id, "t", T0 + 1);
+    large.payload = format!(
+        r#"{{"card":"{}"}}"#,
+        format!("{MARK}-overflow ").repeat(1500)
+    );
+    let mut keep = message_row(&app.id, "t", T0 + 2);
+    keep.payload = r#"{"note":"kept-intact-Zq7"}"#.into();
+    for m in [&small, &large, &keep] {
+        s.create_message(m.clone(), None, T0 + 3).await.unwrap();
+    }
+    let cached = format!(r#"{{"id":"{}","payload":{}}}"#, small.id, small.payload);
+    s.idempotency_put(
+        "publish-key",
+        sluice_store::CachedResponse {
+            status: 202,
+            body: cached.into_bytes(),
+        },
+        T0,
+    )
+    .await
+    .unwrap();
+    // Wait (bounded) until the background checkpointer has copied the rows into the
+    // database file itself, so the check below also covers that copy.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !contains(&std::fs::read(&path).unwrap(), MARK) {
+        assert!(
+            Instant::now() < deadline,
+            "payload never reached the database file"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    for m in [&small, &large] {
+        s.expunge_message_content(&app.id, &m.id, T0 + 10)
+            .await
+            .unwrap();
+    }
+    let bytes = file_bytes(&path);
+    assert!(
+        !contains(&bytes, MARK),
+        "an expunged payload is still in the files"
+    );
+    assert!(
+        contains(&bytes, "kept-intact-Zq7"),
+        "other messages are untouched"
+    );
+    assert_eq!(s.idempotency_get("publish-key").await.unwrap(), None);
+    let kept = s.get_message(&app.id, &keep.id).await.unwrap().unwrap();
+    assert_eq!(kept.payload, keep.payload);
 }

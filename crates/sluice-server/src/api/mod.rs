@@ -22,7 +22,7 @@ pub mod routes;
 pub mod validation;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Extension, Router};
 
 use self::error::ApiError;
@@ -115,11 +115,16 @@ fn management(state: AppState) -> Router {
             get(messages::list).post(messages::create),
         )
         .route(msg, get(messages::get))
+        .route(&format!("{msg}/content"), delete(messages::expunge_content))
         .route(
             &format!("{msg}/endpoint"),
             get(attempts::attempted_destinations),
         )
         .route(&format!("{msg}/attempt/{{attempt_id}}"), get(attempts::get))
+        .route(
+            &format!("{msg}/attempt/{{attempt_id}}/content"),
+            delete(attempts::expunge_content),
+        )
         .route(
             &format!("{msg}/endpoint/{{endpoint_id}}/resend"),
             post(attempts::resend),

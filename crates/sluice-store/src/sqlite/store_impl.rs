@@ -10,7 +10,8 @@ use sluice_core::model::{
 use sluice_core::Millis;
 
 use super::{
-    apps, attempts, claim, dispatch, endpoints, idempotency, messages, sources, SqliteStore,
+    apps, attempts, claim, dispatch, endpoints, expunge, idempotency, messages, sources,
+    SqliteStore,
 };
 use crate::{
     AttemptFilter, CachedResponse, ClaimRequest, Claimed, InboundAccepted, Listed, MessageFilter,
@@ -156,6 +157,36 @@ impl Store for SqliteStore {
         let app = app_id.to_string();
         self.read(move |c| messages::list_messages(c, &app, &filter, &page))
             .await
+    }
+
+    async fn expunge_message_content(
+        &self,
+        app_id: &str,
+        msg_id: &str,
+        now: Millis,
+    ) -> StoreResult<()> {
+        let (app, msg) = (app_id.to_string(), msg_id.to_string());
+        self.write(move |c| expunge::expunge_message(c, &app, &msg, now))
+            .await?;
+        self.purge_wal().await;
+        Ok(())
+    }
+
+    async fn expunge_attempt_content(
+        &self,
+        app_id: &str,
+        msg_id: &str,
+        attempt_id: &str,
+    ) -> StoreResult<()> {
+        let (app, msg, attempt) = (
+            app_id.to_string(),
+            msg_id.to_string(),
+            attempt_id.to_string(),
+        );
+        self.write(move |c| expunge::expunge_attempt(c, &app, &msg, &attempt))
+            .await?;
+        self.purge_wal().await;
+        Ok(())
     }
 
     async fn list_attempts(

@@ -10,6 +10,7 @@ pub mod inbound;
 pub mod lifecycle;
 pub mod lists;
 pub mod messages;
+pub mod parity;
 pub mod queue;
 pub mod views;
 
@@ -78,6 +79,9 @@ pub fn message_row(app_id: &str, event_type: &str, t: i64) -> Message {
         channels: None,
         payload: r#"{"hello":"world"}"#.into(),
         inbound: None,
+        tags: None,
+        deliver_at: None,
+        expunged_at: None,
         created_at: t,
     }
 }
