@@ -167,6 +167,26 @@ pub struct Source {
     pub updated_at: Millis,
 }
 
+/// An integration of an application (Svix's `svix.integration`): a named key, with the
+/// feature flags it is granted, that the application's owner hands to a third party.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Integration {
+    /// `integ_…`
+    pub id: String,
+    /// Owning application id.
+    pub app_id: String,
+    /// Display name.
+    pub name: String,
+    /// Feature flags the key is granted.
+    pub feature_flags: Vec<String>,
+    /// The sealed key (`integsk_…`; see [`crate::secretbox`]).
+    pub key: Vec<u8>,
+    /// Creation time.
+    pub created_at: Millis,
+    /// Last update time.
+    pub updated_at: Millis,
+}
+
 /// Status of a delivery or an attempt; the numbers are Svix's `MessageStatus`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DeliveryStatus {

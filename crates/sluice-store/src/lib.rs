@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use sluice_core::model::{
-    Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Message, Source,
+    Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Integration, Message,
+    Source,
 };
 use sluice_core::Millis;
 
@@ -209,7 +210,8 @@ pub trait Store: Send + Sync + 'static {
     async fn list_apps(&self, org_id: &str, page: Page) -> StoreResult<Listed<Application>>;
     /// Replaces the mutable fields of an existing application (matched by id).
     async fn update_app(&self, app: Application) -> StoreResult<()>;
-    /// Deletes an application with its endpoints, messages, deliveries and attempts.
+    /// Deletes an application with its endpoints, integrations, messages, deliveries and
+    /// attempts.
     async fn delete_app(&self, org_id: &str, app_id: &str) -> StoreResult<()>;
 
     // --- event types --------------------------------------------------------------------
@@ -248,6 +250,28 @@ pub trait Store: Send + Sync + 'static {
         since: Millis,
         until: Millis,
     ) -> StoreResult<Vec<(DeliveryStatus, u64)>>;
+
+    // --- integrations -------------------------------------------------------------------
+    /// Inserts an integration with the digest of its clear key.
+    async fn create_integration(&self, integ: Integration, key_hash: String) -> StoreResult<()>;
+    /// An integration of `app_id` by id.
+    async fn get_integration(&self, app_id: &str, id: &str) -> StoreResult<Option<Integration>>;
+    /// Integrations of an app, by id.
+    async fn list_integrations(&self, app_id: &str, page: Page)
+        -> StoreResult<Listed<Integration>>;
+    /// Replaces name, feature flags and `updated_at` of an existing integration.
+    async fn update_integration(&self, integ: Integration) -> StoreResult<()>;
+    /// Deletes an integration (its key stops existing with it).
+    async fn delete_integration(&self, app_id: &str, id: &str) -> StoreResult<()>;
+    /// Replaces an integration's key (sealed, and its digest); the old key is gone.
+    async fn rotate_integration_key(
+        &self,
+        app_id: &str,
+        id: &str,
+        sealed_key: Vec<u8>,
+        key_hash: String,
+        now: Millis,
+    ) -> StoreResult<()>;
 
     // --- messages -----------------------------------------------------------------------
     /// Commits a message (with its tags) and one `Pending` delivery per enabled endpoint of

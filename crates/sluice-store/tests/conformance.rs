@@ -71,6 +71,7 @@ sqlite_suite!(
     parity::tags_filter_messages_and_attempts,
     parity::deliver_at_delays_the_deliveries,
     parity::expunge_keeps_the_record_and_stops_sending,
+    integrations::integrations_crud,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

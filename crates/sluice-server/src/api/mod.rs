@@ -30,7 +30,7 @@ use self::extract::BodyLimit;
 use self::idempotency::Idempotency;
 use self::routes::{
     applications, attempts, auth, endpoint_headers, endpoint_ops, endpoint_secret, endpoints,
-    event_types, health, messages, source_endpoints, sources,
+    event_types, health, integrations, messages, source_endpoints, sources,
 };
 use crate::state::AppState;
 
@@ -99,6 +99,24 @@ fn management(state: AppState) -> Router {
         )
         .route(&format!("{ep}/stats"), get(endpoint_ops::stats))
         .route(&format!("{ep}/msg"), get(attempts::attempted_messages))
+        .route(
+            &format!("{app}/integration"),
+            get(integrations::list).post(integrations::create),
+        )
+        .route(
+            &format!("{app}/integration/{{integ_id}}"),
+            get(integrations::get)
+                .put(integrations::update)
+                .delete(integrations::delete),
+        )
+        .route(
+            &format!("{app}/integration/{{integ_id}}/key"),
+            get(integrations::get_key),
+        )
+        .route(
+            &format!("{app}/integration/{{integ_id}}/key/rotate"),
+            post(integrations::rotate_key),
+        )
         .route(
             "/api/v1/event-type",
             get(event_types::list).post(event_types::create),

@@ -6,6 +6,7 @@ mod api_attempts;
 mod api_auth;
 mod api_endpoints;
 mod api_event_types;
+mod api_integrations;
 mod api_message_parity;
 mod api_messages;
 mod api_sources;

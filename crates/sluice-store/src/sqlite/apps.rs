@@ -96,6 +96,7 @@ pub(crate) fn delete_app(c: &Connection, org_id: &str, app_id: &str) -> StoreRes
         "DELETE FROM message_tag WHERE app_id = ?1",
         "DELETE FROM message WHERE app_id = ?1",
         "DELETE FROM endpoint WHERE app_id = ?1",
+        "DELETE FROM integration WHERE app_id = ?1",
         "DELETE FROM application WHERE id = ?1",
     ] {
         c.execute(sql, [app_id]).map_err(backend)?;

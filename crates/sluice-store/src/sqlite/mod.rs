@@ -19,6 +19,7 @@ mod endpoints;
 mod exact_cache;
 mod expunge;
 mod idempotency;
+mod integrations;
 mod messages;
 mod page;
 mod private;

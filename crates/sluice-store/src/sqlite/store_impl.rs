@@ -5,13 +5,14 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use sluice_core::model::{
-    Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Message, Source,
+    Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Integration, Message,
+    Source,
 };
 use sluice_core::Millis;
 
 use super::{
-    apps, attempts, claim, dispatch, endpoints, expunge, idempotency, messages, sources,
-    SqliteStore,
+    apps, attempts, claim, dispatch, endpoints, expunge, idempotency, integrations, messages,
+    sources, SqliteStore,
 };
 use crate::{
     AttemptFilter, CachedResponse, ClaimRequest, Claimed, InboundAccepted, Listed, MessageFilter,
@@ -156,6 +157,48 @@ impl Store for SqliteStore {
     ) -> StoreResult<Listed<Message>> {
         let app = app_id.to_string();
         self.read(move |c| messages::list_messages(c, &app, &filter, &page))
+            .await
+    }
+
+    async fn create_integration(&self, integ: Integration, key_hash: String) -> StoreResult<()> {
+        self.write(move |c| integrations::create(c, &integ, &key_hash))
+            .await
+    }
+
+    async fn get_integration(&self, app_id: &str, id: &str) -> StoreResult<Option<Integration>> {
+        let (app, id) = (app_id.to_string(), id.to_string());
+        self.read(move |c| integrations::get(c, &app, &id)).await
+    }
+
+    async fn list_integrations(
+        &self,
+        app_id: &str,
+        page: Page,
+    ) -> StoreResult<Listed<Integration>> {
+        let app = app_id.to_string();
+        self.read(move |c| integrations::list(c, &app, &page)).await
+    }
+
+    async fn update_integration(&self, integ: Integration) -> StoreResult<()> {
+        self.write(move |c| integrations::update(c, &integ)).await
+    }
+
+    async fn delete_integration(&self, app_id: &str, id: &str) -> StoreResult<()> {
+        let (app, id) = (app_id.to_string(), id.to_string());
+        self.write(move |c| integrations::delete(c, &app, &id))
+            .await
+    }
+
+    async fn rotate_integration_key(
+        &self,
+        app_id: &str,
+        id: &str,
+        sealed_key: Vec<u8>,
+        key_hash: String,
+        now: Millis,
+    ) -> StoreResult<()> {
+        let (app, id) = (app_id.to_string(), id.to_string());
+        self.write(move |c| integrations::rotate_key(c, &app, &id, &sealed_key, &key_hash, now))
             .await
     }
 

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod dispatch;
 pub mod fairness;
 pub mod inbound;
+pub mod integrations;
 pub mod lifecycle;
 pub mod lists;
 pub mod messages;
