@@ -10,6 +10,7 @@
 //! - [`idempotency`] — the `idempotency-key` middleware.
 //! - [`validation`] — field rules (URLs, uids, channels, headers).
 //! - [`models`] — wire structs; [`routes`] — handlers, one module per area.
+//! - [`unserved`] — the Svix SDK routes Sluice does not serve, answered 501.
 //!
 //! Trailing slashes are normalised outside this router, by startup.
 
@@ -19,13 +20,13 @@ pub mod idempotency;
 pub mod models;
 pub mod pagination;
 pub mod routes;
+pub mod unserved;
 pub mod validation;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post};
 use axum::{Extension, Router};
 
-use self::error::ApiError;
 use self::extract::BodyLimit;
 use self::idempotency::Idempotency;
 use self::routes::{
@@ -162,14 +163,9 @@ fn management(state: AppState) -> Router {
             get(attempts::list_by_endpoint),
         )
         .merge(ingest_api())
-        .fallback(|| async { ApiError::not_found_what("No such route") })
-        .method_not_allowed_fallback(|| async {
-            ApiError::http(
-                axum::http::StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "Method not allowed",
-            )
-        })
+        // Svix SDK routes that Sluice does not serve answer 501 (see `unserved`).
+        .fallback(unserved::route_not_found)
+        .method_not_allowed_fallback(unserved::method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
         .layer(Extension(BodyLimit(limit)))
         .layer(axum::middleware::from_fn_with_state(

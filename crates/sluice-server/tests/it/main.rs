@@ -10,6 +10,7 @@ mod api_integrations;
 mod api_message_parity;
 mod api_messages;
 mod api_sources;
+mod api_unserved;
 mod delivery_basic;
 mod delivery_common;
 mod delivery_cut_body;
