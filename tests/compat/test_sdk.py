@@ -20,10 +20,12 @@ import pytest
 import standardwebhooks
 from svix.api import (
     AppPortalAccessIn,
+    AppPortalCapability,
     ApplicationCreateOptions,
     ApplicationIn,
     ApplicationListOptions,
     ApplicationPatch,
+    ApplicationTokenExpireIn,
     BackgroundTaskStatus,
     BackgroundTaskType,
     EndpointHeadersIn,
@@ -923,6 +925,40 @@ def test_app_portal_access(svix: Svix, app, server_url: str):
         svix.application.delete(created.id)
     finally:
         svix.application.delete(other.id)
+
+
+def test_app_portal_capabilities_logout_and_expire_all(svix: Svix, app, server_url: str):
+    """The SDK's capability, readOnly and session fields are honoured by the server."""
+    ep = make_endpoint(svix, app.id, "http://127.0.0.1:9/caps")
+
+    def scoped(**kw) -> Svix:
+        return make_client(svix.authentication.app_portal_access(app.id, AppPortalAccessIn(**kw)).token, server_url)
+
+    def status_of(call) -> int:
+        with pytest.raises(HttpError) as ei:
+            call()
+        return http_error(ei).status_code
+
+    for viewer in (scoped(capabilities=[AppPortalCapability.VIEW_BASE]), scoped(read_only=True)):
+        assert [e.id for e in viewer.endpoint.list(app.id).data] == [ep.id]
+        assert status_of(lambda: viewer.endpoint.get_secret(app.id, ep.id)) == 403
+        assert status_of(lambda: viewer.endpoint.create(app.id, EndpointIn(url="http://127.0.0.1:9/x"))) == 403
+    secret_reader = scoped(capabilities=[AppPortalCapability.VIEW_BASE, AppPortalCapability.VIEW_ENDPOINT_SECRET])
+    assert secret_reader.endpoint.get_secret(app.id, ep.id).key == svix.endpoint.get_secret(app.id, ep.id).key
+
+    # Logout ends the token; an org token cannot log out.
+    gone = scoped()
+    gone.authentication.logout()
+    assert status_of(lambda: gone.endpoint.list(app.id)) == 401
+    assert status_of(lambda: svix.authentication.logout()) == 403
+
+    # Expire-all by session id, then for the whole app.
+    alice, bob = scoped(session_id="alice"), scoped(session_id="bob")
+    svix.authentication.expire_all(app.id, ApplicationTokenExpireIn(session_ids=["alice"]))
+    assert status_of(lambda: alice.endpoint.list(app.id)) == 401
+    assert bob.endpoint.list(app.id).data
+    svix.authentication.expire_all(app.id, ApplicationTokenExpireIn())
+    assert status_of(lambda: bob.endpoint.list(app.id)) == 401
 
 
 # --- validation errors --------------------------------------------------------------------

@@ -1,4 +1,5 @@
-//! Encryption of endpoint secrets at rest (XChaCha20-Poly1305 with a random 24-byte nonce).
+//! Encryption of secrets at rest (endpoint and source secrets, cached API responses), with
+//! XChaCha20-Poly1305 and a random 24-byte nonce.
 //!
 //! The master key comes from configuration or is generated once into the data directory;
 //! the store only ever sees sealed bytes.
@@ -65,7 +66,8 @@ impl SecretBox {
         serde_json::from_slice(&self.open_bytes(sealed)?).map_err(|_| OpenError)
     }
 
-    fn seal_bytes(&self, plain: &[u8]) -> Vec<u8> {
+    /// `nonce ‖ ciphertext` of arbitrary bytes (e.g. a cached API response).
+    pub fn seal_bytes(&self, plain: &[u8]) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
         rand::thread_rng().fill_bytes(&mut nonce);
         let ct = self
@@ -82,7 +84,8 @@ impl SecretBox {
         String::from_utf8(self.open_bytes(sealed)?).map_err(|_| OpenError)
     }
 
-    fn open_bytes(&self, sealed: &[u8]) -> Result<Vec<u8>, OpenError> {
+    /// The bytes sealed by [`SecretBox::seal_bytes`].
+    pub fn open_bytes(&self, sealed: &[u8]) -> Result<Vec<u8>, OpenError> {
         if sealed.len() < NONCE_LEN {
             return Err(OpenError);
         }

@@ -83,6 +83,18 @@ pub struct Config {
     /// Absolute base URL of this server as reachable by others (portal links, source
     /// ingest URLs; behind a TLS-terminating proxy this must be the proxy's URL).
     pub public_url: Option<String>,
+    /// Seconds a client has to send a request's headers, counted from the accept (first
+    /// request) or from the first byte of the next request on a kept-alive connection.
+    /// Closes slowloris connections.
+    pub header_read_timeout_secs: u64,
+    /// Seconds a client has to send a whole request body once the server starts reading it;
+    /// a stalled or trickled upload gets 408 and the connection is closed.
+    pub body_read_timeout_secs: u64,
+    /// Seconds a kept-alive connection may wait for its next request before it is closed.
+    pub idle_timeout_secs: u64,
+    /// Most open client connections. Unset: derived from the open-file limit (see README).
+    /// At the cap, the connections idle longest are closed to admit new ones.
+    pub max_connections: Option<usize>,
 }
 
 impl Default for Config {
@@ -106,6 +118,10 @@ impl Default for Config {
             max_response_bytes: 20_000,
             inbound_dedupe_window_secs: 7 * 24 * 3600,
             public_url: None,
+            header_read_timeout_secs: 10,
+            body_read_timeout_secs: 30,
+            idle_timeout_secs: 60,
+            max_connections: None,
         }
     }
 }

@@ -8,6 +8,7 @@
 //! - [`api`]: the HTTP routes under `/api/v1`.
 //! - [`dispatch`]: claim → sign → send → record, with the SSRF-guarded HTTP client.
 //! - [`ingest`]: inbound sources: receiving, verifying, deduping, cron.
+//! - [`serve`]: the HTTP serve loop: timeouts, connection cap, graceful shutdown.
 //! - [`startup`]: opens the store, loads keys, binds, serves, shuts down.
 
 pub mod api;
@@ -15,5 +16,6 @@ pub mod auth;
 pub mod config;
 pub mod dispatch;
 pub mod ingest;
+pub mod serve;
 pub mod startup;
 pub mod state;

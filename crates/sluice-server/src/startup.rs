@@ -1,5 +1,6 @@
 //! The startup seam: open the store, load (or create) the keys, bind, then serve the API and
-//! run the dispatcher until shutdown. Tests and the binary both go through [`Server::build`].
+//! run the dispatcher until shutdown (the HTTP side is [`crate::serve`]). Tests and the
+//! binary both go through [`Server::build`].
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -7,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::extract::Request;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use sluice_core::secretbox::SecretBox;
@@ -68,6 +68,8 @@ impl Server {
     /// open requests finish, in-flight deliveries finish and are recorded.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let Self { listener, state } = self;
+        let limits = crate::serve::Limits::from_config(&state.config);
+        warn_if_descriptors_are_short(&limits, state.config.max_in_flight);
         let dispatcher = crate::dispatch::spawn(state.clone(), shutdown.child_token());
         let maintenance = tokio::spawn(maintenance(state.clone(), shutdown.child_token()));
         let cron = tokio::spawn(crate::ingest::cron::run(
@@ -77,19 +79,41 @@ impl Server {
         // Trailing slashes are optional on every route (as in Svix); the normaliser must wrap
         // the router, since routing happens before any layer added to it.
         let app = NormalizePathLayer::trim_trailing_slash().layer(crate::api::router(state));
+        tracing::info!(
+            max_connections = limits.max_connections,
+            open_files = limits.open_files,
+            header_read_timeout_secs = limits.header_read_timeout.as_secs(),
+            body_read_timeout_secs = limits.body_read_timeout.as_secs(),
+            idle_timeout_secs = limits.idle_timeout.as_secs(),
+            "connection limits"
+        );
         tracing::info!(addr = %listener.local_addr()?, "sluice listening");
-        // The peer address reaches handlers for sources' IP allow-lists.
-        axum::serve(
-            listener,
-            axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app),
-        )
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-        .await
-        .context("serving http")?;
+        // Timeouts, the connection cap and graceful shutdown: see `serve`. Handlers get the
+        // peer address as `ConnectInfo<SocketAddr>` (sources' IP allow-lists).
+        crate::serve::serve(listener, app, limits, shutdown.clone()).await;
         let _ = dispatcher.await;
         let _ = maintenance.await;
         let _ = cron.await;
         Ok(())
+    }
+}
+
+/// Says so when connections and deliveries together may need more descriptors than the
+/// process has: deliveries then fail to connect (and are retried) at peak load.
+fn warn_if_descriptors_are_short(limits: &crate::serve::Limits, max_in_flight: usize) {
+    let Some(open_files) = limits.open_files else {
+        return;
+    };
+    let wanted = crate::serve::limits::RESERVED_FDS
+        .saturating_add(limits.max_connections as u64)
+        .saturating_add(max_in_flight as u64);
+    if wanted > open_files {
+        tracing::warn!(
+            open_files,
+            wanted,
+            "the open-file limit is below max_connections + max_in_flight + reserve; \
+             raise the hard limit (e.g. LimitNOFILE) or lower max_in_flight"
+        );
     }
 }
 
@@ -118,7 +142,7 @@ pub struct Keys {
 
 /// Keys from the config, or generated once into the data dir (mode 0600) and reused.
 pub fn load_or_create_keys(config: &Config) -> anyhow::Result<Keys> {
-    std::fs::create_dir_all(&config.data_dir)
+    create_private_dir(&config.data_dir)
         .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
     let jwt_secret = match &config.jwt_secret {
         Some(s) => s.as_bytes().to_vec(),
@@ -156,6 +180,19 @@ fn read_or_create(path: &Path, generate: impl FnOnce() -> String) -> anyhow::Res
     }
 }
 
+/// Creates the data dir owner-only (0700) if missing (`sluice token` may be the first to
+/// create it, before the store does); an existing directory keeps the mode its owner chose.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+}
+
 #[cfg(unix)]
 fn write_private(path: &Path, value: &str) -> std::io::Result<()> {
     use std::io::Write;
@@ -175,7 +212,7 @@ fn write_private(path: &Path, value: &str) -> std::io::Result<()> {
 }
 
 /// Periodic housekeeping: expire idempotency responses, inbound dedupe rows older than the
-/// window, and rotated source tokens past their grace period.
+/// window, rotated source tokens past their grace period, and ended app-portal tokens.
 async fn maintenance(state: AppState, shutdown: CancellationToken) {
     let store = &state.store;
     let window_ms = i64::try_from(state.config.inbound_dedupe_window_secs)
@@ -192,6 +229,9 @@ async fn maintenance(state: AppState, shutdown: CancellationToken) {
                 }
                 if let Err(e) = store.purge_inbound(now.saturating_sub(window_ms), now).await {
                     tracing::warn!(error = %e, "purging inbound dedupe rows failed");
+                }
+                if let Err(e) = store.purge_portal_tokens(now).await {
+                    tracing::warn!(error = %e, "purging ended app-portal tokens failed");
                 }
             }
         }

@@ -119,6 +119,27 @@ pub struct CachedResponse {
     pub status: u16,
     /// Response body bytes.
     pub body: Vec<u8>,
+    /// The message the response shows (a publish or send-example answer), so that
+    /// expunging that message can drop this copy of its payload.
+    pub msg_id: Option<String>,
+}
+
+/// One issued app-portal token, by its `jti`. The token is accepted while this row exists
+/// and `now < valid_until`; logout and expire-all move `valid_until` earlier, never later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortalToken {
+    /// The token's `jti`.
+    pub id: String,
+    /// The application's organisation.
+    pub org_id: String,
+    /// The application the token reaches (`app_…`).
+    pub app_id: String,
+    /// The caller's `sessionId`, for expiring one session's tokens.
+    pub session_id: Option<String>,
+    /// When it was issued.
+    pub created_at: Millis,
+    /// End of validity: the token's `exp` at first, earlier once revoked.
+    pub valid_until: Millis,
 }
 
 /// Parameters of a claim.
@@ -190,7 +211,8 @@ pub enum InboundAccepted {
         /// Deliveries created (one per matching endpoint).
         deliveries: usize,
     },
-    /// The source already had this event id inside the dedupe window: nothing was written.
+    /// The source already had this dedupe key inside the dedupe window (or the message's
+    /// event id is taken): nothing was written.
     Duplicate,
 }
 
@@ -406,13 +428,19 @@ pub trait Store: Send + Sync + 'static {
     /// The source whose current token, or whose rotated token still valid at `now`, has
     /// this hash.
     async fn source_by_token(&self, token_hash: &str, now: Millis) -> StoreResult<Option<Source>>;
-    /// Dedupes on (`source_id`, `msg.event_id`) and, if the event id is new (or absent),
-    /// commits the message and its deliveries as [`Store::create_message`] does, all in one
+    /// Dedupes on (`source_id`, `dedupe_key`) and, if the key is new (or absent), commits
+    /// the message and its deliveries as [`Store::create_message`] does, all in one
     /// transaction: concurrent identical requests yield one message.
+    ///
+    /// `dedupe_key` is normally `msg.event_id`. For an event without one it is a key derived
+    /// from the event's content: that key lives only in the dedupe rows, so it stops being
+    /// a duplicate when the window purges it, whereas a message's event id also stays
+    /// unique for as long as the message is stored.
     async fn create_inbound_message(
         &self,
         source_id: &str,
         msg: Message,
+        dedupe_key: Option<String>,
         now: Millis,
     ) -> StoreResult<InboundAccepted>;
     /// Drops dedupe rows created before `dedupe_before` and rotated tokens expired at `now`;
@@ -431,6 +459,26 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     /// Drops idempotency entries created before `before`; returns how many.
     async fn idempotency_purge(&self, before: Millis) -> StoreResult<u64>;
+
+    // --- app-portal tokens ----------------------------------------------------------------
+    /// Records an issued token (`Conflict` if its id exists).
+    async fn create_portal_token(&self, token: PortalToken) -> StoreResult<()>;
+    /// The token with this `jti`, whether still valid or not.
+    async fn portal_token(&self, id: &str) -> StoreResult<Option<PortalToken>>;
+    /// Ends one token at `at` (logout), unless it already ends earlier. `NotFound` if absent.
+    async fn revoke_portal_token(&self, id: &str, at: Millis) -> StoreResult<()>;
+    /// Ends at `at` every token of `app_id` still valid at `now` (only those whose session
+    /// id is listed, when `session_ids` is given) unless it already ends earlier; returns
+    /// how many were shortened. Tokens issued later are not affected.
+    async fn expire_portal_tokens(
+        &self,
+        app_id: &str,
+        session_ids: Option<Vec<String>>,
+        at: Millis,
+        now: Millis,
+    ) -> StoreResult<u64>;
+    /// Drops tokens no longer valid at `now` (a missing row is as invalid as an ended one).
+    async fn purge_portal_tokens(&self, now: Millis) -> StoreResult<u64>;
     /// Checks that the backend answers.
     async fn ping(&self) -> StoreResult<()>;
 }

@@ -64,10 +64,12 @@ sqlite_suite!(
     lifecycle::delete_endpoint_keeps_history,
     lifecycle::endpoint_stats,
     admin::idempotency,
+    portal::portal_tokens,
     inbound::sources_crud,
     inbound::token_rotation_lookups,
     inbound::dedupe_is_atomic,
     inbound::dedupe_window_purge,
+    inbound::content_key_dedupe_is_bounded_by_the_window,
     parity::tags_filter_messages_and_attempts,
     parity::deliver_at_delays_the_deliveries,
     parity::expunge_keeps_the_record_and_stops_sending,
@@ -400,6 +402,7 @@ async fn sqlite_expunged_payload_leaves_the_files() {
         sluice_store::CachedResponse {
             status: 202,
             body: cached.into_bytes(),
+            msg_id: Some(small.id.clone()),
         },
         T0,
     )
@@ -433,4 +436,51 @@ async fn sqlite_expunged_payload_leaves_the_files() {
     assert_eq!(s.idempotency_get("publish-key").await.unwrap(), None);
     let kept = s.get_message(&app.id, &keep.id).await.unwrap().unwrap();
     assert_eq!(kept.payload, keep.payload);
+}
+
+/// Migration 3 drops the responses cached in clear by earlier versions (they may hold
+/// secrets) and overwrites their pages: after the upgrade the file no longer holds them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_upgrade_drops_clear_text_cached_responses() {
+    const SECRET: &[u8] = b"whsec_cachedInClearBeforeVersion3";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sluice.db");
+    {
+        let s = open(&path);
+        let body = [b"{\"key\":\"".as_slice(), SECRET, b"\"}"].concat();
+        let resp = sluice_store::CachedResponse {
+            status: 200,
+            body,
+            msg_id: None,
+        };
+        s.idempotency_put("k", resp, T0).await.unwrap();
+    }
+    // Put the file back at schema version 2, as an older binary left it.
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        // Undo versions 3 to 5 (portal tokens; message parity and integrations).
+        c.execute_batch(
+            "DROP TABLE portal_token; DROP TABLE message_tag; DROP TABLE integration; \
+             DROP INDEX idempotency_msg; ALTER TABLE idempotency DROP COLUMN msg_id; \
+             ALTER TABLE message DROP COLUMN tags; ALTER TABLE message DROP COLUMN deliver_at; \
+             ALTER TABLE message DROP COLUMN expunged_at; PRAGMA user_version = 2;",
+        )
+        .unwrap();
+        let n: i64 = c
+            .query_row("SELECT COUNT(*) FROM idempotency", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+    let s = open(&path);
+    assert!(s.idempotency_get("k").await.unwrap().is_none());
+    drop(s);
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let p = entry.unwrap().path();
+        let bytes = std::fs::read(&p).unwrap();
+        assert!(
+            !bytes.windows(SECRET.len()).any(|w| w == SECRET),
+            "{} still holds the cached secret",
+            p.display()
+        );
+    }
 }

@@ -1,5 +1,5 @@
 //! `sluice`: the one binary. `serve` runs everything; `migrate` prepares the database;
-//! `token` prints an API token for an organisation.
+//! `token` prints an API token for an organisation, valid `--ttl-days`.
 
 mod settings;
 mod telemetry;
@@ -34,11 +34,20 @@ enum Command {
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
-    /// Print a bearer token for an organisation.
+    /// Print a bearer token for an organisation (its expiry goes to stderr).
     Token {
         /// Organisation id (default: Svix's default org id).
         #[arg(long)]
         org: Option<String>,
+        /// Lifetime in days: 365 by default, at most 3650 (ten years, as Svix's
+        /// `jwt generate`). Every token expires; sign a new one before then.
+        #[arg(
+            long,
+            default_value_t = sluice_server::auth::ORG_TOKEN_TTL_DAYS,
+            value_parser = clap::value_parser!(u32)
+                .range(1..=i64::from(sluice_server::auth::MAX_ORG_TOKEN_TTL_DAYS))
+        )]
+        ttl_days: u32,
     },
 }
 
@@ -52,6 +61,7 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { .. } => {
             telemetry::init();
+            raise_open_file_limit();
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
@@ -65,17 +75,44 @@ fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Token { org } => {
+        Command::Token { org, ttl_days } => {
             let keys = sluice_server::startup::load_or_create_keys(&config)?;
             let org = org.unwrap_or_else(|| sluice_server::auth::DEFAULT_ORG.to_string());
-            println!(
-                "{}",
-                sluice_server::auth::issue_org_token(&keys.jwt_secret, &org)
+            let ttl = i64::from(ttl_days) * 24 * 3600;
+            let token = sluice_server::auth::issue_org_token_for(&keys.jwt_secret, &org, ttl);
+            let expires = chrono::Utc::now() + chrono::Duration::seconds(ttl);
+            // Only the token on stdout, so `TOKEN=$(sluice token)` works.
+            println!("{token}");
+            eprintln!(
+                "token for {org} expires {} ({ttl_days} days; --ttl-days up to 3650)",
+                expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             );
             Ok(())
         }
     }
 }
+
+/// Raises the soft open-file limit to the hard one. Client connections, the SQLite files
+/// and delivery sockets all take descriptors, and the soft limit is often 1,024 where the
+/// hard one allows far more; the default connection cap is derived from the raised limit
+/// (`sluice_server::serve::limits`). Failing to raise it is not fatal: the cap is then
+/// derived from the limit there is.
+#[cfg(unix)]
+fn raise_open_file_limit() {
+    let before = rlimit::Resource::NOFILE.get().ok();
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(now) => tracing::info!(
+            soft_before = before.map(|(soft, _)| soft),
+            soft = now,
+            hard = before.map(|(_, hard)| hard),
+            "open-file limit"
+        ),
+        Err(e) => tracing::warn!(error = %e, "could not raise the open-file limit"),
+    }
+}
+
+#[cfg(not(unix))]
+fn raise_open_file_limit() {}
 
 async fn serve(config: sluice_server::config::Config) -> anyhow::Result<()> {
     let server = sluice_server::startup::Server::build(config).await?;

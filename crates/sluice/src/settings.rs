@@ -30,6 +30,10 @@ const KEYS: &[&str] = &[
     "max_response_bytes",
     "public_url",
     "inbound_dedupe_window_secs",
+    "header_read_timeout_secs",
+    "body_read_timeout_secs",
+    "idle_timeout_secs",
+    "max_connections",
 ];
 
 /// The effective configuration.

@@ -12,7 +12,7 @@ use crate::signing::VerifyingKey;
 pub enum SourceConfig {
     /// No signature. `auth`: credentials of which any one must be presented (empty = open).
     /// The dedupe id comes from `id_header`, else from `id_json_pointer` (RFC 6901) in a
-    /// JSON body, else there is none.
+    /// JSON body, else there is none (and [`super::content_key`] is used).
     GenericWebhook {
         auth: Vec<GenericAuth>,
         id_header: Option<String>,

@@ -3,7 +3,8 @@
 //! (HTTP Basic, a Bearer token, or a fixed header), compared in constant time.
 //!
 //! Dedupe id: the configured header, else the configured JSON pointer into the body,
-//! else none. There is no event type.
+//! else none, and the event is deduplicated on its method, query and body
+//! ([`super::content_key`]). There is no event type.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;

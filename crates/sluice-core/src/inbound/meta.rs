@@ -7,11 +7,11 @@
 //! - Events: `POST` with `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, body)>`,
 //!   byte for byte GitHub's scheme, so it reuses [`super::github`]'s check.
 //!
-//! No timestamp, no event id: a payload batches `entry[]` items. Dedupe id: the SHA-256
-//! of the body, so a byte-identical redelivery is dropped. Event type: body `object`
-//! (`page`, `instagram`, `whatsapp_business_account`, …).
+//! No timestamp, no event id: a payload batches `entry[]` items. Deduplicated on the
+//! SHA-256 of the body ([`super::content_key`]), so a byte-identical redelivery is dropped.
+//! Event type: body `object` (`page`, `instagram`, `whatsapp_business_account`, …).
 
-use super::common::{body_digest, ct_eq_str, json, query_of, text_at};
+use super::common::{ct_eq_str, json, query_of, text_at};
 use super::github::check_hub_signature_256;
 use super::{Rejection, Request, Verdict};
 
@@ -29,7 +29,7 @@ pub fn verify(
     }
     check_hub_signature_256(app_secrets, req)?;
     let event_type = json(req.body).and_then(|v| text_at(&v, "/object"));
-    Ok(Verdict::verified(Some(body_digest(req.body)), event_type))
+    Ok(Verdict::verified(None, event_type))
 }
 
 fn handshake(verify_token: &str, req: &Request<'_>) -> Result<Verdict, Rejection> {

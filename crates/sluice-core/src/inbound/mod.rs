@@ -17,6 +17,7 @@
 //!
 //! # Layout
 //! - [`common`]: header lookup, constant-time MAC and token checks, timestamp windows.
+//! - [`dedupe`]: the dedupe key of an event without a provider event id.
 //! - [`generic`]: `generic-webhook` (no signature; optional basic/bearer/header credentials).
 //! - [`standard`]: Standard Webhooks / Svix (`webhook-*` and `svix-*`), via [`crate::signing`].
 //! - [`stripe`], [`github`], [`shopify`], [`slack`], [`zoom`], [`meta`], [`paddle`],
@@ -24,6 +25,7 @@
 
 pub mod common;
 mod config;
+pub mod dedupe;
 pub mod generic;
 pub mod github;
 pub mod linear;
@@ -40,6 +42,7 @@ pub mod zoom;
 mod tests;
 
 pub use config::{GenericAuth, InvalidConfig, SourceConfig};
+pub use dedupe::content_key;
 
 /// One request as the ingest route received it.
 #[derive(Clone, Copy)]
@@ -76,7 +79,8 @@ impl std::fmt::Debug for Request<'_> {
 /// What a genuine request is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    /// A genuine event: store it (deduplicated on `event_id` when there is one) and forward it.
+    /// A genuine event: store it, deduplicated on `event_id` when there is one and on
+    /// [`content_key`] otherwise, and forward it.
     Verified {
         /// The provider's id for this event, stable across its retries.
         event_id: Option<String>,

@@ -10,11 +10,12 @@
 //! `v0:<ts>:<body>` would then yield a valid signature for a forged event. The answer
 //! uses the secret that verified the request, i.e. the one Zoom holds, even mid-rotation.
 //!
-//! Dedupe id: Zoom documents none, and `event` + `event_ts` can collide between two
-//! meetings; the SHA-256 of the body is used, so a byte-identical redelivery is dropped
-//! and distinct events never are. Event type: body `event`.
+//! Dedupe id: none. Zoom documents none, and `event` + `event_ts` can collide between two
+//! meetings, so the event is deduplicated on the SHA-256 of its body
+//! ([`super::content_key`]): a byte-identical redelivery is dropped and distinct events
+//! never are. Event type: body `event`.
 
-use super::common::{body_digest, hmac_sha256_hex, json, text_at, verify_v0};
+use super::common::{hmac_sha256_hex, json, text_at, verify_v0};
 use super::{Rejection, Request, Verdict};
 
 /// Sluice's replay window for Zoom: five minutes either way.
@@ -42,5 +43,5 @@ pub fn verify(secrets: &[String], req: &Request<'_>) -> Result<Verdict, Rejectio
             body: answer.to_string().into_bytes(),
         });
     }
-    Ok(Verdict::verified(Some(body_digest(req.body)), event_type))
+    Ok(Verdict::verified(None, event_type))
 }

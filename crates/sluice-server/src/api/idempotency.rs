@@ -8,21 +8,29 @@
 //!   keys in flight) and then get its response.
 //! - Only 2xx responses are stored; after a failure the next duplicate runs again, so a
 //!   client retrying a 5xx or a 409 gets a fresh answer.
+//! - Stored bodies are sealed with the server's [`SecretBox`](sluice_core::secretbox): some
+//!   responses are secrets (a rotated `whsec_`, a portal token, an ingest URL), and the
+//!   store holds nothing else of that kind in clear.
+//! - The cache is consulted only for a caller the route would accept (valid, unrevoked
+//!   token allowed on this route): a replay is authorised like the request itself, so a
+//!   logged-out or expired token cannot read back a cached secret.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use blake2::{Blake2s256, Digest};
-use sluice_store::{CachedResponse, Store};
+use sluice_store::CachedResponse;
 use tokio::sync::watch;
 
 use super::error::ApiError;
+use crate::auth::Caller;
+use crate::state::AppState;
 
 /// Header carrying the client's key.
 pub const HEADER: &str = "idempotency-key";
@@ -38,19 +46,54 @@ enum Outcome {
 
 type Slot = watch::Receiver<Option<Outcome>>;
 
-/// Shared state of the middleware: the store and the keys currently in flight here.
+/// Shared state of the middleware: the server's state (store, sealing key, token check)
+/// and the keys currently in flight here.
 pub struct Idempotency {
-    store: Arc<dyn Store>,
+    state: AppState,
     in_flight: Mutex<HashMap<String, Slot>>,
 }
 
 impl Idempotency {
-    /// Middleware state over `store`.
-    pub fn new(store: Arc<dyn Store>) -> Arc<Self> {
+    /// Middleware state over the server's `state`.
+    pub fn new(state: AppState) -> Arc<Self> {
         Arc::new(Self {
-            store,
+            state,
             in_flight: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The stored response of `key`, unsealed. One that cannot be opened (the encryption
+    /// key changed) counts as absent.
+    async fn get(&self, key: &str) -> Result<Option<CachedResponse>, ApiError> {
+        let Some(stored) = self.state.store.idempotency_get(key).await? else {
+            return Ok(None);
+        };
+        match self.state.secrets.open_bytes(&stored.body) {
+            Ok(body) => Ok(Some(CachedResponse {
+                status: stored.status,
+                body,
+                msg_id: stored.msg_id,
+            })),
+            Err(_) => {
+                tracing::warn!(
+                    "a cached idempotent response could not be unsealed; running the request"
+                );
+                Ok(None)
+            }
+        }
+    }
+
+    /// Stores `resp` for `key`, sealed.
+    async fn put(&self, key: &str, resp: &CachedResponse) -> Result<(), sluice_store::StoreError> {
+        let sealed = CachedResponse {
+            status: resp.status,
+            body: self.state.secrets.seal_bytes(&resp.body),
+            msg_id: resp.msg_id.clone(),
+        };
+        self.state
+            .store
+            .idempotency_put(key, sealed, sluice_core::now_millis())
+            .await
     }
 
     /// Becomes the runner of `key`, or returns the slot of the request already running it.
@@ -123,6 +166,20 @@ pub fn cache_key(authorization: &[u8], client_key: &[u8], path_and_query: &str) 
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The message a response body shows (a top-level `"id": "msg_…"`: the answer of a publish
+/// or a send-example), recorded with the cached copy so that expunging the message's
+/// payload also drops the copy (the stored body is sealed and cannot be searched).
+fn shown_message(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Shown {
+        id: Option<String>,
+    }
+    serde_json::from_slice::<Shown>(body)
+        .ok()?
+        .id
+        .filter(|id| sluice_core::ids::is_id(sluice_core::ids::MESSAGE, id))
+}
+
 fn replay(c: CachedResponse) -> Response {
     let status = StatusCode::from_u16(c.status).unwrap_or(StatusCode::OK);
     let json = !c.body.is_empty();
@@ -153,6 +210,15 @@ pub async fn middleware(
         .map_or(&b""[..], HeaderValue::as_bytes);
     let path = req.uri().path_and_query().map_or("", |p| p.as_str());
     let key = cache_key(auth, client_key.as_bytes(), path);
+    // A caller the route refuses gets the route's own refusal, never a cached response.
+    let (mut parts, body) = req.into_parts();
+    let accepted = Caller::from_request_parts(&mut parts, &idem.state)
+        .await
+        .is_ok();
+    let req = Request::from_parts(parts, body);
+    if !accepted {
+        return next.run(req).await;
+    }
 
     let leader = loop {
         match idem.claim(&key) {
@@ -165,7 +231,7 @@ pub async fn middleware(
         }
     };
 
-    match idem.store.idempotency_get(&key).await {
+    match idem.get(&key).await {
         Ok(Some(cached)) => {
             leader.finish(Outcome::Cached(cached.clone()));
             return replay(cached);
@@ -173,7 +239,7 @@ pub async fn middleware(
         Ok(None) => {}
         Err(e) => {
             leader.finish(Outcome::Retry);
-            return ApiError::from(e).into_response();
+            return e.into_response();
         }
     }
 
@@ -193,13 +259,10 @@ pub async fn middleware(
     };
     let cached = CachedResponse {
         status: parts.status.as_u16(),
+        msg_id: shown_message(&bytes),
         body: bytes.to_vec(),
     };
-    if let Err(e) = idem
-        .store
-        .idempotency_put(&key, cached.clone(), sluice_core::now_millis())
-        .await
-    {
+    if let Err(e) = idem.put(&key, &cached).await {
         // The request itself succeeded; only the replay protection is lost.
         tracing::warn!(error = %e, "storing idempotent response failed");
     }
@@ -221,5 +284,16 @@ mod tests {
         assert_ne!(k, cache_key(b"Bearer a", b"k1", "/api/v1/app?x=1"));
         // No ambiguity from concatenation.
         assert_ne!(cache_key(b"ab", b"c", "/"), cache_key(b"a", b"bc", "/"));
+    }
+
+    #[test]
+    fn the_message_a_response_shows() {
+        let id = sluice_core::ids::new_id(sluice_core::ids::MESSAGE, 1);
+        let body = format!(r#"{{"eventType":"a","id":"{id}","payload":{{"id":"x"}}}}"#);
+        assert_eq!(shown_message(body.as_bytes()), Some(id));
+        assert_eq!(shown_message(br#"{"id":"app_1"}"#), None);
+        assert_eq!(shown_message(b"{}"), None);
+        assert_eq!(shown_message(b""), None);
+        assert_eq!(shown_message(b"not json"), None);
     }
 }

@@ -43,7 +43,7 @@ pub fn router(state: AppState) -> Router {
 /// `/api/v1/**` and `/ingest/api/v1/**` with their body limit, idempotency and JSON errors.
 fn management(state: AppState) -> Router {
     let limit = state.config.max_payload_bytes;
-    let idem = Idempotency::new(state.store.clone());
+    let idem = Idempotency::new(state.clone());
     let app = "/api/v1/app/{app_id}";
     let ep = "/api/v1/app/{app_id}/endpoint/{endpoint_id}";
     let msg = "/api/v1/app/{app_id}/msg/{msg_id}";
@@ -60,6 +60,10 @@ fn management(state: AppState) -> Router {
             post(auth::app_portal_access),
         )
         .route("/api/v1/auth/logout", post(auth::logout))
+        .route(
+            "/api/v1/auth/app/{app_id}/expire-all",
+            post(auth::expire_all),
+        )
         .route(
             "/api/v1/app",
             get(applications::list).post(applications::create),

@@ -18,7 +18,6 @@ use super::error::ApiError;
 /// `(method, path pattern, feature)`; `{…}` matches one path segment.
 #[rustfmt::skip]
 pub const UNSERVED: &[(&str, &str, &str)] = &[
-    ("POST", "/api/v1/auth/app/{app_id}/expire-all", "expiring app-portal tokens"),
     ("POST", "/api/v1/auth/stream-portal-access/{stream_id}", "streaming"),
     ("POST", "/api/v1/auth/stream-logout", "streaming"),
     ("POST", "/api/v1/auth/stream/{stream_id}/expire-all", "streaming"),

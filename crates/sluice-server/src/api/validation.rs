@@ -1,8 +1,17 @@
 //! Field rules shared by the routes. Each check adds to a [`Problems`] list so one 422 can
-//! report every bad field of a body at once, as Svix does.
+//! report every bad field of a body at once, as Svix does. The bounds themselves are in
+//! [`limits`]; endpoint URLs in [`mod@url`].
+
+pub mod limits;
+pub mod url;
+
+use std::collections::BTreeMap;
 
 use sluice_core::filter::validate_identifier;
 
+use self::limits::{
+    MAX_EVENT_TYPE_FILTER, MAX_HEADERS, MAX_HEADER_NAME_BYTES, MAX_HEADER_VALUE_BYTES,
+};
 use super::error::{ApiError, ApiResult, ValidationItem};
 
 /// Collected validation failures of one request.
@@ -27,6 +36,14 @@ impl Problems {
         }
     }
 
+    /// Whether a failure of `field` was recorded (so that a lookup need not run on a value
+    /// already refused).
+    pub fn has(&self, field: &str) -> bool {
+        self.0
+            .iter()
+            .any(|i| i.loc.get(1).is_some_and(|f| f == field))
+    }
+
     /// `Ok` when nothing was recorded, else the 422.
     pub fn finish(self) -> ApiResult<()> {
         if self.0.is_empty() {
@@ -37,16 +54,9 @@ impl Problems {
     }
 }
 
-/// An absolute `http` or `https` URL with a host.
+/// An endpoint URL that [`url::endpoint_url`] accepts.
 pub fn url(s: &str) -> Result<(), String> {
-    let parsed = reqwest::Url::parse(s).map_err(|e| format!("invalid URL: {e}"))?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err("URL scheme must be http or https".into());
-    }
-    if parsed.host_str().is_none_or(str::is_empty) {
-        return Err("URL must have a host".into());
-    }
-    Ok(())
+    url::endpoint_url(s).map(|_| ())
 }
 
 /// A user-chosen uid: an identifier that cannot be mistaken for a generated id of
@@ -64,15 +74,38 @@ pub fn event_type_name(s: &str) -> Result<(), String> {
     validate_identifier(s, false)
 }
 
-/// A channel list of 1..=`max` valid channel names.
+/// A channel list of 1..=`max` valid channel names (distinct: the models drop repeats as
+/// they read a list, see [`limits::unique_list`]).
 pub fn channels(list: &[String], max: usize) -> Result<(), String> {
     if list.is_empty() || list.len() > max {
-        return Err(format!("must hold between 1 and {max} channels"));
+        return Err(format!("must hold between 1 and {max} distinct channels"));
     }
     for c in list {
-        validate_identifier(c, true).map_err(|e| format!("channel {c:?}: {e}"))?;
+        validate_identifier(c, true).map_err(|e| format!("channel {:?}: {e}", clip(c)))?;
     }
     Ok(())
+}
+
+/// An endpoint's event-type filter: at most [`MAX_EVENT_TYPE_FILTER`] distinct names, each
+/// a valid event type name. Whether they exist is checked against the store by the route.
+pub fn event_type_filter(list: &[String]) -> Result<(), String> {
+    if list.len() > MAX_EVENT_TYPE_FILTER {
+        return Err(format!(
+            "must hold at most {MAX_EVENT_TYPE_FILTER} distinct event types"
+        ));
+    }
+    for name in list {
+        event_type_name(name).map_err(|e| format!("event type {:?}: {e}", clip(name)))?;
+    }
+    Ok(())
+}
+
+/// The start of a value for an error message, so a 100 kB value is not echoed back.
+fn clip(s: &str) -> String {
+    match s.char_indices().nth(40) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
 }
 
 /// Header names a user may not set on deliveries: hop-by-hop headers, ones the HTTP client
@@ -91,8 +124,15 @@ const FORBIDDEN_HEADERS: &[&str] = &[
     "content-length",
 ];
 
-/// Checks a custom delivery header: a valid, allowed name and a valid value.
+/// Checks a custom delivery header: a valid, allowed name and a valid value, each within
+/// its length limit.
 pub fn header(name: &str, value: &str) -> Result<(), String> {
+    if name.len() > MAX_HEADER_NAME_BYTES {
+        return Err(format!(
+            "header name {:?} is longer than {MAX_HEADER_NAME_BYTES} bytes",
+            clip(name)
+        ));
+    }
     if axum::http::HeaderName::from_bytes(name.as_bytes()).is_err() {
         return Err(format!("{name:?} is not a valid header name"));
     }
@@ -106,7 +146,29 @@ pub fn header(name: &str, value: &str) -> Result<(), String> {
     if axum::http::HeaderValue::from_str(value).is_err() {
         return Err(format!("value of header {name:?} is not valid"));
     }
+    if value.len() > MAX_HEADER_VALUE_BYTES {
+        return Err(format!(
+            "value of header {name:?} is longer than {MAX_HEADER_VALUE_BYTES} bytes"
+        ));
+    }
     Ok(())
+}
+
+/// An endpoint's whole custom header set, on create as on `…/headers`: at most
+/// [`MAX_HEADERS`], each valid, and no name twice in different case (HTTP names are
+/// case-insensitive, so both would go out). Problems are located at `headers`.
+pub fn headers(headers: &BTreeMap<String, String>, p: &mut Problems) {
+    if headers.len() > MAX_HEADERS {
+        p.add("headers", format!("at most {MAX_HEADERS} headers"));
+        return;
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (name, value) in headers {
+        p.check("headers", header(name, value));
+        if !seen.insert(name.to_ascii_lowercase()) {
+            p.add("headers", format!("header {name:?} is given twice"));
+        }
+    }
 }
 
 /// Headers whose values are credentials: listed by name only in `GET …/headers`.
@@ -129,12 +191,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn urls() {
-        assert!(url("https://example.com/hook").is_ok());
-        assert!(url("http://127.0.0.1:8080").is_ok());
-        assert!(url("ftp://example.com").is_err());
-        assert!(url("/relative").is_err());
-        assert!(url("not a url").is_err());
+    fn event_type_filters() {
+        let names: Vec<String> = (0..MAX_EVENT_TYPE_FILTER)
+            .map(|i| format!("t{i}"))
+            .collect();
+        assert!(event_type_filter(&names).is_ok());
+        let mut over = names.clone();
+        over.push("one.more".into());
+        assert!(event_type_filter(&over).is_err());
+        assert!(event_type_filter(&["bad name".into()]).is_err());
+        assert!(event_type_filter(&["x".repeat(257)]).unwrap_err().len() < 200);
     }
 
     #[test]
@@ -148,7 +214,7 @@ mod tests {
     }
 
     #[test]
-    fn headers() {
+    fn header_rules() {
         assert!(header("X-Tenant", "42").is_ok());
         for bad in [
             "Host",
@@ -161,6 +227,15 @@ mod tests {
             assert!(header(bad, "v").is_err(), "{bad}");
         }
         assert!(header("X-Ok", "line\nbreak").is_err());
+        assert!(header("X-Ok", &"v".repeat(MAX_HEADER_VALUE_BYTES)).is_ok());
+        assert!(header("X-Ok", &"v".repeat(MAX_HEADER_VALUE_BYTES + 1)).is_err());
+        let long = format!("x-{}", "n".repeat(MAX_HEADER_NAME_BYTES - 2));
+        assert!(header(&long, "v").is_ok());
+        assert!(header(&format!("{long}n"), "v").is_err());
+        let mut p = Problems::new();
+        let twice = BTreeMap::from([("X-A".into(), "1".into()), ("x-a".into(), "2".into())]);
+        headers(&twice, &mut p);
+        assert!(p.finish().is_err());
         assert!(is_sensitive_header("Authorization"));
         assert!(!is_sensitive_header("X-Tenant"));
     }

@@ -56,7 +56,11 @@ pub async fn emit(
         meta,
         now,
     );
-    state.store.create_inbound_message(&src.id, msg, now).await
+    let key = msg.event_id.clone();
+    state
+        .store
+        .create_inbound_message(&src.id, msg, key, now)
+        .await
 }
 
 /// One scan at `now` (Unix seconds): emits every cron source's latest due tick not yet

@@ -6,6 +6,8 @@
 //! Responses echo only what is not secret: the SDK's `*ConfigOut` models have no secret
 //! fields, and cron's `CronConfig` holds none.
 
+mod bounds;
+
 use std::str::FromStr;
 
 use ipnet::IpNet;
@@ -179,7 +181,11 @@ impl Settings {
     }
 
     fn check(&self) -> Result<(), Vec<(String, String)>> {
-        let mut problems = Vec::new();
+        let mut problems = bounds::check(&self.config);
+        if !problems.is_empty() {
+            // Nothing further is parsed out of an oversized config.
+            return Err(problems);
+        }
         for ip in &self.config.allowed_ips {
             if parse_net(ip).is_none() {
                 problems.push((

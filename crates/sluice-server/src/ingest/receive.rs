@@ -1,5 +1,6 @@
 //! `POST /ingest/{token}` (and `GET`, for handshakes): find the source, check the peer,
-//! read the bounded body, verify, then dedupe and store in one write job and answer. No
+//! read the bounded body, verify, then dedupe (on the provider's event id, else on a digest
+//! of the content) and store in one write job and answer. No
 //! outbound call happens before the answer: forwarding is the dispatcher's job, woken by
 //! the commit.
 
@@ -49,7 +50,7 @@ pub async fn receive(
     let src = match state.store.source_by_token(&token_hash(&token), now).await {
         Ok(Some(src)) => src,
         Ok(None) => {
-            stats.count(Counted::UnknownSource);
+            tracing::debug!("inbound request with an unknown or expired token");
             return answer(StatusCode::NOT_FOUND, "not_found", "No such source");
         }
         Err(e) => return store_failed(e),
@@ -68,7 +69,7 @@ pub async fn receive(
     let Opened { settings, stored } = &*opened;
     let (parts, body) = req.into_parts();
     if !peer_allowed(settings, parts.extensions.get::<ConnectInfo<SocketAddr>>()) {
-        stats.count(Counted::ForbiddenIp);
+        stats.count(&src.org_id, Counted::ForbiddenIp);
         tracing::info!(source.id = %src.id, "request from an address outside the allow-list");
         return answer(StatusCode::FORBIDDEN, "forbidden", "Address not allowed");
     }
@@ -86,7 +87,7 @@ pub async fn receive(
     let body = match axum::body::to_bytes(Body::new(body), limit).await {
         Ok(b) => b,
         Err(_) => {
-            stats.count(Counted::TooLarge);
+            stats.count(&src.org_id, Counted::TooLarge);
             return answer(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
@@ -106,7 +107,7 @@ pub async fn receive(
     };
     match inbound::verify(&verifier, &request) {
         Err(r) => {
-            stats.reject(&r);
+            stats.reject(&src.org_id, &r);
             tracing::info!(source.id = %src.id, reason = r.code(), "inbound request rejected");
             answer(rejection_status(&r), r.code(), r.to_string())
         }
@@ -115,7 +116,7 @@ pub async fn receive(
             content_type,
             body,
         }) => {
-            stats.count(Counted::Handshake);
+            stats.count(&src.org_id, Counted::Handshake);
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
         }
@@ -124,30 +125,39 @@ pub async fn receive(
             event_type,
         }) => {
             let Ok(payload) = String::from_utf8(body.to_vec()) else {
-                stats.count(Counted::NotText);
+                stats.count(&src.org_id, Counted::NotText);
                 return answer(
                     StatusCode::BAD_REQUEST,
                     "bad_request",
                     "Body must be UTF-8 text",
                 );
             };
+            // Without a provider id, the event is deduplicated on its content within the
+            // same window (see `inbound::dedupe` for what the digest covers and why).
+            let key = event_id
+                .clone()
+                .unwrap_or_else(|| inbound::content_key(&verifier, &request));
             let meta = inbound_meta(settings, &headers);
             let msg = message(&src, event_type, event_id, payload, meta, now);
-            store(&state, &src, msg, now).await
+            store(&state, &src, msg, key, now).await
         }
     }
 }
 
-/// Commits the message (or finds it a duplicate), then answers.
-async fn store(state: &AppState, src: &Source, msg: Message, now: i64) -> Response {
+/// Commits the message unless `key` was seen within the window, then answers.
+async fn store(state: &AppState, src: &Source, msg: Message, key: String, now: i64) -> Response {
     let id = msg.id.clone();
-    match state.store.create_inbound_message(&src.id, msg, now).await {
+    match state
+        .store
+        .create_inbound_message(&src.id, msg, Some(key), now)
+        .await
+    {
         Ok(InboundAccepted::Created { .. }) => {
-            state.inbound.count(Counted::Accepted);
+            state.inbound.count(&src.org_id, Counted::Accepted);
             (StatusCode::OK, Json(json!({"id": id, "duplicate": false}))).into_response()
         }
         Ok(InboundAccepted::Duplicate) => {
-            state.inbound.count(Counted::Duplicate);
+            state.inbound.count(&src.org_id, Counted::Duplicate);
             tracing::debug!(source.id = %src.id, "duplicate inbound event dropped");
             (StatusCode::OK, Json(json!({"duplicate": true}))).into_response()
         }

@@ -1,7 +1,14 @@
 //! Counters of what the ingest route did, by outcome and by rejection reason, since the
-//! process started. Served at `GET /ingest/api/v1/stats`.
+//! process started, kept per organisation. Served at `GET /ingest/api/v1/stats`, where each
+//! org sees only its own sources' counts: one tenant's traffic (volume, attacks, rejection
+//! reasons) is nobody else's business.
+//!
+//! A request with an unknown ingest token names no source and so no org: it is logged,
+//! not counted here.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::RwLock;
 
 use serde::Serialize;
 use sluice_core::inbound::Rejection;
@@ -9,10 +16,15 @@ use sluice_core::inbound::Rejection;
 /// See the module documentation.
 #[derive(Debug, Default)]
 pub struct InboundStats {
+    by_org: RwLock<HashMap<String, Counters>>,
+}
+
+/// One org's counters.
+#[derive(Debug, Default)]
+struct Counters {
     accepted: AtomicU64,
     duplicates: AtomicU64,
     handshakes: AtomicU64,
-    unknown_source: AtomicU64,
     forbidden_ip: AtomicU64,
     too_large: AtomicU64,
     not_text: AtomicU64,
@@ -28,8 +40,6 @@ pub enum Counted {
     Duplicate,
     /// A provider handshake answered.
     Handshake,
-    /// No source has this token (or it expired).
-    UnknownSource,
     /// The peer address is not in the source's allow-list.
     ForbiddenIp,
     /// The body exceeded `max_payload_bytes`.
@@ -38,7 +48,7 @@ pub enum Counted {
     NotText,
 }
 
-/// The wire form of the counters.
+/// The wire form of one org's counters.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct StatsOut {
@@ -48,8 +58,6 @@ pub struct StatsOut {
     pub duplicates: u64,
     /// Handshakes answered.
     pub handshakes: u64,
-    /// Unknown or expired tokens (404).
-    pub unknown_source: u64,
     /// Refused by an IP allow-list (403).
     pub forbidden_ip: u64,
     /// Bodies over the limit (413).
@@ -61,41 +69,60 @@ pub struct StatsOut {
 }
 
 impl InboundStats {
-    /// Counts one outcome.
-    pub fn count(&self, what: Counted) {
-        let c = match what {
-            Counted::Accepted => &self.accepted,
-            Counted::Duplicate => &self.duplicates,
-            Counted::Handshake => &self.handshakes,
-            Counted::UnknownSource => &self.unknown_source,
-            Counted::ForbiddenIp => &self.forbidden_ip,
-            Counted::TooLarge => &self.too_large,
-            Counted::NotText => &self.not_text,
-        };
-        c.fetch_add(1, Ordering::Relaxed);
+    /// Runs `f` on the counters of `org`, created on its first event. The read lock is the
+    /// common path (counters are atomics); the write lock is taken once per org.
+    fn with(&self, org: &str, f: impl FnOnce(&Counters)) {
+        if let Some(c) = self.by_org.read().expect("stats lock poisoned").get(org) {
+            return f(c);
+        }
+        f(self
+            .by_org
+            .write()
+            .expect("stats lock poisoned")
+            .entry(org.to_string())
+            .or_default());
     }
 
-    /// Counts one verification failure under its reason code.
-    pub fn reject(&self, r: &Rejection) {
+    /// Counts one outcome of a source of `org`.
+    pub fn count(&self, org: &str, what: Counted) {
+        self.with(org, |c| {
+            let c = match what {
+                Counted::Accepted => &c.accepted,
+                Counted::Duplicate => &c.duplicates,
+                Counted::Handshake => &c.handshakes,
+                Counted::ForbiddenIp => &c.forbidden_ip,
+                Counted::TooLarge => &c.too_large,
+                Counted::NotText => &c.not_text,
+            };
+            c.fetch_add(1, Ordering::Relaxed);
+        });
+    }
+
+    /// Counts one verification failure of a source of `org` under its reason code.
+    pub fn reject(&self, org: &str, r: &Rejection) {
         if let Some(i) = Rejection::CODES.iter().position(|c| *c == r.code()) {
-            self.rejected[i].fetch_add(1, Ordering::Relaxed);
+            self.with(org, |c| {
+                c.rejected[i].fetch_add(1, Ordering::Relaxed);
+            });
         }
     }
 
-    /// A copy of every counter.
-    pub fn snapshot(&self) -> StatsOut {
+    /// A copy of `org`'s counters (zeros for an org without inbound traffic).
+    pub fn snapshot(&self, org: &str) -> StatsOut {
+        let map = self.by_org.read().expect("stats lock poisoned");
+        let zeros = Counters::default();
+        let counters = map.get(org).unwrap_or(&zeros);
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         StatsOut {
-            accepted: get(&self.accepted),
-            duplicates: get(&self.duplicates),
-            handshakes: get(&self.handshakes),
-            unknown_source: get(&self.unknown_source),
-            forbidden_ip: get(&self.forbidden_ip),
-            too_large: get(&self.too_large),
-            not_text: get(&self.not_text),
+            accepted: get(&counters.accepted),
+            duplicates: get(&counters.duplicates),
+            handshakes: get(&counters.handshakes),
+            forbidden_ip: get(&counters.forbidden_ip),
+            too_large: get(&counters.too_large),
+            not_text: get(&counters.not_text),
             rejected: Rejection::CODES
                 .iter()
-                .zip(&self.rejected)
+                .zip(&counters.rejected)
                 .map(|(code, c)| (*code, get(c)))
                 .collect(),
         }
@@ -107,17 +134,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_code_has_a_counter() {
+    fn every_code_has_a_counter_and_orgs_are_apart() {
         let s = InboundStats::default();
-        s.reject(&Rejection::BadSignature);
-        s.reject(&Rejection::BadSignature);
-        s.reject(&Rejection::MissingHeader("x"));
-        s.count(Counted::Duplicate);
-        let out = s.snapshot();
+        s.reject("org_a", &Rejection::BadSignature);
+        s.reject("org_a", &Rejection::BadSignature);
+        s.reject("org_a", &Rejection::MissingHeader("x"));
+        s.count("org_a", Counted::Duplicate);
+        s.count("org_b", Counted::Accepted);
+        let out = s.snapshot("org_a");
         assert_eq!(out.rejected.len(), Rejection::CODES.len());
         assert_eq!(out.rejected["bad_signature"], 2);
         assert_eq!(out.rejected["missing_header"], 1);
         assert_eq!(out.rejected["stale_timestamp"], 0);
         assert_eq!((out.duplicates, out.accepted), (1, 0));
+        let b = s.snapshot("org_b");
+        assert_eq!((b.accepted, b.rejected["bad_signature"]), (1, 0));
+        assert_eq!(s.snapshot("org_c").accepted, 0);
     }
 }

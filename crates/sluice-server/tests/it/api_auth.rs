@@ -3,7 +3,8 @@
 
 use reqwest::Method;
 use serde_json::{json, Value};
-use sluice_server::auth::{issue_app_token, issue_org_token, DEFAULT_ORG};
+use sluice_server::auth::capability::Capabilities;
+use sluice_server::auth::{issue_app_token, issue_org_token, AppToken, DEFAULT_ORG};
 
 use crate::helpers::{expect_json, spawn_app, TestApp};
 
@@ -26,14 +27,38 @@ async fn as_token(
 async fn missing_forged_and_expired_tokens_are_401() {
     let app = spawn_app().await;
     let forged = issue_org_token(b"some other secret", DEFAULT_ORG);
-    let expired = issue_app_token(&app.state.jwt_secret, DEFAULT_ORG, "app_x", -3600);
+    let now = chrono::Utc::now().timestamp();
+    let expired = issue_app_token(
+        &app.state.jwt_secret,
+        &AppToken {
+            org_id: DEFAULT_ORG,
+            app_id: "app_x",
+            token_id: "ptok_x",
+            capabilities: Capabilities::all(),
+            issued_at: now - 7200,
+            expires_at: now - 3600,
+        },
+    );
     let raw_secret = String::from_utf8(app.state.jwt_secret.to_vec()).unwrap();
+    // Correctly signed, but without `exp` (tokens must expire) or not valid yet (`nbf`).
+    let signed = |claims: Value| {
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::default(),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(&app.state.jwt_secret),
+        )
+        .unwrap()
+    };
+    let no_exp = signed(json!({"sub": DEFAULT_ORG, "iat": now}));
+    let not_yet = signed(json!({"sub": DEFAULT_ORG, "exp": now + 3600, "nbf": now + 600}));
     let cases: Vec<(Option<&str>, &str)> = vec![
         (None, "no token"),
         (Some("garbage"), "garbage"),
         (Some(&forged), "forged"),
         (Some(&expired), "expired"),
         (Some(&raw_secret), "the secret itself"),
+        (Some(&no_exp), "no exp"),
+        (Some(&not_yet), "nbf in the future"),
     ];
     for (token, what) in cases {
         let resp = app
@@ -59,7 +84,7 @@ async fn missing_forged_and_expired_tokens_are_401() {
 }
 
 #[tokio::test]
-async fn health_needs_no_token_and_logout_is_204() {
+async fn health_needs_no_token_and_org_tokens_cannot_log_out() {
     let app = spawn_app().await;
     let health = expect_json(
         app.request_as(Method::GET, "/api/v1/health", None, None)
@@ -79,8 +104,15 @@ async fn health_needs_no_token_and_logout_is_204() {
         .request_as(Method::GET, "/api/v1/health/ping", None, None)
         .await;
     assert_eq!(ping.status(), 204);
-    let logout = app.post("/api/v1/auth/logout", &json!({})).await;
-    assert_eq!(logout.status(), 204);
+    // Logout is for app-portal tokens (see api_portal); an org token is not a session.
+    let body = expect_json(app.post("/api/v1/auth/logout", &json!({})).await, 403).await;
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("app-portal tokens"),
+        "{body}"
+    );
     expect_json(
         app.request_as(Method::POST, "/api/v1/auth/logout", None, None)
             .await,

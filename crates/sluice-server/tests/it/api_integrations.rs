@@ -3,7 +3,7 @@
 
 use reqwest::Method;
 use serde_json::{json, Value};
-use sluice_server::auth::{issue_app_token, issue_org_token, DEFAULT_ORG};
+use sluice_server::auth::issue_org_token;
 
 use crate::helpers::{expect_json, spawn_app};
 
@@ -102,7 +102,14 @@ async fn integrations_need_an_org_token_of_the_app_and_valid_bodies() {
     let base = format!("/api/v1/app/{app_id}/integration");
     let integ = id(&app.post_ok(&base, &json!({"name": "Z"}), 201).await);
 
-    let portal = issue_app_token(&app.state.jwt_secret, DEFAULT_ORG, &app_id, 60);
+    let access = app
+        .post_ok(
+            &format!("/api/v1/auth/app-portal-access/{app_id}"),
+            &json!({}),
+            200,
+        )
+        .await;
+    let portal = access["token"].as_str().unwrap().to_string();
     for (method, path) in [
         (Method::GET, base.clone()),
         (Method::GET, format!("{base}/{integ}/key")),

@@ -4,7 +4,6 @@
 
 use reqwest::Method;
 use serde_json::{json, Value};
-use sluice_server::auth::issue_app_token;
 
 use crate::delivery_common::{app_with_endpoint, wait_status, WAIT};
 use crate::helpers::{expect_json, spawn_app, Receiver, TestApp};
@@ -243,12 +242,14 @@ async fn expunged_content_is_gone_but_the_message_and_attempts_stay() {
     .await;
 
     // App-portal tokens may not expunge; unknown messages are 404.
-    let portal = issue_app_token(
-        &app.state.jwt_secret,
-        sluice_server::auth::DEFAULT_ORG,
-        &s.app_id,
-        60,
-    );
+    let access = app
+        .post_ok(
+            &format!("/api/v1/auth/app-portal-access/{}", s.app_id),
+            &json!({}),
+            200,
+        )
+        .await;
+    let portal = access["token"].as_str().unwrap().to_string();
     let content = format!("/api/v1/app/{}/msg/{m}/content", s.app_id);
     let resp = app
         .request_as(Method::DELETE, &content, Some(&portal), None)

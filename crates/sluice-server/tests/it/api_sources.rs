@@ -316,9 +316,19 @@ async fn sources_need_an_org_token() {
     .await;
     let resp = app.request_as(reqwest::Method::GET, BASE, None, None).await;
     assert_eq!(resp.status(), 401);
+    // No portal token for the source's own application (see api_portal); one for an
+    // ordinary application reaches no source route either.
+    let refused = app
+        .post(
+            &format!("/api/v1/auth/app-portal-access/{}", id(&src)),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+    let other = app.create_app("ordinary").await;
     let portal = app
         .post_ok(
-            &format!("/api/v1/auth/app-portal-access/{}", id(&src)),
+            &format!("/api/v1/auth/app-portal-access/{}", id(&other)),
             &json!({}),
             200,
         )

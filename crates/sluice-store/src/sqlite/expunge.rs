@@ -67,12 +67,11 @@ pub(crate) fn expunge_message(
         .map_err(backend)?
         .execute(params![msg_id, now])
         .map_err(backend)?;
-        // An idempotent replay of the publish would hand the payload out again. The cache
-        // holds response bodies only, so look for the message id in them (a full scan of
-        // at most a day of cached responses; expunging is rare).
-        c.prepare_cached("DELETE FROM idempotency WHERE instr(body, ?1) > 0")
+        // An idempotent replay of the publish (or send-example) would hand the payload out
+        // again: drop the cached responses that show this message.
+        c.prepare_cached("DELETE FROM idempotency WHERE msg_id = ?1")
             .map_err(backend)?
-            .execute([msg_id.as_bytes()])
+            .execute([msg_id])
             .map_err(backend)?;
         Ok(())
     })

@@ -22,6 +22,7 @@ mod idempotency;
 mod integrations;
 mod messages;
 mod page;
+mod portal_tokens;
 mod private;
 mod read_pool;
 mod rows;

@@ -13,6 +13,7 @@ use crate::StoreResult;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_inbound.sql"),
+    include_str!("migrations/0003_portal_tokens.sql"),
     include_str!("migrations/0004_message_parity.sql"),
     include_str!("migrations/0005_integrations.sql"),
 ];

@@ -210,24 +210,26 @@ pub(crate) fn source_by_token(c: &Connection, hash: &str) -> StoreResult<Option<
     .map_err(backend)
 }
 
-/// Dedupes on `(source_id, msg.event_id)` and, for a first sighting, inserts the message
-/// with its deliveries, all in one writer job. A message without an event id is never a
-/// duplicate. A message whose event id outlived its dedupe row is still a duplicate while
-/// the original message exists (the app's event ids are unique).
+/// Dedupes on `(source_id, dedupe_key)` and, for a first sighting, inserts the message
+/// with its deliveries, all in one writer job. Without a key a message is a duplicate only
+/// if its event id is taken. A message whose event id outlived its dedupe row is still a
+/// duplicate while the original message exists (the app's event ids are unique); a
+/// content-derived key, which is not an event id, is bounded by the window alone.
 pub(crate) fn create_inbound_message(
     c: &Connection,
     source_id: &str,
     msg: &Message,
+    dedupe_key: Option<&str>,
     now: i64,
 ) -> StoreResult<InboundAccepted> {
-    if let Some(event_id) = &msg.event_id {
+    if let Some(key) = dedupe_key {
         let inserted = c
             .prepare_cached(
                 "INSERT OR IGNORE INTO inbound_dedupe (source_id, event_id, created_at) \
                  VALUES (?1, ?2, ?3)",
             )
             .map_err(backend)?
-            .execute(params![source_id, event_id, now])
+            .execute(params![source_id, key, now])
             .map_err(backend)?;
         if inserted == 0 {
             return Ok(InboundAccepted::Duplicate);

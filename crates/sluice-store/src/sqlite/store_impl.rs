@@ -12,11 +12,11 @@ use sluice_core::Millis;
 
 use super::{
     apps, attempts, claim, dispatch, endpoints, expunge, idempotency, integrations, messages,
-    sources, SqliteStore,
+    portal_tokens, sources, SqliteStore,
 };
 use crate::{
     AttemptFilter, CachedResponse, ClaimRequest, Claimed, InboundAccepted, Listed, MessageFilter,
-    Outcome, Page, Store, StoreError, StoreResult, MAX_VALID_OLD_TOKENS,
+    Outcome, Page, PortalToken, Store, StoreError, StoreResult, MAX_VALID_OLD_TOKENS,
 };
 
 #[async_trait]
@@ -410,11 +410,13 @@ impl Store for SqliteStore {
         &self,
         source_id: &str,
         msg: Message,
+        dedupe_key: Option<String>,
         now: Millis,
     ) -> StoreResult<InboundAccepted> {
         let source = source_id.to_string();
         self.write_waking(move |c| {
-            let done = sources::create_inbound_message(c, &source, &msg, now)?;
+            let done =
+                sources::create_inbound_message(c, &source, &msg, dedupe_key.as_deref(), now)?;
             let wake = matches!(done, InboundAccepted::Created { deliveries } if deliveries > 0);
             Ok((done, wake))
         })
@@ -444,6 +446,36 @@ impl Store for SqliteStore {
 
     async fn idempotency_purge(&self, before: Millis) -> StoreResult<u64> {
         self.write(move |c| idempotency::purge(c, before)).await
+    }
+
+    async fn create_portal_token(&self, token: PortalToken) -> StoreResult<()> {
+        self.write(move |c| portal_tokens::create(c, &token)).await
+    }
+
+    async fn portal_token(&self, id: &str) -> StoreResult<Option<PortalToken>> {
+        let id = id.to_string();
+        self.read(move |c| portal_tokens::get(c, &id)).await
+    }
+
+    async fn revoke_portal_token(&self, id: &str, at: Millis) -> StoreResult<()> {
+        let id = id.to_string();
+        self.write(move |c| portal_tokens::revoke(c, &id, at)).await
+    }
+
+    async fn expire_portal_tokens(
+        &self,
+        app_id: &str,
+        session_ids: Option<Vec<String>>,
+        at: Millis,
+        now: Millis,
+    ) -> StoreResult<u64> {
+        let app = app_id.to_string();
+        self.write(move |c| portal_tokens::expire(c, &app, session_ids.as_deref(), at, now))
+            .await
+    }
+
+    async fn purge_portal_tokens(&self, now: Millis) -> StoreResult<u64> {
+        self.write(move |c| portal_tokens::purge(c, now)).await
     }
 
     async fn ping(&self) -> StoreResult<()> {

@@ -24,6 +24,15 @@ pub fn source_row(app_id: &str, t: i64) -> Source {
     }
 }
 
+/// Stores an inbound message deduplicated on its own event id, as the ingest route does
+/// for an event that has one.
+async fn accept(s: &Dyn, source_id: &str, msg: Message, now: i64) -> InboundAccepted {
+    let key = msg.event_id.clone();
+    s.create_inbound_message(source_id, msg, key, now)
+        .await
+        .expect("create inbound message")
+}
+
 /// Creates a source (and its app) whose current token has hash `hash`.
 pub async fn new_source(s: &Dyn, hash: &str) -> Source {
     let app = app_row(T0);
@@ -93,9 +102,7 @@ pub async fn sources_crud(s: Dyn) {
     // Delete takes the application, its endpoint, its messages and the token with it.
     let ep = new_endpoint(&s, &src.app_id, |_| {}).await;
     let msg = inbound_message(&src.app_id, Some("evt_1"), T0);
-    s.create_inbound_message(&src.id, msg.clone(), T0)
-        .await
-        .unwrap();
+    accept(&s, &src.id, msg.clone(), T0).await;
     assert!(s.source_by_token("h1", T0).await.unwrap().is_some());
     s.delete_source(ORG, &src.id).await.unwrap();
     assert!(s.get_source(ORG, &src.id).await.unwrap().is_none());
@@ -174,7 +181,7 @@ pub async fn dedupe_is_atomic(s: Dyn) {
             let (s, src_id, app_id) = (s.clone(), src.id.clone(), src.app_id.clone());
             tokio::spawn(async move {
                 let msg = inbound_message(&app_id, Some("evt_same"), T0 + i);
-                s.create_inbound_message(&src_id, msg, T0).await.unwrap()
+                accept(&s, &src_id, msg, T0).await
             })
         })
         .collect();
@@ -198,7 +205,7 @@ pub async fn dedupe_is_atomic(s: Dyn) {
     let other = new_source(&s, "h-other").await;
     let msg = inbound_message(&other.app_id, Some("evt_same"), T0);
     assert_eq!(
-        s.create_inbound_message(&other.id, msg, T0).await.unwrap(),
+        accept(&s, &other.id, msg, T0).await,
         InboundAccepted::Created { deliveries: 0 }
     );
 
@@ -206,7 +213,7 @@ pub async fn dedupe_is_atomic(s: Dyn) {
     for i in 0..2 {
         let msg = inbound_message(&src.app_id, None, T0 + 100 + i);
         assert_eq!(
-            s.create_inbound_message(&src.id, msg, T0).await.unwrap(),
+            accept(&s, &src.id, msg, T0).await,
             InboundAccepted::Created { deliveries: 1 }
         );
     }
@@ -239,22 +246,65 @@ pub async fn dedupe_window_purge(s: Dyn) {
     for (i, id) in ["old", "recent"].into_iter().enumerate() {
         let t = T0 + i as i64 * 1000;
         let msg = inbound_message(&src.app_id, Some(id), t);
-        s.create_inbound_message(&src.id, msg, t).await.unwrap();
+        accept(&s, &src.id, msg, t).await;
     }
     assert_eq!(s.purge_inbound(T0 + 500, T0).await.unwrap(), 1);
     assert_eq!(s.purge_inbound(T0 + 500, T0).await.unwrap(), 0);
     let again = inbound_message(&src.app_id, Some("old"), T0 + 5000);
     assert_eq!(
-        s.create_inbound_message(&src.id, again, T0 + 5000)
-            .await
-            .unwrap(),
+        accept(&s, &src.id, again, T0 + 5000).await,
         InboundAccepted::Duplicate
     );
     let again = inbound_message(&src.app_id, Some("recent"), T0 + 5000);
     assert_eq!(
-        s.create_inbound_message(&src.id, again, T0 + 5000)
+        accept(&s, &src.id, again, T0 + 5000).await,
+        InboundAccepted::Duplicate
+    );
+}
+
+/// An event without an event id, deduplicated on a key derived from its content: a
+/// duplicate inside the window, new again once the purge dropped the key (no event id keeps
+/// it unique beyond the window), and the key is not the message's event id.
+pub async fn content_key_dedupe_is_bounded_by_the_window(s: Dyn) {
+    let src = new_source(&s, "h").await;
+    let ep = new_endpoint(&s, &src.app_id, |_| {}).await;
+    let key = || Some("sha256:0123abcd".to_string());
+    let first = inbound_message(&src.app_id, None, T0);
+    let created = s
+        .create_inbound_message(&src.id, first.clone(), key(), T0)
+        .await
+        .unwrap();
+    assert_eq!(created, InboundAccepted::Created { deliveries: 1 });
+    let again = inbound_message(&src.app_id, None, T0 + 1);
+    assert_eq!(
+        s.create_inbound_message(&src.id, again, key(), T0 + 1)
             .await
             .unwrap(),
         InboundAccepted::Duplicate
     );
+    // Another key, or the same key at another source, is new.
+    let other = inbound_message(&src.app_id, None, T0 + 2);
+    let other_key = Some("sha256:ffff".to_string());
+    assert!(matches!(
+        s.create_inbound_message(&src.id, other, other_key, T0 + 2)
+            .await
+            .unwrap(),
+        InboundAccepted::Created { .. }
+    ));
+    let stored = s
+        .get_message(&src.app_id, &first.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.event_id, None, "the key is not an event id");
+
+    assert_eq!(s.purge_inbound(T0 + 10, T0 + 10).await.unwrap(), 2);
+    let later = inbound_message(&src.app_id, None, T0 + 20);
+    assert!(matches!(
+        s.create_inbound_message(&src.id, later, key(), T0 + 20)
+            .await
+            .unwrap(),
+        InboundAccepted::Created { .. }
+    ));
+    assert_eq!(deliveries_to(&s, &ep.id).await.len(), 3);
 }

@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod lists;
 pub mod messages;
 pub mod parity;
+pub mod portal;
 pub mod queue;
 pub mod views;
 

@@ -30,7 +30,21 @@ impl Node {
     /// Like [`Node::start`] with extra environment variables; stdout and stderr are both
     /// captured into [`Node::log`].
     pub fn start_with(data_dir: &std::path::Path, env: &[(&str, &str)]) -> Node {
-        let mut child = Command::new(BIN)
+        Self::start_via(&[], data_dir, env)
+    }
+
+    /// Like [`Node::start_with`], run through `wrapper` (e.g. `["prlimit", "--nofile=256:256"]`),
+    /// which must exec the binary in its own process (so [`Node::pid`] is sluice's).
+    pub fn start_via(wrapper: &[&str], data_dir: &std::path::Path, env: &[(&str, &str)]) -> Node {
+        let mut command = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg(BIN);
+                c
+            }
+            None => Command::new(BIN),
+        };
+        let mut child = command
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .env("SLUICE_ALLOWED_NETWORKS", "127.0.0.0/8")
@@ -75,6 +89,16 @@ impl Node {
             base: format!("http://{addr}"),
             log,
         }
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The exit status, if the server has exited.
+    pub fn try_wait(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().expect("waiting for sluice")
     }
 
     pub fn kill(mut self) {

@@ -15,6 +15,7 @@ use super::{verify, Rejection, Request, SourceConfig, Verdict};
 
 mod common;
 mod config;
+mod dedupe;
 mod generic;
 mod github;
 mod linear;

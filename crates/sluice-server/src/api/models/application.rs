@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use sluice_core::model::{Application, Metadata};
 
 use super::{ts, Patch};
-use crate::api::validation::{self, Problems};
+use crate::api::validation::{self, limits, Problems};
 
 /// `ApplicationIn`: POST and PUT bodies (and the inline `application` of other bodies).
 #[derive(Debug, Clone, Deserialize)]
@@ -26,11 +26,12 @@ pub struct ApplicationIn {
 impl ApplicationIn {
     /// Field rules.
     pub fn validate(&self, p: &mut Problems) {
-        if self.name.trim().is_empty() {
-            p.add("name", "must not be empty");
-        }
+        p.check("name", limits::name(&self.name));
         if let Some(uid) = &self.uid {
             p.check("uid", validation::uid(uid, sluice_core::ids::APP));
+        }
+        if let Some(m) = &self.metadata {
+            p.check("metadata", limits::metadata(m));
         }
     }
 
@@ -81,11 +82,14 @@ impl ApplicationPatch {
     pub fn validate(&self, p: &mut Problems) {
         match &self.name {
             Patch::Null => p.add("name", "must not be null"),
-            Patch::Value(n) if n.trim().is_empty() => p.add("name", "must not be empty"),
-            _ => {}
+            Patch::Value(n) => p.check("name", limits::name(n)),
+            Patch::Absent => {}
         }
         if let Some(uid) = self.uid.value() {
             p.check("uid", validation::uid(uid, sluice_core::ids::APP));
+        }
+        if let Some(m) = self.metadata.value() {
+            p.check("metadata", limits::metadata(m));
         }
     }
 

@@ -57,7 +57,7 @@ impl MessageAttemptOut {
             id: a.id,
             msg_id: a.msg_id,
             endpoint_id: a.endpoint_id,
-            url: a.url,
+            url: crate::api::validation::url::shown(a.url),
             response: if with_content {
                 a.response
             } else {

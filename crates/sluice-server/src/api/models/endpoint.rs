@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use sluice_core::model::{Endpoint, Metadata};
 
 use super::{ts, Patch};
+use crate::api::validation::limits::{self, unique_list, unique_patch};
+use crate::api::validation::url::{normalised, shown};
 use crate::api::validation::{self, Problems};
 
 /// Most channels an endpoint may filter on (Svix's bound).
@@ -27,11 +29,11 @@ pub struct EndpointIn {
     /// Start disabled.
     #[serde(default)]
     pub disabled: Option<bool>,
-    /// Event-type allow-list (`filterTypes` is the deprecated name).
-    #[serde(default, alias = "filterTypes")]
+    /// Event-type allow-list (`filterTypes` is the deprecated name); a set, repeats dropped.
+    #[serde(default, alias = "filterTypes", deserialize_with = "unique_list")]
     pub event_types: Option<Vec<String>>,
-    /// Channel filter.
-    #[serde(default)]
+    /// Channel filter; a set, repeats dropped.
+    #[serde(default, deserialize_with = "unique_list")]
     pub channels: Option<Vec<String>>,
     /// Signing secret; generated when absent. Ignored by PUT on an existing endpoint
     /// (rotation has its own route).
@@ -56,8 +58,14 @@ impl EndpointIn {
     /// route).
     pub fn validate(&self, p: &mut Problems) {
         p.check("url", validation::url(&self.url));
+        if let Some(d) = &self.description {
+            p.check("description", limits::description(d));
+        }
         if let Some(uid) = &self.uid {
             p.check("uid", validation::uid(uid, sluice_core::ids::ENDPOINT));
+        }
+        if let Some(types) = &self.event_types {
+            p.check("eventTypes", validation::event_type_filter(types));
         }
         if let Some(ch) = &self.channels {
             p.check("channels", validation::channels(ch, MAX_ENDPOINT_CHANNELS));
@@ -70,8 +78,11 @@ impl EndpointIn {
         if self.version.is_some_and(|v| v < 1) {
             p.add("version", "must be at least 1");
         }
-        for (name, value) in self.headers.iter().flatten() {
-            p.check("headers", validation::header(name, value));
+        if let Some(m) = &self.metadata {
+            p.check("metadata", limits::metadata(m));
+        }
+        if let Some(h) = &self.headers {
+            validation::headers(h, p);
         }
     }
 
@@ -89,7 +100,7 @@ impl EndpointIn {
             id,
             app_id: app_id.to_string(),
             uid: self.uid,
-            url: self.url,
+            url: normalised(self.url),
             description: self.description.unwrap_or_default(),
             version: self.version.unwrap_or(1),
             disabled: self.disabled.unwrap_or(false),
@@ -108,7 +119,7 @@ impl EndpointIn {
     /// Replaces the configurable fields of `ep` (PUT); secret and headers are kept.
     pub fn replace(self, ep: &mut Endpoint, now: i64) {
         ep.uid = self.uid;
-        ep.url = self.url;
+        ep.url = normalised(self.url);
         ep.description = self.description.unwrap_or_default();
         ep.version = self.version.unwrap_or(1);
         ep.disabled = self.disabled.unwrap_or(false);
@@ -136,11 +147,11 @@ pub struct EndpointPatch {
     /// Enable/disable.
     #[serde(default)]
     pub disabled: Patch<bool>,
-    /// New allow-list or null (all types).
-    #[serde(default, alias = "filterTypes")]
+    /// New allow-list or null (all types); repeats dropped.
+    #[serde(default, alias = "filterTypes", deserialize_with = "unique_patch")]
     pub event_types: Patch<Vec<String>>,
-    /// New channels or null (all).
-    #[serde(default)]
+    /// New channels or null (all); repeats dropped.
+    #[serde(default, deserialize_with = "unique_patch")]
     pub channels: Patch<Vec<String>>,
     /// New rate or null.
     #[serde(default, alias = "rateLimit")]
@@ -161,8 +172,14 @@ impl EndpointPatch {
             Patch::Value(u) => p.check("url", validation::url(u)),
             Patch::Absent => {}
         }
+        if let Some(d) = self.description.value() {
+            p.check("description", limits::description(d));
+        }
         if let Some(uid) = self.uid.value() {
             p.check("uid", validation::uid(uid, sluice_core::ids::ENDPOINT));
+        }
+        if let Some(types) = self.event_types.value() {
+            p.check("eventTypes", validation::event_type_filter(types));
         }
         if let Some(ch) = self.channels.value() {
             p.check("channels", validation::channels(ch, MAX_ENDPOINT_CHANNELS));
@@ -170,12 +187,15 @@ impl EndpointPatch {
         if self.version.value().is_some_and(|v| *v < 1) {
             p.add("version", "must be at least 1");
         }
+        if let Some(m) = self.metadata.value() {
+            p.check("metadata", limits::metadata(m));
+        }
     }
 
     /// Applies the patch to `ep`.
     pub fn apply(self, ep: &mut Endpoint, now: i64) {
         if let Patch::Value(url) = self.url {
-            ep.url = url;
+            ep.url = normalised(url);
         }
         match self.description {
             Patch::Absent => {}
@@ -245,7 +265,7 @@ impl From<Endpoint> for EndpointOut {
         Self {
             id: e.id,
             uid: e.uid,
-            url: e.url,
+            url: shown(e.url),
             description: e.description,
             version: e.version,
             disabled: e.disabled,

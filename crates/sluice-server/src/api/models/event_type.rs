@@ -8,7 +8,7 @@ use serde_json::Value;
 use sluice_core::model::EventType;
 
 use super::{ts, Patch};
-use crate::api::validation::{self, Problems};
+use crate::api::validation::{self, limits, Problems};
 
 /// `EventTypeIn` (POST) and `EventTypeUpsertIn` (PUT, where `name` comes from the path).
 #[derive(Debug, Clone, Deserialize)]
@@ -40,7 +40,9 @@ impl EventTypeIn {
     /// Field rules; `name` is the effective name (body or path).
     pub fn validate(&self, name: &str, p: &mut Problems) {
         p.check("name", validation::event_type_name(name));
+        p.check("description", limits::description(&self.description));
         check_schemas(self.schemas.as_ref(), p);
+        check_flag(self.feature_flag.as_deref(), p);
         check_flags(self.feature_flags.as_deref(), p);
     }
 
@@ -85,9 +87,20 @@ fn check_schemas(schemas: Option<&Value>, p: &mut Problems) {
     }
 }
 
+/// A feature flag is an identifier, as in Svix (1–256 of `[a-zA-Z0-9-_.]`).
+fn check_flag(flag: Option<&str>, p: &mut Problems) {
+    if let Some(f) = flag {
+        p.check("featureFlag", validation::event_type_name(f));
+    }
+}
+
 fn check_flags(flags: Option<&[String]>, p: &mut Problems) {
-    if flags.is_some_and(|f| f.len() > 1) {
+    let Some(flags) = flags else { return };
+    if flags.len() > 1 {
         p.add("featureFlags", "at most one feature flag is supported");
+    }
+    for f in flags.iter().take(1) {
+        p.check("featureFlags", validation::event_type_name(f));
     }
 }
 
@@ -118,10 +131,13 @@ pub struct EventTypePatch {
 impl EventTypePatch {
     /// Field rules.
     pub fn validate(&self, p: &mut Problems) {
-        if self.description == Patch::Null {
-            p.add("description", "must not be null");
+        match &self.description {
+            Patch::Null => p.add("description", "must not be null"),
+            Patch::Value(d) => p.check("description", limits::description(d)),
+            Patch::Absent => {}
         }
         check_schemas(self.schemas.value(), p);
+        check_flag(self.feature_flag.value().map(String::as_str), p);
         check_flags(self.feature_flags.value().map(Vec::as_slice), p);
     }
 

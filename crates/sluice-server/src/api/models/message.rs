@@ -7,6 +7,7 @@ use sluice_core::model::Message;
 
 use super::application::ApplicationIn;
 use super::{payload_out, ts};
+use crate::api::validation::limits::unique_list;
 use crate::api::validation::{self, Problems};
 
 /// Most channels a message may carry (Svix's bound).
@@ -31,8 +32,8 @@ pub struct MessageIn {
     /// The JSON object to deliver (`data` is an older name).
     #[serde(alias = "data")]
     pub payload: Box<RawValue>,
-    /// Channels.
-    #[serde(default)]
+    /// Channels; a set, repeats dropped.
+    #[serde(default, deserialize_with = "unique_list")]
     pub channels: Option<Vec<String>>,
     /// Free-form tags that message and attempt lists filter by (`?tag=`).
     #[serde(default)]

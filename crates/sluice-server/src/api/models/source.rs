@@ -6,7 +6,7 @@ use serde_json::Value;
 use sluice_core::model::{Metadata, Source};
 
 use super::ts;
-use crate::api::validation::{self, Problems};
+use crate::api::validation::{self, limits, Problems};
 
 /// `IngestSourceIn` (POST and PUT).
 #[derive(Debug, Clone, Deserialize)]
@@ -31,11 +31,12 @@ pub struct SourceIn {
 impl SourceIn {
     /// Field rules that need no lookup (the config is checked by `Settings::parse`).
     pub fn validate(&self, p: &mut Problems) {
-        if self.name.trim().is_empty() {
-            p.add("name", "must not be empty");
-        }
+        p.check("name", limits::name(&self.name));
         if let Some(uid) = &self.uid {
             p.check("uid", validation::uid(uid, sluice_core::ids::SOURCE));
+        }
+        if let Some(m) = &self.metadata {
+            p.check("metadata", limits::metadata(m));
         }
     }
 }

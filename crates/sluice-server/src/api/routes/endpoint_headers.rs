@@ -14,9 +14,6 @@ use crate::api::validation::{self, is_sensitive_header, Problems};
 use crate::auth::Caller;
 use crate::state::AppState;
 
-/// Most custom headers per endpoint: they go out with every delivery.
-const MAX_HEADERS: usize = 50;
-
 /// `GET …/headers`: values of credential-like headers are withheld, their names listed.
 pub async fn get(
     State(state): State<AppState>,
@@ -82,12 +79,7 @@ pub async fn patch(
 
 fn check(headers: &BTreeMap<String, String>) -> ApiResult<()> {
     let mut p = Problems::new();
-    if headers.len() > MAX_HEADERS {
-        p.add("headers", format!("at most {MAX_HEADERS} headers"));
-    }
-    for (name, value) in headers {
-        p.check("headers", validation::header(name, value));
-    }
+    validation::headers(headers, &mut p);
     p.finish()
 }
 

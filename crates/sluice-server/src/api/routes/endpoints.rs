@@ -25,6 +25,10 @@ pub async fn check_event_types(
     p: &mut Problems,
 ) -> ApiResult<()> {
     let Some(types) = types else { return Ok(()) };
+    // A list already refused (too long, a malformed name) is not looked up name by name.
+    if p.has("eventTypes") {
+        return Ok(());
+    }
     if types.is_empty() {
         p.add(
             "eventTypes",

@@ -1,6 +1,7 @@
 //! Route handlers, one module per area, and the lookups they share. Every app-scoped
 //! handler resolves its application through [`load_app`], which is where org isolation and
-//! the app-portal token scope are enforced.
+//! the app-portal token's application are enforced (what a portal token may do there is
+//! the capability table's business, `auth::table`, checked when `Caller` is extracted).
 
 pub mod applications;
 pub mod attempts;
@@ -49,20 +50,44 @@ pub async fn load_app(
             .get_app(org_id, id_or_uid)
             .await?
             .ok_or_else(ApiError::not_found),
-        Caller::App { org_id, app_id } => {
+        Caller::App { org_id, app_id, .. } => {
             if scope == Scope::Org {
                 return Err(ApiError::forbidden(
                     "This route requires an organisation token",
                 ));
             }
-            match state.store.get_app(org_id, id_or_uid).await? {
-                Some(app) if app.id == *app_id => Ok(app),
-                _ => Err(ApiError::forbidden(
-                    "This token does not grant access to this application",
-                )),
+            let app = match state.store.get_app(org_id, id_or_uid).await? {
+                Some(app) if app.id == *app_id => app,
+                _ => {
+                    return Err(ApiError::forbidden(
+                        "This token does not grant access to this application",
+                    ))
+                }
+            };
+            // Sources are org-only: a portal token for a source's application (issued
+            // before that was refused) must not add forwarding endpoints or read payloads.
+            if source_of(state, &app).await?.is_some() {
+                return Err(ApiError::forbidden(
+                    "This application belongs to an ingest source; sources need an \
+                     organisation token",
+                ));
             }
+            Ok(app)
         }
     }
+}
+
+/// The id of the source `app` backs, if any (a source's application has the source id
+/// as its uid).
+pub async fn source_of(state: &AppState, app: &Application) -> ApiResult<Option<String>> {
+    let Some(uid) = app.uid.as_deref().filter(|u| ids::is_id(ids::SOURCE, u)) else {
+        return Ok(None);
+    };
+    Ok(state
+        .store
+        .get_source(&app.org_id, uid)
+        .await?
+        .map(|src| src.id))
 }
 
 /// An endpoint of `app` by id or uid, or 404.

@@ -233,12 +233,12 @@ pub async fn rotate_token(
     }
 }
 
-/// `GET /ingest/api/v1/stats`: what the ingest route did since this process started (a
-/// Sluice addition; org tokens only).
+/// `GET /ingest/api/v1/stats`: what the ingest route did for the caller's sources since
+/// this process started (a Sluice addition; org tokens only).
 pub async fn stats(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Json<crate::ingest::stats::StatsOut>> {
-    caller.require_org()?;
-    Ok(Json(state.inbound.snapshot()))
+    let org = caller.require_org()?;
+    Ok(Json(state.inbound.snapshot(org)))
 }

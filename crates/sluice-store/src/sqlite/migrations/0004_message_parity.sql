@@ -16,3 +16,8 @@ CREATE TABLE message_tag (
     msg_id TEXT NOT NULL,
     PRIMARY KEY (app_id, tag, msg_id)
 ) WITHOUT ROWID;
+
+-- The message a cached idempotent response shows (its body is sealed, so it cannot be
+-- searched): expunging the message drops those cached copies of its payload.
+ALTER TABLE idempotency ADD COLUMN msg_id TEXT;
+CREATE INDEX idempotency_msg ON idempotency (msg_id) WHERE msg_id IS NOT NULL;
