@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Runs the Svix Python SDK compatibility suite against a Sluice binary.
+# Runs the Svix SDK compatibility suites (Python and JavaScript) against a Sluice binary.
 #
 #   tests/compat/run.sh [path/to/sluice] [extra pytest args...]
+#   COMPAT_SUITES=js tests/compat/run.sh target/release/sluice     # one suite only
 #
-# Builds nothing. Creates (or reuses) a venv at target/compat-venv with the pinned
-# requirements, starts the given binary on a free loopback port with a fresh data dir,
-# waits for it to answer the health check, obtains an org token, runs pytest with
-# SLUICE_URL and SLUICE_TOKEN set, and always stops the server. Exit code = pytest's.
+# Builds nothing. Creates (or reuses) a venv at target/compat-venv with the pinned Python
+# requirements and installs the pinned npm packages of tests/compat/js (npm ci, into its
+# node_modules), starts the given binary once on a free loopback port with a fresh data
+# dir, waits for it to answer the health check, obtains an org token, runs pytest and then
+# `node --test` with SLUICE_URL and SLUICE_TOKEN set, and always stops the server. Exit
+# code: 0 when every suite passed, else the first failing suite's.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -25,6 +28,9 @@ if [[ ! -x "$BIN" ]]; then
 fi
 
 log() { echo "compat: $*" >&2; }
+
+SUITES="${COMPAT_SUITES:-python js}"
+wants() { [[ " $SUITES " == *" $1 "* ]]; }
 
 # Configuration of our own server comes only from this script: drop any SLUICE_* the
 # caller's environment may carry (a stray SLUICE_DATABASE_URL would point at their data).
@@ -50,6 +56,22 @@ if [[ ! -x "$VENV/bin/python" || ! -f "$STAMP" || "$(cat "$STAMP")" != "$want" ]
     echo "$want" > "$STAMP"
 fi
 VPY="$VENV/bin/python"
+
+# --- npm packages of the JavaScript suite ---------------------------------------------
+JS="$HERE/js"
+if wants js; then
+    if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null; then
+        log "need Node.js >= 20 for the JavaScript suite; found: $(node --version 2>&1 || echo none)"
+        exit 2
+    fi
+    JS_STAMP="$JS/node_modules/.sluice-lock.sha256"
+    js_want="$( (sha256sum "$JS/package-lock.json" | cut -d' ' -f1; node --version) | sha256sum | cut -d' ' -f1)"
+    if [[ ! -f "$JS_STAMP" || "$(cat "$JS_STAMP")" != "$js_want" ]]; then
+        log "installing the JavaScript suite's packages (npm ci in $JS)"
+        (cd "$JS" && timeout 600 npm ci --no-audit --no-fund --loglevel=error)
+        echo "$js_want" > "$JS_STAMP"
+    fi
+fi
 
 # --- server ---------------------------------------------------------------------------
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/sluice-compat.XXXXXX")"
@@ -146,14 +168,25 @@ fi
 log "server up at $URL (log: $SERVER_LOG)"
 
 # --- tests ----------------------------------------------------------------------------
-set +e
-SLUICE_URL="$URL" SLUICE_TOKEN="$TOKEN" timeout 1200 "$VPY" -m pytest \
-    -p no:cacheprovider --timeout=180 -ra "$HERE" "$@"
-rc=$?
-set -e
-if [[ $rc -eq 124 ]]; then log "pytest exceeded 20 minutes and was stopped"; fi
-if [[ $rc -ne 0 ]]; then
-    log "tests failed (exit $rc); last lines of the server log ($SERVER_LOG):"
-    tail -n 30 "$SERVER_LOG" >&2 || true
+# Both suites share the server; each makes its own applications and sources.
+rc=0
+run_suite() {
+    local name=$1; shift
+    set +e
+    SLUICE_URL="$URL" SLUICE_TOKEN="$TOKEN" "$@"
+    local code=$?
+    set -e
+    if [[ $code -eq 124 ]]; then log "the $name suite exceeded its time limit and was stopped"; fi
+    if [[ $code -ne 0 ]]; then
+        log "$name suite failed (exit $code); last lines of the server log ($SERVER_LOG):"
+        tail -n 30 "$SERVER_LOG" >&2 || true
+        if [[ $rc -eq 0 ]]; then rc=$code; fi
+    fi
+}
+if wants python; then
+    run_suite python timeout 1200 "$VPY" -m pytest -p no:cacheprovider --timeout=180 -ra "$HERE" "$@"
+fi
+if wants js; then
+    run_suite javascript timeout 900 node --test --test-timeout=180000 "$JS"/*.test.js
 fi
 exit "$rc"

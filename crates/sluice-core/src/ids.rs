@@ -25,6 +25,8 @@ pub const TASK: &str = "qtask";
 pub const SOURCE: &str = "src";
 /// Prefix of organisation ids.
 pub const ORG: &str = "org";
+/// Prefix of integration ids.
+pub const INTEGRATION: &str = "integ";
 
 const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const ENCODED_LEN: usize = 27;

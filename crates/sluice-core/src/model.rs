@@ -101,7 +101,7 @@ pub struct EventType {
 
 /// One published event of an application. The payload is kept as the exact JSON text the
 /// publisher sent, which is also the exact body delivered and signed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Message {
     /// `msg_…`
     pub id: String,
@@ -118,6 +118,13 @@ pub struct Message {
     pub payload: String,
     /// Set for messages received by a source: what the forwarder replays besides the body.
     pub inbound: Option<InboundMeta>,
+    /// Publisher-chosen tags (`MessageIn.tags`), for filtering lists.
+    pub tags: Option<Vec<String>>,
+    /// The requested delivery time (`deliverAt`); deliveries are not due before it.
+    pub deliver_at: Option<Millis>,
+    /// When the payload was expunged (`DELETE …/msg/{id}/content`): `payload` is then
+    /// empty, the inbound headers are gone, and the message can no longer be sent.
+    pub expunged_at: Option<Millis>,
     /// Publication time.
     pub created_at: Millis,
 }
@@ -154,6 +161,26 @@ pub struct Source {
     pub token: Vec<u8>,
     /// User metadata.
     pub metadata: Metadata,
+    /// Creation time.
+    pub created_at: Millis,
+    /// Last update time.
+    pub updated_at: Millis,
+}
+
+/// An integration of an application (Svix's `svix.integration`): a named key, with the
+/// feature flags it is granted, that the application's owner hands to a third party.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Integration {
+    /// `integ_…`
+    pub id: String,
+    /// Owning application id.
+    pub app_id: String,
+    /// Display name.
+    pub name: String,
+    /// Feature flags the key is granted.
+    pub feature_flags: Vec<String>,
+    /// The sealed key (`integsk_…`; see [`crate::secretbox`]).
+    pub key: Vec<u8>,
     /// Creation time.
     pub created_at: Millis,
     /// Last update time.

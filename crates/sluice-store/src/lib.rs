@@ -9,7 +9,8 @@
 
 use async_trait::async_trait;
 use sluice_core::model::{
-    Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Message, Source,
+    Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Integration, Message,
+    Source,
 };
 use sluice_core::Millis;
 
@@ -70,11 +71,14 @@ pub struct Listed<T> {
     pub has_more: bool,
 }
 
-/// Filters of the message list.
+/// Filters of the message list. Also the selection a bulk replay would re-send (Svix's
+/// `BulkReplayIn` filters by the same `eventTypes`, `channel`, `tag` and time window).
 #[derive(Debug, Clone, Default)]
 pub struct MessageFilter {
     /// Only messages on this channel.
     pub channel: Option<String>,
+    /// Only messages carrying this tag.
+    pub tag: Option<String>,
     /// Only these event types.
     pub event_types: Option<Vec<String>>,
     /// Only messages created before this time.
@@ -100,6 +104,8 @@ pub struct AttemptFilter {
     pub event_types: Option<Vec<String>>,
     /// Only attempts of messages on this channel.
     pub channel: Option<String>,
+    /// Only attempts of messages carrying this tag.
+    pub tag: Option<String>,
     /// Only attempts made before this time.
     pub before: Option<Millis>,
     /// Only attempts made after this time.
@@ -113,6 +119,9 @@ pub struct CachedResponse {
     pub status: u16,
     /// Response body bytes.
     pub body: Vec<u8>,
+    /// The message the response shows (a publish or send-example answer), so that
+    /// expunging that message can drop this copy of its payload.
+    pub msg_id: Option<String>,
 }
 
 /// One issued app-portal token, by its `jti`. The token is accepted while this row exists
@@ -163,7 +172,8 @@ pub trait Store: QueueStore {
     async fn list_apps(&self, org_id: &str, page: Page) -> StoreResult<Listed<Application>>;
     /// Replaces the mutable fields of an existing application (matched by id).
     async fn update_app(&self, app: Application) -> StoreResult<()>;
-    /// Deletes an application with its endpoints, messages, deliveries and attempts.
+    /// Deletes an application with its endpoints, integrations, messages, deliveries and
+    /// attempts.
     async fn delete_app(&self, org_id: &str, app_id: &str) -> StoreResult<()>;
 
     // --- event types --------------------------------------------------------------------
@@ -203,9 +213,32 @@ pub trait Store: QueueStore {
         until: Millis,
     ) -> StoreResult<Vec<(DeliveryStatus, u64)>>;
 
+    // --- integrations -------------------------------------------------------------------
+    /// Inserts an integration with the digest of its clear key.
+    async fn create_integration(&self, integ: Integration, key_hash: String) -> StoreResult<()>;
+    /// An integration of `app_id` by id.
+    async fn get_integration(&self, app_id: &str, id: &str) -> StoreResult<Option<Integration>>;
+    /// Integrations of an app, by id.
+    async fn list_integrations(&self, app_id: &str, page: Page)
+        -> StoreResult<Listed<Integration>>;
+    /// Replaces name, feature flags and `updated_at` of an existing integration.
+    async fn update_integration(&self, integ: Integration) -> StoreResult<()>;
+    /// Deletes an integration (its key stops existing with it).
+    async fn delete_integration(&self, app_id: &str, id: &str) -> StoreResult<()>;
+    /// Replaces an integration's key (sealed, and its digest); the old key is gone.
+    async fn rotate_integration_key(
+        &self,
+        app_id: &str,
+        id: &str,
+        sealed_key: Vec<u8>,
+        key_hash: String,
+        now: Millis,
+    ) -> StoreResult<()>;
+
     // --- messages -----------------------------------------------------------------------
-    /// Commits a message and one `Pending` delivery (due at `now`) per enabled endpoint of
-    /// its app whose filters match, in one transaction; returns the delivery count. With
+    /// Commits a message (with its tags) and one `Pending` delivery per enabled endpoint of
+    /// its app whose filters match, in one transaction; returns the delivery count. The
+    /// deliveries are due at `now`, or at `msg.deliver_at` when that is later. With
     /// `only_endpoint`, the single delivery goes to that endpoint of the app, filters
     /// bypassed (send-example). `Conflict("eventId")` if the app already has a message with
     /// that event id. Wakes the dispatcher when deliveries were created.
@@ -225,6 +258,26 @@ pub trait Store: QueueStore {
         filter: MessageFilter,
         page: Page,
     ) -> StoreResult<Listed<Message>>;
+    /// Removes a message's payload (and an inbound message's provider headers) for good:
+    /// the message row, its deliveries and attempts stay, unfinished deliveries that are
+    /// not in flight become `Fail` (they can never be sent), and cached idempotent
+    /// responses that contain the message are dropped. The freed bytes are overwritten and
+    /// the WAL is checkpointed and truncated before this returns, so the payload is in
+    /// none of the database files. Idempotent. `NotFound` if the app has no such message.
+    async fn expunge_message_content(
+        &self,
+        app_id: &str,
+        msg_id: &str,
+        now: Millis,
+    ) -> StoreResult<()>;
+    /// Replaces an attempt's stored response body with `EXPUNGED` (as Svix does), with the
+    /// same overwriting as [`Store::expunge_message_content`]. `NotFound` if absent.
+    async fn expunge_attempt_content(
+        &self,
+        app_id: &str,
+        msg_id: &str,
+        attempt_id: &str,
+    ) -> StoreResult<()>;
 
     // --- attempts and deliveries --------------------------------------------------------
     /// Attempts matching the filter, by attempt id.
@@ -255,10 +308,11 @@ pub trait Store: QueueStore {
     ) -> StoreResult<Listed<(Endpoint, Delivery)>>;
     /// Queues one manual try of a message to an endpoint (filters bypassed), creating the
     /// delivery if the message never had one for this endpoint. Wakes the dispatcher.
+    /// `Conflict("payload")` if the message's payload was expunged.
     async fn resend(&self, msg_id: &str, endpoint_id: &str, now: Millis) -> StoreResult<()>;
     /// Puts the endpoint's failed (dead-lettered) deliveries created in `[since, until)` back
     /// in the queue as one manual try each, as Svix's recover does; returns how many. Wakes
-    /// the dispatcher.
+    /// the dispatcher. Deliveries of messages whose payload was expunged stay failed.
     async fn recover_endpoint(
         &self,
         endpoint_id: &str,

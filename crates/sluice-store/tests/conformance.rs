@@ -70,6 +70,10 @@ sqlite_suite!(
     inbound::dedupe_is_atomic,
     inbound::dedupe_window_purge,
     inbound::content_key_dedupe_is_bounded_by_the_window,
+    parity::tags_filter_messages_and_attempts,
+    parity::deliver_at_delays_the_deliveries,
+    parity::expunge_keeps_the_record_and_stops_sending,
+    integrations::integrations_crud,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -355,6 +359,85 @@ async fn sqlite_files_are_owner_only() {
     assert_eq!(mode(Path::new(&wal)), 0o600);
 }
 
+/// The database file and its WAL, as bytes (a missing WAL reads as empty).
+fn file_bytes(db: &Path) -> Vec<u8> {
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    let mut out = std::fs::read(db).expect("read database file");
+    out.extend(std::fs::read(Path::new(&wal)).unwrap_or_default());
+    out
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+/// An expunged payload is in none of the files afterwards: not in the database file (also
+/// after the checkpointer copied it there), not in the WAL, not in a cached idempotent
+/// response; a payload stored inline and one spilling into overflow pages alike. Other
+/// messages are untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_expunged_payload_leaves_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sluice.db");
+    let s: Dyn = Arc::new(open(&path));
+    let app = new_app(&s).await;
+    new_endpoint(&s, &app.id, |_| {}).await;
+    const MARK: &str = "expunge-marker-Zq7";
+    let mut small = message_row(&app.id, "t", T0);
+    small.payload = format!(r#"{{"card":"{MARK}-inline"}}"#);
+    let mut large = message_row(&app.id, "t", T0 + 1);
+    large.payload = format!(
+        r#"{{"card":"{}"}}"#,
+        format!("{MARK}-overflow ").repeat(1500)
+    );
+    let mut keep = message_row(&app.id, "t", T0 + 2);
+    keep.payload = r#"{"note":"kept-intact-Zq7"}"#.into();
+    for m in [&small, &large, &keep] {
+        s.create_message(m.clone(), None, T0 + 3).await.unwrap();
+    }
+    let cached = format!(r#"{{"id":"{}","payload":{}}}"#, small.id, small.payload);
+    s.idempotency_put(
+        "publish-key",
+        sluice_store::CachedResponse {
+            status: 202,
+            body: cached.into_bytes(),
+            msg_id: Some(small.id.clone()),
+        },
+        T0,
+    )
+    .await
+    .unwrap();
+    // Wait (bounded) until the background checkpointer has copied the rows into the
+    // database file itself, so the check below also covers that copy.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !contains(&std::fs::read(&path).unwrap(), MARK) {
+        assert!(
+            Instant::now() < deadline,
+            "payload never reached the database file"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    for m in [&small, &large] {
+        s.expunge_message_content(&app.id, &m.id, T0 + 10)
+            .await
+            .unwrap();
+    }
+    let bytes = file_bytes(&path);
+    assert!(
+        !contains(&bytes, MARK),
+        "an expunged payload is still in the files"
+    );
+    assert!(
+        contains(&bytes, "kept-intact-Zq7"),
+        "other messages are untouched"
+    );
+    assert_eq!(s.idempotency_get("publish-key").await.unwrap(), None);
+    let kept = s.get_message(&app.id, &keep.id).await.unwrap().unwrap();
+    assert_eq!(kept.payload, keep.payload);
+}
+
 /// Migration 3 drops the responses cached in clear by earlier versions (they may hold
 /// secrets) and overwrites their pages: after the upgrade the file no longer holds them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -365,14 +448,24 @@ async fn sqlite_upgrade_drops_clear_text_cached_responses() {
     {
         let s = open(&path);
         let body = [b"{\"key\":\"".as_slice(), SECRET, b"\"}"].concat();
-        let resp = sluice_store::CachedResponse { status: 200, body };
+        let resp = sluice_store::CachedResponse {
+            status: 200,
+            body,
+            msg_id: None,
+        };
         s.idempotency_put("k", resp, T0).await.unwrap();
     }
     // Put the file back at schema version 2, as an older binary left it.
     {
         let c = rusqlite::Connection::open(&path).unwrap();
-        c.execute_batch("DROP TABLE portal_token; PRAGMA user_version = 2;")
-            .unwrap();
+        // Undo versions 3 to 5 (portal tokens; message parity and integrations).
+        c.execute_batch(
+            "DROP TABLE portal_token; DROP TABLE message_tag; DROP TABLE integration; \
+             DROP INDEX idempotency_msg; ALTER TABLE idempotency DROP COLUMN msg_id; \
+             ALTER TABLE message DROP COLUMN tags; ALTER TABLE message DROP COLUMN deliver_at; \
+             ALTER TABLE message DROP COLUMN expunged_at; PRAGMA user_version = 2;",
+        )
+        .unwrap();
         let n: i64 = c
             .query_row("SELECT COUNT(*) FROM idempotency", [], |r| r.get(0))
             .unwrap();

@@ -72,6 +72,7 @@ impl Idempotency {
             Ok(body) => Ok(Some(CachedResponse {
                 status: stored.status,
                 body,
+                msg_id: stored.msg_id,
             })),
             Err(_) => {
                 tracing::warn!(
@@ -87,6 +88,7 @@ impl Idempotency {
         let sealed = CachedResponse {
             status: resp.status,
             body: self.state.secrets.seal_bytes(&resp.body),
+            msg_id: resp.msg_id.clone(),
         };
         self.state
             .store
@@ -162,6 +164,20 @@ pub fn cache_key(authorization: &[u8], client_key: &[u8], path_and_query: &str) 
         h.update(part);
     }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The message a response body shows (a top-level `"id": "msg_…"`: the answer of a publish
+/// or a send-example), recorded with the cached copy so that expunging the message's
+/// payload also drops the copy (the stored body is sealed and cannot be searched).
+fn shown_message(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Shown {
+        id: Option<String>,
+    }
+    serde_json::from_slice::<Shown>(body)
+        .ok()?
+        .id
+        .filter(|id| sluice_core::ids::is_id(sluice_core::ids::MESSAGE, id))
 }
 
 fn replay(c: CachedResponse) -> Response {
@@ -243,6 +259,7 @@ pub async fn middleware(
     };
     let cached = CachedResponse {
         status: parts.status.as_u16(),
+        msg_id: shown_message(&bytes),
         body: bytes.to_vec(),
     };
     if let Err(e) = idem.put(&key, &cached).await {
@@ -267,5 +284,16 @@ mod tests {
         assert_ne!(k, cache_key(b"Bearer a", b"k1", "/api/v1/app?x=1"));
         // No ambiguity from concatenation.
         assert_ne!(cache_key(b"ab", b"c", "/"), cache_key(b"a", b"bc", "/"));
+    }
+
+    #[test]
+    fn the_message_a_response_shows() {
+        let id = sluice_core::ids::new_id(sluice_core::ids::MESSAGE, 1);
+        let body = format!(r#"{{"eventType":"a","id":"{id}","payload":{{"id":"x"}}}}"#);
+        assert_eq!(shown_message(body.as_bytes()), Some(id));
+        assert_eq!(shown_message(br#"{"id":"app_1"}"#), None);
+        assert_eq!(shown_message(b"{}"), None);
+        assert_eq!(shown_message(b""), None);
+        assert_eq!(shown_message(b"not json"), None);
     }
 }

@@ -10,6 +10,7 @@
 //! - [`idempotency`] — the `idempotency-key` middleware.
 //! - [`validation`] — field rules (URLs, uids, channels, headers).
 //! - [`models`] — wire structs; [`routes`] — handlers, one module per area.
+//! - [`unserved`] — the Svix SDK routes Sluice does not serve, answered 501.
 //!
 //! Trailing slashes are normalised outside this router, by startup.
 
@@ -19,18 +20,18 @@ pub mod idempotency;
 pub mod models;
 pub mod pagination;
 pub mod routes;
+pub mod unserved;
 pub mod validation;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Extension, Router};
 
-use self::error::ApiError;
 use self::extract::BodyLimit;
 use self::idempotency::Idempotency;
 use self::routes::{
     applications, attempts, auth, endpoint_headers, endpoint_ops, endpoint_secret, endpoints,
-    event_types, health, messages, source_endpoints, sources,
+    event_types, health, integrations, messages, source_endpoints, sources,
 };
 use crate::state::AppState;
 
@@ -104,6 +105,24 @@ fn management(state: AppState) -> Router {
         .route(&format!("{ep}/stats"), get(endpoint_ops::stats))
         .route(&format!("{ep}/msg"), get(attempts::attempted_messages))
         .route(
+            &format!("{app}/integration"),
+            get(integrations::list).post(integrations::create),
+        )
+        .route(
+            &format!("{app}/integration/{{integ_id}}"),
+            get(integrations::get)
+                .put(integrations::update)
+                .delete(integrations::delete),
+        )
+        .route(
+            &format!("{app}/integration/{{integ_id}}/key"),
+            get(integrations::get_key),
+        )
+        .route(
+            &format!("{app}/integration/{{integ_id}}/key/rotate"),
+            post(integrations::rotate_key),
+        )
+        .route(
             "/api/v1/event-type",
             get(event_types::list).post(event_types::create),
         )
@@ -119,11 +138,16 @@ fn management(state: AppState) -> Router {
             get(messages::list).post(messages::create),
         )
         .route(msg, get(messages::get))
+        .route(&format!("{msg}/content"), delete(messages::expunge_content))
         .route(
             &format!("{msg}/endpoint"),
             get(attempts::attempted_destinations),
         )
         .route(&format!("{msg}/attempt/{{attempt_id}}"), get(attempts::get))
+        .route(
+            &format!("{msg}/attempt/{{attempt_id}}/content"),
+            delete(attempts::expunge_content),
+        )
         .route(
             &format!("{msg}/endpoint/{{endpoint_id}}/resend"),
             post(attempts::resend),
@@ -143,14 +167,9 @@ fn management(state: AppState) -> Router {
             get(attempts::list_by_endpoint),
         )
         .merge(ingest_api())
-        .fallback(|| async { ApiError::not_found_what("No such route") })
-        .method_not_allowed_fallback(|| async {
-            ApiError::http(
-                axum::http::StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "Method not allowed",
-            )
-        })
+        // Svix SDK routes that Sluice does not serve answer 501 (see `unserved`).
+        .fallback(unserved::route_not_found)
+        .method_not_allowed_fallback(unserved::method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
         .layer(Extension(BodyLimit(limit)))
         .layer(axum::middleware::from_fn_with_state(

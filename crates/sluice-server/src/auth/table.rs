@@ -48,6 +48,12 @@ const MSG_ATTEMPTS: &str = "/api/v1/app/{app_id}/msg/{msg_id}/attempt";
 const MSG_EP_ATTEMPTS: &str = "/api/v1/app/{app_id}/msg/{msg_id}/endpoint/{endpoint_id}/attempt";
 const APP_ATTEMPTS_BY_MSG: &str = "/api/v1/app/{app_id}/attempt/msg/{msg_id}";
 const APP_ATTEMPTS_BY_EP: &str = "/api/v1/app/{app_id}/attempt/endpoint/{endpoint_id}";
+const MSG_CONTENT: &str = "/api/v1/app/{app_id}/msg/{msg_id}/content";
+const MSG_ATTEMPT_CONTENT: &str = "/api/v1/app/{app_id}/msg/{msg_id}/attempt/{attempt_id}/content";
+const INTEGS: &str = "/api/v1/app/{app_id}/integration";
+const INTEG: &str = "/api/v1/app/{app_id}/integration/{integ_id}";
+const INTEG_KEY: &str = "/api/v1/app/{app_id}/integration/{integ_id}/key";
+const INTEG_ROTATE: &str = "/api/v1/app/{app_id}/integration/{integ_id}/key/rotate";
 const SRC: &str = "/ingest/api/v1/source/{source_id}";
 const SRC_EP: &str = "/ingest/api/v1/source/{source_id}/endpoint/{endpoint_id}";
 const SRC_EP_SECRET: &str = "/ingest/api/v1/source/{source_id}/endpoint/{endpoint_id}/secret";
@@ -131,6 +137,17 @@ pub const ROUTES: &[Row] = &[
     (Method::GET, MSG_EP_ATTEMPTS, Access::Portal(ViewBase)),
     (Method::GET, APP_ATTEMPTS_BY_MSG, Access::Portal(ViewBase)),
     (Method::GET, APP_ATTEMPTS_BY_EP, Access::Portal(ViewBase)),
+    // expunging content destroys data: org tokens only
+    (Method::DELETE, MSG_CONTENT, Access::Org),
+    (Method::DELETE, MSG_ATTEMPT_CONTENT, Access::Org),
+    // integrations hand out a key to the application: org tokens only
+    (Method::GET, INTEGS, Access::Org),
+    (Method::POST, INTEGS, Access::Org),
+    (Method::GET, INTEG, Access::Org),
+    (Method::PUT, INTEG, Access::Org),
+    (Method::DELETE, INTEG, Access::Org),
+    (Method::GET, INTEG_KEY, Access::Org),
+    (Method::POST, INTEG_ROTATE, Access::Org),
     // ingest API: sources are org-level objects
     (Method::GET, "/ingest/api/v1/source", Access::Org),
     (Method::POST, "/ingest/api/v1/source", Access::Org),

@@ -9,7 +9,8 @@
 //! - [`limits`]: per-endpoint concurrency and per-application shares (claim exclusions and
 //!   send slots).
 //! - [`worker`]: one claimed delivery, from its send slot to its outcome.
-//! - [`send`]: request building, signing, bounded response reading.
+//! - [`send`]: request building, signing, bounded response reading; [`forwarded`]: the
+//!   names of a provider's signature headers on a forward.
 //! - [`client`] / [`guard`]: the HTTP client and its private-network policy (invariant 7).
 //! - [`decide`]: what a try means for the delivery (pure).
 //! - [`recorder`]: batched `record_outcomes`.
@@ -30,6 +31,7 @@
 
 mod client;
 mod decide;
+mod forwarded;
 mod guard;
 mod limits;
 mod recorder;

@@ -74,8 +74,8 @@ pub fn signing_keys(
     Ok(keys)
 }
 
-/// The headers of one try: for an inbound message the provider's preserved headers, then
-/// (overriding any of the same name) the endpoint's custom headers, then content type
+/// The headers of one try: for an inbound message the provider's preserved headers (its
+/// signature headers renamed, see [`super::forwarded`]), then (overriding any of the same name) the endpoint's custom headers, then content type
 /// (an inbound message's own, else JSON), user agent, and id, timestamp and signature over
 /// exactly `body`.
 #[allow(clippy::too_many_arguments)] // one try's inputs; a struct would only rename them
@@ -92,9 +92,14 @@ pub fn request_headers(
     let provider = inbound.map_or(&[][..], |m| m.headers.as_slice());
     let mut headers = HeaderMap::with_capacity(provider.len() + custom.len() + 5);
     for (name, value) in provider {
+        // The provider's own signature headers go under other names (see `forwarded`), so
+        // the forward carries one signature set: Sluice's, for this endpoint.
+        let Some(name) = super::forwarded::forwarded_name(name) else {
+            continue;
+        };
         // Stored headers were filtered on receipt; the reserved check guards old rows.
         if let (Ok(n), Ok(v)) = (
-            HeaderName::try_from(name.as_str()),
+            HeaderName::try_from(name.as_ref()),
             HeaderValue::try_from(value.as_str()),
         ) {
             if !RESERVED.contains(&n) {
@@ -457,6 +462,9 @@ mod tests {
                 ("stripe-signature", "t=1,v1=ab"),
                 ("x-custom", "from-provider"),
                 ("webhook-id", "provider-id"),
+                ("svix-id", "provider-id"),
+                ("svix-signature", "v1,provider"),
+                ("x-sluice-original-svix-id", "forged"),
                 ("user-agent", "Stripe/1.0"),
                 ("x-multi", "1"),
                 ("x-multi", "2"),
@@ -483,6 +491,22 @@ mod tests {
             "endpoint headers win over provider ones"
         );
         assert_eq!(headers["webhook-id"], "msg_1", "Sluice's own headers win");
+        assert_eq!(headers["x-sluice-original-webhook-id"], "provider-id");
+        assert_eq!(headers["x-sluice-original-svix-signature"], "v1,provider");
+        assert!(
+            !headers.contains_key("svix-signature") && !headers.contains_key("svix-id"),
+            "one signature set only: the provider's svix-* headers are renamed"
+        );
+        assert!(!headers.contains_key("x-sluice-original-host"));
+        let originals: Vec<_> = headers
+            .get_all("x-sluice-original-svix-id")
+            .iter()
+            .collect();
+        assert_eq!(
+            originals,
+            ["provider-id"],
+            "a forged original from the provider is dropped, the real one renamed"
+        );
         assert_eq!(headers["user-agent"], client::USER_AGENT);
         let multi: Vec<_> = headers.get_all("x-multi").iter().collect();
         assert_eq!(multi, ["1", "2"]);

@@ -193,6 +193,7 @@ pub fn message(
         payload,
         inbound: Some(meta),
         created_at: now,
+        ..Message::default()
     }
 }
 

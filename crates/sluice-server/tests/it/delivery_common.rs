@@ -228,7 +228,8 @@ impl Gated {
             c.arrived.fetch_add(1, Ordering::SeqCst);
             let open = c.open.fetch_add(1, Ordering::SeqCst) + 1;
             c.max_open.fetch_max(open, Ordering::SeqCst);
-            let _ = tx.send(Received { headers, body });
+            let at = sluice_core::now_millis();
+            let _ = tx.send(Received { headers, body, at });
             let (g, c) = (g.clone(), c.clone());
             async move {
                 g.acquire().await.expect("gate open").forget();

@@ -289,6 +289,8 @@ pub struct Received {
     pub headers: HeaderMap,
     /// Exact body bytes.
     pub body: Bytes,
+    /// When the request arrived (Unix milliseconds, the server's clock).
+    pub at: i64,
 }
 
 impl Received {
@@ -330,7 +332,8 @@ impl Receiver {
                 .pop_front()
                 .unwrap_or_else(|| then.clone());
             counter.fetch_add(1, Ordering::SeqCst);
-            let _ = tx.send(Received { headers, body });
+            let at = sluice_core::now_millis();
+            let _ = tx.send(Received { headers, body, at });
             async move {
                 match reply {
                     Reply::Status(s) => (StatusCode::from_u16(s).unwrap(), HeaderMap::new()),

@@ -86,16 +86,60 @@ impl Inbound {
         assert_eq!(&got.body[..], body, "body forwarded byte for byte");
         assert_eq!(got.header("content-type"), content_type);
         for (name, value) in provider_headers {
+            let name = name.to_ascii_lowercase();
+            if is_signature_family(&name) {
+                // The provider's signature travels under another name; the forward carries
+                // one signature set only, Sluice's.
+                assert_eq!(
+                    &got.header(&format!("x-sluice-original-{name}")),
+                    value,
+                    "provider header {name} kept under x-sluice-original-"
+                );
+                continue;
+            }
             // Sluice's own headers win; the source's credentials are never forwarded.
-            let own = name.starts_with("webhook-")
-                || ["content-type", "user-agent", "authorization"].contains(&name.as_str());
+            let own = ["content-type", "user-agent", "authorization"].contains(&name.as_str());
             if !own {
-                assert_eq!(&got.header(name), value, "provider header {name} kept");
+                assert_eq!(&got.header(&name), value, "provider header {name} kept");
             }
         }
         assert!(verifies(&self.secret, &got), "Sluice signature verifies");
+        assert!(
+            svix_sdk_verifies(&self.secret, &got),
+            "verifies as the Svix SDKs' Webhook class reads it (svix-* first)"
+        );
         got
     }
+}
+
+/// The names of both signature header families.
+pub fn is_signature_family(name: &str) -> bool {
+    ["svix-", "webhook-"].iter().any(|f| {
+        name.strip_prefix(f)
+            .is_some_and(|rest| ["id", "timestamp", "signature"].contains(&rest))
+    })
+}
+
+/// Verifies as the Svix SDKs' `Webhook(secret).verify` does: each of id, timestamp and
+/// signature is taken from `svix-*` if present, else from `webhook-*`.
+pub fn svix_sdk_verifies(secret: &str, got: &Received) -> bool {
+    let mut headers = axum::http::HeaderMap::new();
+    for part in ["id", "timestamp", "signature"] {
+        let value = got
+            .headers
+            .get(format!("svix-{part}"))
+            .or_else(|| got.headers.get(format!("webhook-{part}")));
+        if let Some(v) = value {
+            headers.insert(
+                axum::http::HeaderName::try_from(format!("webhook-{part}")).unwrap(),
+                v.clone(),
+            );
+        }
+    }
+    standardwebhooks::Webhook::new(secret)
+        .expect("valid secret")
+        .verify(&got.body, &headers)
+        .is_ok()
 }
 
 /// POSTs raw bytes with headers.

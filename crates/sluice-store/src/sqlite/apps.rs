@@ -93,8 +93,10 @@ pub(crate) fn delete_app(c: &Connection, org_id: &str, app_id: &str) -> StoreRes
     for sql in [
         "DELETE FROM attempt WHERE app_id = ?1",
         "DELETE FROM delivery WHERE msg_id IN (SELECT id FROM message WHERE app_id = ?1)",
+        "DELETE FROM message_tag WHERE app_id = ?1",
         "DELETE FROM message WHERE app_id = ?1",
         "DELETE FROM endpoint WHERE app_id = ?1",
+        "DELETE FROM integration WHERE app_id = ?1",
         "DELETE FROM application WHERE id = ?1",
     ] {
         c.execute(sql, [app_id]).map_err(backend)?;

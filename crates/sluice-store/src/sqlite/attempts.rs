@@ -91,6 +91,13 @@ pub(crate) fn list_attempts(
             [Value::Text(ch.clone())],
         );
     }
+    if let Some(tag) = &f.tag {
+        q.and(
+            "EXISTS (SELECT 1 FROM message_tag mt \
+             WHERE mt.app_id = t.app_id AND mt.tag = ? AND mt.msg_id = t.msg_id)",
+            [Value::Text(tag.clone())],
+        );
+    }
     q.and_time("t.created_at", f.before, f.after);
     q.fetch(c, "t.id", page, |r| attempt_at(r, 0))
 }

@@ -15,6 +15,10 @@
 //! (microseconds) and rewinds it: the file keeps its size and later commits overwrite
 //! blocks that are already allocated. Most frames are copied by the PASSIVE checkpoint
 //! before it, so the RESTART holds the writer back only briefly.
+//!
+//! On request ([`Checkpointer::truncate`]) it runs a TRUNCATE checkpoint: every frame is
+//! copied into the database file and the WAL is cut to zero bytes. Expunging a payload
+//! uses it, so old frames that still hold the payload do not linger in the WAL.
 
 use std::sync::mpsc;
 use std::thread::JoinHandle;
@@ -27,38 +31,66 @@ const INTERVAL: Duration = Duration::from_millis(100);
 /// WAL frames (pages) at which the WAL is rewound (about 16 MiB of 4 KiB pages).
 const RESTART_FRAMES: i64 = 4_096;
 
+/// Tries of a requested TRUNCATE checkpoint before giving up (each waits up to the busy
+/// timeout for readers and the writer).
+const TRUNCATE_TRIES: usize = 3;
+
+/// A request for a TRUNCATE checkpoint, answered when it is done.
+type TruncateRequest = tokio::sync::oneshot::Sender<Result<(), String>>;
+
 /// The running checkpointer; dropping it stops the thread after a final checkpoint.
 pub(crate) struct Checkpointer {
-    stop: Option<mpsc::Sender<()>>,
+    requests: Option<mpsc::Sender<TruncateRequest>>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Checkpointer {
     /// Starts checkpointing through `conn`.
     pub(crate) fn spawn(conn: Connection) -> std::io::Result<Self> {
-        let (stop, stopped) = mpsc::channel::<()>();
+        let (requests, incoming) = mpsc::channel::<TruncateRequest>();
         let thread = std::thread::Builder::new()
             .name("sluice-sqlite-checkpoint".into())
-            .spawn(move || run(&conn, &stopped))?;
+            .spawn(move || run(&conn, &incoming))?;
         Ok(Self {
-            stop: Some(stop),
+            requests: Some(requests),
             thread: Some(thread),
         })
+    }
+
+    /// Checkpoints the whole WAL into the database file and truncates the WAL to zero
+    /// bytes. Fails if readers or the writer kept it busy through every try.
+    pub(crate) async fn truncate(&self) -> Result<(), String> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.requests
+            .as_ref()
+            .ok_or("the checkpointer has stopped")?
+            .send(tx)
+            .map_err(|_| "the checkpointer has stopped")?;
+        rx.await
+            .map_err(|_| "the checkpointer stopped".to_string())?
     }
 }
 
 impl Drop for Checkpointer {
     fn drop(&mut self) {
-        drop(self.stop.take());
+        drop(self.requests.take());
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
     }
 }
 
-fn run(conn: &Connection, stopped: &mpsc::Receiver<()>) {
+fn run(conn: &Connection, incoming: &mpsc::Receiver<TruncateRequest>) {
     // Ends when the sender is dropped (Disconnected); a timeout means "checkpoint now".
-    while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(INTERVAL) {
+    loop {
+        match incoming.recv_timeout(INTERVAL) {
+            Ok(reply) => {
+                let _ = reply.send(truncate(conn));
+                continue;
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
         match checkpoint(conn, "PASSIVE") {
             Ok((log, _)) if log >= RESTART_FRAMES => {
                 if let Err(e) = checkpoint(conn, "RESTART") {
@@ -74,7 +106,26 @@ fn run(conn: &Connection, stopped: &mpsc::Receiver<()>) {
 
 /// Runs one checkpoint; returns (frames in the WAL, frames checkpointed).
 fn checkpoint(conn: &Connection, mode: &str) -> rusqlite::Result<(i64, i64)> {
+    checkpoint_busy(conn, mode).map(|(_, log, done)| (log, done))
+}
+
+/// Runs one checkpoint; returns (busy, frames in the WAL, frames checkpointed). `busy` is
+/// set when readers or the writer kept a blocking checkpoint from completing.
+fn checkpoint_busy(conn: &Connection, mode: &str) -> rusqlite::Result<(bool, i64, i64)> {
     conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
-        Ok((r.get(1)?, r.get(2)?))
+        Ok((r.get::<_, i64>(0)? != 0, r.get(1)?, r.get(2)?))
     })
+}
+
+/// A TRUNCATE checkpoint, tried a few times while something holds the WAL.
+fn truncate(conn: &Connection) -> Result<(), String> {
+    let mut last = String::new();
+    for _ in 0..TRUNCATE_TRIES {
+        match checkpoint_busy(conn, "TRUNCATE") {
+            Ok((false, _, _)) => return Ok(()),
+            Ok((true, _, _)) => last = "the WAL stayed busy".into(),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Err(last)
 }

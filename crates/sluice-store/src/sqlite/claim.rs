@@ -264,25 +264,32 @@ fn lease(c: &Connection, req: &ClaimRequest, ids: Vec<String>) -> StoreResult<Ve
         let endpoint = endpoints.get(&delivery.endpoint_id).cloned().flatten();
         let message = message_by_id(c, &delivery.msg_id)?;
         match (message, endpoint) {
+            // Expunged while this delivery waited for a retry: nothing is left to send.
+            (Some(message), Some(_)) if message.expunged_at.is_some() => {
+                tracing::debug!(delivery_id = %delivery.id, "payload expunged; delivery failed without a try");
+                fail_unsendable(c, &delivery.id, req.now)?
+            }
             (Some(message), Some(endpoint)) => out.push(Claimed {
                 delivery,
                 lease,
                 message,
                 endpoint,
             }),
-            _ => quarantine(c, &delivery.id, req.now)?,
+            _ => {
+                tracing::warn!(
+                    delivery_id = %delivery.id,
+                    "delivery without message or endpoint; marking it failed"
+                );
+                fail_unsendable(c, &delivery.id, req.now)?
+            }
         }
     }
     Ok(out)
 }
 
-/// A delivery whose message or endpoint is missing can never be sent; failing it keeps it
-/// from being claimed forever.
-fn quarantine(c: &Connection, delivery_id: &str, now: i64) -> StoreResult<()> {
-    tracing::warn!(
-        delivery_id,
-        "delivery without message or endpoint; marking it failed"
-    );
+/// A delivery whose message or endpoint is missing, or whose payload was expunged, can
+/// never be sent; failing it keeps it from being claimed forever.
+fn fail_unsendable(c: &Connection, delivery_id: &str, now: i64) -> StoreResult<()> {
     c.prepare_cached(
         "UPDATE delivery SET status = 2, next_attempt_at = NULL, lease = NULL, updated_at = ?2 \
          WHERE id = ?1",

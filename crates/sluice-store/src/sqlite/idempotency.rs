@@ -6,7 +6,7 @@ use super::rows::backend;
 use crate::{CachedResponse, StoreResult};
 
 pub(crate) fn get(c: &Connection, key: &str) -> StoreResult<Option<CachedResponse>> {
-    c.prepare_cached("SELECT status, body FROM idempotency WHERE key = ?1")
+    c.prepare_cached("SELECT status, body, msg_id FROM idempotency WHERE key = ?1")
         .map_err(backend)?
         .query_row([key], |r| {
             let status: i64 = r.get(0)?;
@@ -15,6 +15,7 @@ pub(crate) fn get(c: &Connection, key: &str) -> StoreResult<Option<CachedRespons
             Ok(CachedResponse {
                 status,
                 body: r.get(1)?,
+                msg_id: r.get(2)?,
             })
         })
         .optional()
@@ -25,10 +26,11 @@ pub(crate) fn get(c: &Connection, key: &str) -> StoreResult<Option<CachedRespons
 /// retry of a request gets the response of the first.
 pub(crate) fn put(c: &Connection, key: &str, resp: &CachedResponse, now: i64) -> StoreResult<()> {
     c.prepare_cached(
-        "INSERT OR IGNORE INTO idempotency (key, status, body, created_at) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT OR IGNORE INTO idempotency (key, status, body, created_at, msg_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
     )
     .map_err(backend)?
-    .execute(params![key, resp.status, resp.body, now])
+    .execute(params![key, resp.status, resp.body, now, resp.msg_id])
     .map_err(backend)?;
     Ok(())
 }

@@ -12,8 +12,9 @@ use super::rows::{
 };
 use crate::{Listed, MessageFilter, Page, StoreError, StoreResult};
 
-/// Inserts the message and one due delivery per target endpoint; returns the count. Runs as
-/// one writer job, so message and deliveries commit together or not at all.
+/// Inserts the message, its tags and one delivery per target endpoint; returns the count.
+/// Runs as one writer job, so all of it commits together or not at all. The deliveries are
+/// due at once, or at `deliver_at` if that is later: the claim never takes them before.
 pub(crate) fn create_message(
     c: &Connection,
     msg: &Message,
@@ -29,7 +30,8 @@ pub(crate) fn create_message(
     };
     c.prepare_cached(
         "INSERT INTO message (id, app_id, event_type, event_id, channels, payload, created_at, \
-         content_type, headers) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+         content_type, headers, tags, deliver_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )
     .map_err(backend)?
     .execute(params![
@@ -41,18 +43,39 @@ pub(crate) fn create_message(
         msg.payload,
         msg.created_at,
         content_type,
-        headers
+        headers,
+        opt_json(&msg.tags)?,
+        msg.deliver_at
     ])
     .map_err(conflict_as("eventId"))?;
+    insert_tags(c, msg)?;
 
     let targets = match only_endpoint {
         Some(ep) => vec![endpoint_of_app(c, &msg.app_id, ep)?],
         None => matching_endpoints(c, msg)?,
     };
+    let due = msg.deliver_at.map_or(now, |at| at.max(now));
     for ep in &targets {
-        insert_delivery(c, &msg.id, ep, &msg.app_id, now, Trigger::Scheduled)?;
+        insert_delivery(c, &msg.id, ep, &msg.app_id, now, due, Trigger::Scheduled)?;
     }
     Ok(targets.len())
+}
+
+/// One `message_tag` row per tag (a repeated tag is stored once).
+fn insert_tags(c: &Connection, msg: &Message) -> StoreResult<()> {
+    let Some(tags) = &msg.tags else {
+        return Ok(());
+    };
+    let mut stmt = c
+        .prepare_cached(
+            "INSERT OR IGNORE INTO message_tag (app_id, tag, msg_id) VALUES (?1, ?2, ?3)",
+        )
+        .map_err(backend)?;
+    for tag in tags {
+        stmt.execute(params![msg.app_id, tag, msg.id])
+            .map_err(backend)?;
+    }
+    Ok(())
 }
 
 /// The id of endpoint `endpoint_id` if it belongs to `app_id`, else `NotFound`.
@@ -98,20 +121,21 @@ fn parse_list(text: Option<String>) -> StoreResult<Option<Vec<String>>> {
         .transpose()
 }
 
-/// Inserts a pending delivery due at `now`; returns its id.
+/// Inserts a pending delivery created at `now` and due at `due`; returns its id.
 pub(crate) fn insert_delivery(
     c: &Connection,
     msg_id: &str,
     endpoint_id: &str,
     app_id: &str,
     now: i64,
+    due: i64,
     trigger: Trigger,
 ) -> StoreResult<String> {
     let id = ids::new_id(ids::DELIVERY, now);
     c.prepare_cached(
         "INSERT INTO delivery (id, msg_id, endpoint_id, app_id, status, attempts, \
          round_attempts, next_attempt_at, lease, trigger, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, 1, 0, 0, ?5, NULL, ?6, ?5, ?5)",
+         VALUES (?1, ?2, ?3, ?4, 1, 0, 0, ?7, NULL, ?6, ?5, ?5)",
     )
     .map_err(backend)?
     .execute(params![
@@ -120,7 +144,8 @@ pub(crate) fn insert_delivery(
         endpoint_id,
         app_id,
         now,
-        trigger as i64
+        trigger as i64,
+        due
     ])
     .map_err(backend)?;
     Ok(id)
@@ -162,12 +187,30 @@ pub(crate) fn list_messages(
     filter: &MessageFilter,
     page: &Page,
 ) -> StoreResult<Listed<Message>> {
-    let mut q = ListQuery::new(
-        &format!(
-            "SELECT {MESSAGE_COLS} FROM message m INDEXED BY message_app_id WHERE m.app_id = ?"
+    // With a tag, walk that tag's rows (newest message first) instead of every message.
+    let (mut q, key) = match &filter.tag {
+        Some(tag) => {
+            let mut q = ListQuery::new(
+                &format!(
+                    "SELECT {MESSAGE_COLS} FROM message_tag mt JOIN message m ON m.id = mt.msg_id \
+                     WHERE mt.app_id = ?"
+                ),
+                app_id.to_string(),
+            );
+            q.and("mt.tag = ?", [Value::Text(tag.clone())]);
+            (q, "mt.msg_id")
+        }
+        None => (
+            ListQuery::new(
+                &format!(
+                    "SELECT {MESSAGE_COLS} FROM message m INDEXED BY message_app_id \
+                     WHERE m.app_id = ?"
+                ),
+                app_id.to_string(),
+            ),
+            "m.id",
         ),
-        app_id.to_string(),
-    );
+    };
     if let Some(ch) = &filter.channel {
         q.and(
             "EXISTS (SELECT 1 FROM json_each(m.channels) WHERE json_each.value = ?)",
@@ -178,5 +221,5 @@ pub(crate) fn list_messages(
         q.and_in("m.event_type", types);
     }
     q.and_time("m.created_at", filter.before, filter.after);
-    q.fetch(c, "m.id", page, |r| message_at(r, 0))
+    q.fetch(c, key, page, |r| message_at(r, 0))
 }

@@ -17,7 +17,9 @@ mod checkpointer;
 mod claim;
 mod endpoints;
 mod exact_cache;
+mod expunge;
 mod idempotency;
+mod integrations;
 mod messages;
 mod outcomes;
 mod page;
@@ -77,7 +79,7 @@ pub struct SqliteStore {
     /// Held (advisory lock) for the store's lifetime: one process per database file.
     _lock: std::fs::File,
     writer: Writer,
-    _checkpointer: checkpointer::Checkpointer,
+    checkpointer: checkpointer::Checkpointer,
     apps: exact_cache::ExactCache<(String, String), sluice_core::model::Application>,
     /// Sources by ingest-token hash, with the token's expiry.
     tokens: exact_cache::ExactCache<String, sources::TokenEntry>,
@@ -120,7 +122,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             _lock: lock,
             writer,
-            _checkpointer: checkpointer,
+            checkpointer,
             apps: Default::default(),
             tokens: Default::default(),
             reads,
@@ -183,6 +185,16 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> StoreResult<(T, bool)> + Send + 'static,
     {
         self.writer.submit(f).await
+    }
+
+    /// Checkpoints and truncates the WAL after an expunge, so that frames written before it
+    /// (which still hold the expunged bytes) are gone from the WAL file. The expunge is
+    /// committed either way; if the WAL stays busy, its frames are overwritten when the
+    /// checkpointer next rewinds it, and the failure is logged.
+    async fn purge_wal(&self) {
+        if let Err(e) = self.checkpointer.truncate().await {
+            tracing::warn!(error = %e, "could not truncate the WAL after an expunge; old frames stay until it is rewound");
+        }
     }
 
     /// Runs `f` on a read-only connection.

@@ -73,13 +73,16 @@ pub(crate) fn resend(
     endpoint_id: &str,
     now: i64,
 ) -> StoreResult<bool> {
-    let app_id: String = c
-        .prepare_cached("SELECT app_id FROM message WHERE id = ?1")
+    let (app_id, expunged): (String, Option<i64>) = c
+        .prepare_cached("SELECT app_id, expunged_at FROM message WHERE id = ?1")
         .map_err(backend)?
-        .query_row([msg_id], |r| r.get(0))
+        .query_row([msg_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()
         .map_err(backend)?
         .ok_or(StoreError::NotFound)?;
+    if expunged.is_some() {
+        return Err(StoreError::Conflict("payload".into()));
+    }
     let endpoint_id = endpoint_of_app(c, &app_id, endpoint_id)?;
     let existing: Option<(String, i64)> = c
         .prepare_cached("SELECT id, status FROM delivery WHERE msg_id = ?1 AND endpoint_id = ?2")
@@ -88,7 +91,7 @@ pub(crate) fn resend(
         .optional()
         .map_err(backend)?;
     let Some((id, status)) = existing else {
-        insert_delivery(c, msg_id, &endpoint_id, &app_id, now, Trigger::Manual)?;
+        insert_delivery(c, msg_id, &endpoint_id, &app_id, now, now, Trigger::Manual)?;
         return Ok(true);
     };
     let sql = match DeliveryStatus::from_i64(status) {
@@ -113,7 +116,8 @@ pub(crate) fn resend(
 }
 
 /// Puts the endpoint's failed deliveries created in `[since, until)` back in the queue with
-/// a fresh scheduled round; returns how many.
+/// a fresh scheduled round; returns how many. Messages without a payload (expunged) have
+/// nothing left to send and are skipped.
 pub(crate) fn recover_endpoint(
     c: &Connection,
     endpoint_id: &str,
@@ -125,7 +129,9 @@ pub(crate) fn recover_endpoint(
         .prepare_cached(
             "UPDATE delivery SET status = 1, next_attempt_at = ?4, round_attempts = 0, \
              trigger = 1, lease = NULL, updated_at = ?4 \
-             WHERE endpoint_id = ?1 AND status = 2 AND created_at >= ?2 AND created_at < ?3",
+             WHERE endpoint_id = ?1 AND status = 2 AND created_at >= ?2 AND created_at < ?3 \
+             AND NOT EXISTS (SELECT 1 FROM message m \
+                             WHERE m.id = delivery.msg_id AND m.expunged_at IS NOT NULL)",
         )
         .map_err(backend)?
         .execute(params![endpoint_id, since, until, now])

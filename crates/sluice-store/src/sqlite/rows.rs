@@ -170,10 +170,10 @@ pub(crate) fn endpoint_at(row: &Row<'_>, b: usize) -> rusqlite::Result<Endpoint>
 
 /// Columns of [`message_at`], table alias `m`.
 pub(crate) const MESSAGE_COLS: &str = "m.id, m.app_id, m.event_type, m.event_id, m.channels, \
-     m.payload, m.created_at, m.content_type, m.headers";
+     m.payload, m.created_at, m.content_type, m.headers, m.tags, m.deliver_at, m.expunged_at";
 
 /// Number of columns in `MESSAGE_COLS`.
-pub(crate) const MESSAGE_NCOLS: usize = 9;
+pub(crate) const MESSAGE_NCOLS: usize = 12;
 
 /// A message from `MESSAGE_COLS` starting at column `b`.
 pub(crate) fn message_at(row: &Row<'_>, b: usize) -> rusqlite::Result<Message> {
@@ -190,6 +190,9 @@ pub(crate) fn message_at(row: &Row<'_>, b: usize) -> rusqlite::Result<Message> {
             content_type,
             headers: headers.unwrap_or_default(),
         }),
+        tags: opt_json_col(row, b + 9)?,
+        deliver_at: row.get(b + 10)?,
+        expunged_at: row.get(b + 11)?,
         created_at: row.get(b + 6)?,
     })
 }

@@ -14,6 +14,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_inbound.sql"),
     include_str!("migrations/0003_portal_tokens.sql"),
+    include_str!("migrations/0004_message_parity.sql"),
+    include_str!("migrations/0005_integrations.sql"),
 ];
 
 /// How long a connection waits for a lock held by another connection (a checkpoint, or a

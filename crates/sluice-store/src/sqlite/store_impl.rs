@@ -3,12 +3,14 @@
 
 use async_trait::async_trait;
 use sluice_core::model::{
-    Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Message, Source,
+    Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Integration, Message,
+    Source,
 };
 use sluice_core::Millis;
 
 use super::{
-    apps, attempts, endpoints, idempotency, messages, outcomes, portal_tokens, sources, SqliteStore,
+    apps, attempts, endpoints, expunge, idempotency, integrations, messages, outcomes,
+    portal_tokens, sources, SqliteStore,
 };
 use crate::{
     AttemptFilter, CachedResponse, InboundAccepted, Listed, MessageFilter, Page, PortalToken,
@@ -154,6 +156,78 @@ impl Store for SqliteStore {
         let app = app_id.to_string();
         self.read(move |c| messages::list_messages(c, &app, &filter, &page))
             .await
+    }
+
+    async fn create_integration(&self, integ: Integration, key_hash: String) -> StoreResult<()> {
+        self.write(move |c| integrations::create(c, &integ, &key_hash))
+            .await
+    }
+
+    async fn get_integration(&self, app_id: &str, id: &str) -> StoreResult<Option<Integration>> {
+        let (app, id) = (app_id.to_string(), id.to_string());
+        self.read(move |c| integrations::get(c, &app, &id)).await
+    }
+
+    async fn list_integrations(
+        &self,
+        app_id: &str,
+        page: Page,
+    ) -> StoreResult<Listed<Integration>> {
+        let app = app_id.to_string();
+        self.read(move |c| integrations::list(c, &app, &page)).await
+    }
+
+    async fn update_integration(&self, integ: Integration) -> StoreResult<()> {
+        self.write(move |c| integrations::update(c, &integ)).await
+    }
+
+    async fn delete_integration(&self, app_id: &str, id: &str) -> StoreResult<()> {
+        let (app, id) = (app_id.to_string(), id.to_string());
+        self.write(move |c| integrations::delete(c, &app, &id))
+            .await
+    }
+
+    async fn rotate_integration_key(
+        &self,
+        app_id: &str,
+        id: &str,
+        sealed_key: Vec<u8>,
+        key_hash: String,
+        now: Millis,
+    ) -> StoreResult<()> {
+        let (app, id) = (app_id.to_string(), id.to_string());
+        self.write(move |c| integrations::rotate_key(c, &app, &id, &sealed_key, &key_hash, now))
+            .await
+    }
+
+    async fn expunge_message_content(
+        &self,
+        app_id: &str,
+        msg_id: &str,
+        now: Millis,
+    ) -> StoreResult<()> {
+        let (app, msg) = (app_id.to_string(), msg_id.to_string());
+        self.write(move |c| expunge::expunge_message(c, &app, &msg, now))
+            .await?;
+        self.purge_wal().await;
+        Ok(())
+    }
+
+    async fn expunge_attempt_content(
+        &self,
+        app_id: &str,
+        msg_id: &str,
+        attempt_id: &str,
+    ) -> StoreResult<()> {
+        let (app, msg, attempt) = (
+            app_id.to_string(),
+            msg_id.to_string(),
+            attempt_id.to_string(),
+        );
+        self.write(move |c| expunge::expunge_attempt(c, &app, &msg, &attempt))
+            .await?;
+        self.purge_wal().await;
+        Ok(())
     }
 
     async fn list_attempts(

@@ -236,10 +236,12 @@ pub async fn idempotency(s: Dyn) {
     let first = CachedResponse {
         status: 202,
         body: b"{\"id\":\"one\"}".to_vec(),
+        msg_id: Some("msg_one".into()),
     };
     let second = CachedResponse {
         status: 500,
         body: b"other".to_vec(),
+        msg_id: None,
     };
     s.idempotency_put("k1", first.clone(), T0).await.unwrap();
     s.idempotency_put("k1", second.clone(), T0 + 1)

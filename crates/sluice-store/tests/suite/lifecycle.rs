@@ -189,6 +189,7 @@ pub async fn durable_across_reopen(open: impl Fn() -> Dyn) {
         CachedResponse {
             status: 200,
             body: vec![1],
+            msg_id: None,
         },
         T0,
     )

@@ -7,9 +7,11 @@ pub mod admin;
 pub mod dispatch;
 pub mod fairness;
 pub mod inbound;
+pub mod integrations;
 pub mod lifecycle;
 pub mod lists;
 pub mod messages;
+pub mod parity;
 pub mod portal;
 pub mod queue;
 pub mod views;
@@ -80,6 +82,9 @@ pub fn message_row(app_id: &str, event_type: &str, t: i64) -> Message {
         channels: None,
         payload: r#"{"hello":"world"}"#.into(),
         inbound: None,
+        tags: None,
+        deliver_at: None,
+        expunged_at: None,
         created_at: t,
     }
 }

@@ -13,8 +13,14 @@ use crate::api::validation::{self, Problems};
 /// Most channels a message may carry (Svix's bound).
 pub const MAX_MESSAGE_CHANNELS: usize = 5;
 
-/// `MessageIn`. Hosted-only fields (`tags`, `deliverAt`, retention, transformations) are
-/// accepted and ignored, as the Svix OSS server does.
+/// Most tags a message may carry (Svix's bound).
+pub const MAX_MESSAGE_TAGS: usize = 5;
+/// Longest tag (Svix's bound).
+pub const MAX_TAG_LEN: usize = 128;
+
+/// `MessageIn`. `tags` and `deliverAt` are honoured; the other hosted-only fields
+/// (retention, transformations other than `rawPayload`) are accepted and ignored, as the
+/// Svix OSS server does.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageIn {
@@ -29,6 +35,13 @@ pub struct MessageIn {
     /// Channels; a set, repeats dropped.
     #[serde(default, deserialize_with = "unique_list")]
     pub channels: Option<Vec<String>>,
+    /// Free-form tags that message and attempt lists filter by (`?tag=`).
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    /// RFC 3339 time to deliver at: not before it, and at most five days ahead; the past
+    /// or now means at once. Checked by the route, which knows the time.
+    #[serde(default)]
+    pub deliver_at: Option<String>,
     /// Creates the application if the path names none.
     #[serde(default)]
     pub application: Option<ApplicationIn>,
@@ -76,10 +89,34 @@ impl MessageIn {
         if let Some(ch) = &self.channels {
             p.check("channels", validation::channels(ch, MAX_MESSAGE_CHANNELS));
         }
+        if let Some(tags) = &self.tags {
+            p.check("tags", tags_rule(tags));
+        }
         if let Some(app) = &self.application {
             app.validate(p);
         }
     }
+}
+
+/// At most [`MAX_MESSAGE_TAGS`] distinct tags, each 1..=[`MAX_TAG_LEN`] characters of
+/// `[a-zA-Z0-9-_./\\#]` (Svix's pattern).
+pub fn tags_rule(tags: &[String]) -> Result<(), String> {
+    if tags.len() > MAX_MESSAGE_TAGS {
+        return Err(format!("at most {MAX_MESSAGE_TAGS} tags"));
+    }
+    for (i, tag) in tags.iter().enumerate() {
+        let ok_char =
+            |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | '\\' | '#');
+        if tag.is_empty() || tag.len() > MAX_TAG_LEN || !tag.chars().all(ok_char) {
+            return Err(format!(
+                "tag {tag:?} must be 1 to {MAX_TAG_LEN} characters of a-z, A-Z, 0-9 and -_./\\#"
+            ));
+        }
+        if tags[..i].contains(tag) {
+            return Err(format!("tag {tag:?} is repeated"));
+        }
+    }
+    Ok(())
 }
 
 /// `MessageOut`.
@@ -96,14 +133,23 @@ pub struct MessageOut {
     pub payload: Box<RawValue>,
     /// Channels.
     pub channels: Option<Vec<String>>,
+    /// Tags.
+    pub tags: Option<Vec<String>>,
+    /// RFC 3339 time the message was to be delivered at, if one was asked for.
+    pub deliver_at: Option<String>,
     /// RFC 3339 creation time.
     pub timestamp: String,
 }
 
 impl MessageOut {
-    /// The wire form of a stored message.
+    /// The wire form of a stored message. An expunged payload reads `{"expired": true}`,
+    /// as Svix shows a payload that is gone.
     pub fn new(m: Message, with_content: bool) -> Self {
-        let payload = payload_out(&m.payload, with_content);
+        let payload = if with_content && m.expunged_at.is_some() {
+            RawValue::from_string(r#"{"expired":true}"#.to_owned()).expect("literal is JSON")
+        } else {
+            payload_out(&m.payload, with_content)
+        };
         Self::with_payload(m, payload)
     }
 
@@ -116,6 +162,8 @@ impl MessageOut {
             event_id: m.event_id,
             payload,
             channels: m.channels,
+            tags: m.tags,
+            deliver_at: m.deliver_at.map(ts),
             timestamp: ts(m.created_at),
         }
     }
@@ -133,6 +181,20 @@ mod tests {
         let mut p = Problems::new();
         m.validate(&mut p);
         assert!(p.finish().is_ok());
+    }
+
+    #[test]
+    fn tags_follow_svix_rules() {
+        let t = |v: &[&str]| tags_rule(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert!(t(&["a", "project_1/x.y", "back\\slash", "#7", "a-b"]).is_ok());
+        assert!(t(&[]).is_ok());
+        assert!(t(&["a", "b", "c", "d", "e", "f"]).is_err(), "six tags");
+        assert!(t(&["has space"]).is_err());
+        assert!(t(&["colon:no"]).is_err());
+        assert!(t(&[""]).is_err());
+        assert!(t(&[&"x".repeat(129)]).is_err());
+        assert!(t(&[&"x".repeat(128)]).is_ok());
+        assert!(t(&["same", "same"]).is_err());
     }
 
     #[test]

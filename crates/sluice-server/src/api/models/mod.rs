@@ -7,6 +7,7 @@ pub mod application;
 pub mod attempt;
 pub mod endpoint;
 pub mod event_type;
+pub mod integration;
 pub mod message;
 pub mod misc;
 pub mod source;

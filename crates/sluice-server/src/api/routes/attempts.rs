@@ -9,7 +9,7 @@ use axum::Json;
 use serde_json::{json, Value};
 use sluice_core::ids;
 use sluice_core::model::{DeliveryStatus, Message};
-use sluice_store::{AttemptFilter, Order};
+use sluice_store::{AttemptFilter, Order, StoreError};
 
 use super::{load_app, load_endpoint, load_message, Scope};
 use crate::api::error::{ApiError, ApiResult};
@@ -53,6 +53,7 @@ fn attempt_filter(app_id: &str, params: &Params) -> ApiResult<AttemptFilter> {
         status_code_class: status_code_class_param(params)?,
         event_types: params.list("event_types"),
         channel: params.get("channel").map(String::from),
+        tag: params.get("tag").map(String::from),
         before: params.time("before")?,
         after: params.time("after")?,
     })
@@ -159,8 +160,9 @@ pub async fn get(
 }
 
 /// `GET /app/{app_id}/endpoint/{endpoint_id}/msg`: messages with a delivery to the endpoint
-/// and that delivery's state. `status` is filtered by the store; `channel`, `event_types`,
-/// `before` and `after` on the page (cursors stay exact, pages may come back short).
+/// and that delivery's state. `status` is filtered by the store; `channel`, `tag`,
+/// `event_types`, `before` and `after` on the page (cursors stay exact, pages may come back
+/// short).
 pub async fn attempted_messages(
     State(state): State<AppState>,
     caller: Caller,
@@ -172,6 +174,7 @@ pub async fn attempted_messages(
     let with_content = params.bool("with_content")?.unwrap_or(true);
     let expanded = params.bool("expanded_statuses")?.unwrap_or(false);
     let channel = params.get("channel").map(String::from);
+    let tag = params.get("tag").map(String::from);
     let event_types = params.list("event_types");
     let (before, after) = (params.time("before")?, params.time("after")?);
     let page = page_from(&params, Order::Descending, |k| ids::is_id(ids::MESSAGE, k))?;
@@ -183,6 +186,9 @@ pub async fn attempted_messages(
         channel
             .as_ref()
             .is_none_or(|c| m.channels.as_ref().is_some_and(|chs| chs.contains(c)))
+            && tag
+                .as_ref()
+                .is_none_or(|t| m.tags.as_ref().is_some_and(|tags| tags.contains(t)))
             && event_types
                 .as_ref()
                 .is_none_or(|t| t.contains(&m.event_type))
@@ -221,8 +227,16 @@ pub async fn attempted_destinations(
     )))
 }
 
+/// Svix's refusal to resend a message whose payload is gone.
+fn missing_payload() -> ApiError {
+    ApiError::bad_request(
+        "missing_payload",
+        "Unable to resend message: its payload was expunged",
+    )
+}
+
 /// `POST /app/{app_id}/msg/{msg_id}/endpoint/{endpoint_id}/resend`: one manual try,
-/// filters bypassed. 202 `{}`.
+/// filters bypassed. 202 `{}`; 400 `missing_payload` once the payload was expunged.
 pub async fn resend(
     State(state): State<AppState>,
     caller: Caller,
@@ -231,9 +245,33 @@ pub async fn resend(
     let app = load_app(&state, &caller, &app_id, Scope::Portal).await?;
     let msg = load_message(&state, &app, &msg_id).await?;
     let ep = load_endpoint(&state, &app, &ep_id).await?;
-    state
+    if msg.expunged_at.is_some() {
+        return Err(missing_payload());
+    }
+    match state
         .store
         .resend(&msg.id, &ep.id, sluice_core::now_millis())
+        .await
+    {
+        Ok(()) => Ok((StatusCode::ACCEPTED, Json(json!({})))),
+        // Expunged between the read above and the write.
+        Err(StoreError::Conflict(what)) if what == "payload" => Err(missing_payload()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `DELETE /app/{app_id}/msg/{msg_id}/attempt/{attempt_id}/content`: the attempt's stored
+/// response body becomes `EXPUNGED`, as in Svix (204). Org tokens only.
+pub async fn expunge_content(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((app_id, msg_id, attempt_id)): Path<(String, String, String)>,
+) -> ApiResult<StatusCode> {
+    let app = load_app(&state, &caller, &app_id, Scope::Org).await?;
+    let msg = load_message(&state, &app, &msg_id).await?;
+    state
+        .store
+        .expunge_attempt_content(&app.id, &msg.id, &attempt_id)
         .await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({}))))
+    Ok(StatusCode::NO_CONTENT)
 }

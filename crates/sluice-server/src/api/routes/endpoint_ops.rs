@@ -122,8 +122,8 @@ pub async fn send_example(
         event_id: None,
         channels: None,
         payload,
-        inbound: None,
         created_at: now,
+        ..Message::default()
     };
     state
         .store

@@ -1,4 +1,4 @@
-//! `/api/v1/app/{app_id}/msg`: publish, list, get.
+//! `/api/v1/app/{app_id}/msg`: publish, list, get, expunge the payload.
 //!
 //! Publishing is the hot path (benchmarked): one `get_app` read and one `create_message`
 //! write (message + fan-out in one transaction), then a small response. The payload is
@@ -13,7 +13,7 @@ use sluice_store::{MessageFilter, Order};
 
 use super::{create_inline_app, load_app, load_message, Scope};
 use crate::api::error::{ApiError, ApiResult};
-use crate::api::extract::{ApiJson, Params};
+use crate::api::extract::{parse_time, ApiJson, Params};
 use crate::api::models::message::{MessageIn, MessageOut};
 use crate::api::models::{empty_object, payload_out, ts};
 use crate::api::pagination::{page_from, ListResponse};
@@ -21,8 +21,29 @@ use crate::api::validation::Problems;
 use crate::auth::Caller;
 use crate::state::AppState;
 
+/// How far ahead `deliverAt` may be (Svix's bound: five days).
+pub const MAX_DELIVER_AHEAD_MS: i64 = 5 * 24 * 3600 * 1000;
+
+/// The requested delivery time of a `deliverAt`, checked against `now`: unparseable or more
+/// than [`MAX_DELIVER_AHEAD_MS`] ahead is a 422. A time in the past is kept as given (the
+/// deliveries are then due at once).
+fn deliver_at(text: Option<&str>, now: i64) -> ApiResult<Option<i64>> {
+    let Some(text) = text else { return Ok(None) };
+    let at = parse_time(text).ok_or_else(|| {
+        ApiError::validation(&["body", "deliverAt"], "must be an RFC 3339 timestamp")
+    })?;
+    if at > now.saturating_add(MAX_DELIVER_AHEAD_MS) {
+        return Err(ApiError::validation(
+            &["body", "deliverAt"],
+            "must be at most 5 days in the future",
+        ));
+    }
+    Ok(Some(at))
+}
+
 /// `POST …/msg`: 202 with the message; `with_content=false` answers `payload: {}`.
-/// A duplicate `eventId` in the app is a 409.
+/// A duplicate `eventId` in the app is a 409. With `deliverAt` ahead, the message is
+/// stored at once and its deliveries wait until then.
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -36,6 +57,7 @@ pub async fn create(
     body.validate(&mut p);
     p.finish()?;
     let now = sluice_core::now_millis();
+    let deliver_at = deliver_at(body.deliver_at.as_deref(), now)?;
     let app = match state.store.get_app(org, &app_id).await? {
         Some(app) => app,
         None => match body.application.take() {
@@ -50,6 +72,8 @@ pub async fn create(
         event_id: body.event_id.clone(),
         payload: empty_object(),
         channels: body.channels.clone(),
+        tags: body.tags.clone(),
+        deliver_at: deliver_at.map(ts),
         timestamp: ts(now),
     };
     // A raw payload is delivered as given; otherwise the payload's exact JSON text is.
@@ -67,8 +91,10 @@ pub async fn create(
         event_id: body.event_id,
         channels: body.channels,
         payload,
-        inbound: None,
+        tags: body.tags,
+        deliver_at,
         created_at: now,
+        ..Message::default()
     };
     state.store.create_message(msg, None, now).await?;
     let out = if with_content {
@@ -82,7 +108,7 @@ pub async fn create(
     Ok((StatusCode::ACCEPTED, Json(out)))
 }
 
-/// `GET …/msg`: newest first; filters `channel`, `event_types`, `before`, `after`.
+/// `GET …/msg`: newest first; filters `channel`, `tag`, `event_types`, `before`, `after`.
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -93,6 +119,7 @@ pub async fn list(
     let with_content = params.bool("with_content")?.unwrap_or(true);
     let filter = MessageFilter {
         channel: params.get("channel").map(String::from),
+        tag: params.get("tag").map(String::from),
         event_types: params.list("event_types"),
         before: params.time("before")?,
         after: params.time("after")?,
@@ -123,4 +150,21 @@ pub async fn get(
         load_message(&state, &app, &msg_id).await?,
         with_content,
     )))
+}
+
+/// `DELETE …/msg/{msg_id}/content`: removes the payload for good (204). The message, its
+/// deliveries and attempts stay; the payload then reads `{"expired": true}` and resending
+/// the message is refused. Org tokens only: it destroys data.
+pub async fn expunge_content(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((app_id, msg_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let app = load_app(&state, &caller, &app_id, Scope::Org).await?;
+    let msg = load_message(&state, &app, &msg_id).await?;
+    state
+        .store
+        .expunge_message_content(&app.id, &msg.id, sluice_core::now_millis())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -12,6 +12,7 @@ pub mod endpoint_secret;
 pub mod endpoints;
 pub mod event_types;
 pub mod health;
+pub mod integrations;
 pub mod messages;
 pub mod source_endpoints;
 pub mod sources;
