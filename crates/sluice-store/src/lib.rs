@@ -16,24 +16,10 @@ use sluice_core::model::{
 };
 use sluice_core::Millis;
 
+mod error;
 pub mod sqlite;
 
-/// Errors of any backend.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The row does not exist (or is not visible to the caller's scope).
-    #[error("not found")]
-    NotFound,
-    /// A uniqueness rule was broken; the text names what (e.g. `uid`, `eventId`).
-    #[error("conflict: {0}")]
-    Conflict(String),
-    /// The backend failed; the request may be retried.
-    #[error("storage error: {0}")]
-    Backend(String),
-}
-
-/// Result alias.
-pub type StoreResult<T> = Result<T, StoreError>;
+pub use error::{BoxError, ConflictKind, Context, StoreError, StoreResult};
 
 /// Sort order of a list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -215,7 +201,7 @@ pub const MAX_VALID_OLD_TOKENS: usize = 3;
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     // --- applications -------------------------------------------------------------------
-    /// Inserts an application. `Conflict("uid")` if the uid is taken in the org.
+    /// Inserts an application. `Conflict(AppUid)` if the uid is taken in the org.
     async fn create_app(&self, app: Application) -> StoreResult<()>;
     /// An application of `org_id` by id or uid.
     async fn get_app(&self, org_id: &str, id_or_uid: &str) -> StoreResult<Option<Application>>;
@@ -227,7 +213,7 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_app(&self, org_id: &str, app_id: &str) -> StoreResult<()>;
 
     // --- event types --------------------------------------------------------------------
-    /// Inserts an event type. `Conflict("name")` if it exists.
+    /// Inserts an event type. `Conflict(EventTypeName)` if it exists.
     async fn create_event_type(&self, et: EventType) -> StoreResult<()>;
     /// An event type by name (archived ones included).
     async fn get_event_type(&self, org_id: &str, name: &str) -> StoreResult<Option<EventType>>;
@@ -244,7 +230,7 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_event_type(&self, org_id: &str, name: &str) -> StoreResult<()>;
 
     // --- endpoints ----------------------------------------------------------------------
-    /// Inserts an endpoint. `Conflict("uid")` if the uid is taken in the app.
+    /// Inserts an endpoint. `Conflict(EndpointUid)` if the uid is taken in the app.
     async fn create_endpoint(&self, ep: Endpoint) -> StoreResult<()>;
     /// An endpoint of `app_id` by id or uid.
     async fn get_endpoint(&self, app_id: &str, id_or_uid: &str) -> StoreResult<Option<Endpoint>>;
@@ -267,8 +253,8 @@ pub trait Store: Send + Sync + 'static {
     /// Commits a message and one `Pending` delivery (due at `now`) per enabled endpoint of
     /// its app whose filters match, in one transaction; returns the delivery count. With
     /// `only_endpoint`, the single delivery goes to that endpoint of the app, filters
-    /// bypassed (send-example). `Conflict("eventId")` if the app already has a message with
-    /// that event id. Wakes the dispatcher when deliveries were created.
+    /// bypassed (send-example). `Conflict(MessageEventId)` if the app already has a message
+    /// with that event id. Wakes the dispatcher when deliveries were created.
     async fn create_message(
         &self,
         msg: Message,
@@ -342,7 +328,8 @@ pub trait Store: Send + Sync + 'static {
 
     // --- inbound sources ------------------------------------------------------------------
     /// Inserts a source together with its application and its current token (by hash), in
-    /// one transaction. `Conflict("uid")` if the source's or the application's uid is taken.
+    /// one transaction. `Conflict(SourceUid)` or `Conflict(AppUid)` if the source's or the
+    /// application's uid is taken.
     async fn create_source(
         &self,
         app: Application,
@@ -361,7 +348,7 @@ pub trait Store: Send + Sync + 'static {
     /// deliveries, attempts).
     async fn delete_source(&self, org_id: &str, source_id: &str) -> StoreResult<()>;
     /// Makes a new token (sealed, and its hash) current; the previous current token stays
-    /// valid until `old_expires_at`. `Conflict("tokenRotation")` if
+    /// valid until `old_expires_at`. `Conflict(SourceTokenRotations)` if
     /// [`MAX_VALID_OLD_TOKENS`] rotated tokens are still valid at `now`.
     async fn rotate_source_token(
         &self,
@@ -407,7 +394,7 @@ pub trait Store: Send + Sync + 'static {
     async fn idempotency_purge(&self, before: Millis) -> StoreResult<u64>;
 
     // --- app-portal tokens ----------------------------------------------------------------
-    /// Records an issued token (`Conflict` if its id exists).
+    /// Records an issued token (`Conflict(Id)` if its id exists).
     async fn create_portal_token(&self, token: PortalToken) -> StoreResult<()>;
     /// The token with this `jti`, whether still valid or not.
     async fn portal_token(&self, id: &str) -> StoreResult<Option<PortalToken>>;

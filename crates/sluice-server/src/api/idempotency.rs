@@ -28,8 +28,8 @@ use blake2::{Blake2s256, Digest};
 use sluice_store::CachedResponse;
 use tokio::sync::watch;
 
-use super::error::ApiError;
 use crate::auth::Caller;
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Header carrying the client's key.

@@ -4,7 +4,8 @@
 //! # Layout
 //! - [`router`] — every route and the layers around them (body limit, idempotency, JSON
 //!   fallbacks).
-//! - [`error`] — [`error::ApiError`], the only error type handlers return.
+//! - [`crate::error::ApiError`] — the only error type handlers return (shared with `auth`
+//!   and `ingest`, so it lives at the crate root).
 //! - [`extract`] — JSON body and query extractors with Svix-shaped rejections.
 //! - [`pagination`] — `limit`/`iterator`/`done`.
 //! - [`idempotency`] — the `idempotency-key` middleware.
@@ -13,7 +14,6 @@
 //!
 //! Trailing slashes are normalised outside this router, by startup.
 
-pub mod error;
 pub mod extract;
 pub mod idempotency;
 pub mod models;
@@ -25,13 +25,13 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 
-use self::error::ApiError;
 use self::extract::BodyLimit;
 use self::idempotency::Idempotency;
 use self::routes::{
     applications, attempts, auth, endpoint_headers, endpoint_ops, endpoint_secret, endpoints,
     event_types, health, messages, source_endpoints, sources,
 };
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The whole HTTP app: the management API and the ingest route.

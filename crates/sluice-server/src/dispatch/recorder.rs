@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sluice_store::{DeliveryNext, Outcome, Store, StoreError};
+use sluice_store::{DeliveryNext, Outcome, Store};
 use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -81,7 +81,7 @@ async fn write(
         };
         failed += 1;
         tracing::warn!(count = outcomes.len(), error = %err, "recording delivery outcomes failed");
-        let permanent = !matches!(err, StoreError::Backend(_));
+        let permanent = !err.is_retryable();
         let limit = if shutdown.is_cancelled() {
             tries.min(TRIES_WHEN_CLOSING)
         } else {

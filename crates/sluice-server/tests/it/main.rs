@@ -13,6 +13,7 @@ mod api_limits_endpoints;
 mod api_messages;
 mod api_portal;
 mod api_sources;
+mod api_unavailable;
 mod delivery_basic;
 mod delivery_common;
 mod delivery_cut_body;

@@ -7,9 +7,7 @@ use sluice_core::ids;
 use sluice_core::model::{Message, Trigger};
 
 use super::page::ListQuery;
-use super::rows::{
-    backend, conflict_as, message_at, opt_json, to_json, MESSAGE_COLS, MESSAGE_NCOLS,
-};
+use super::rows::{backend, message_at, opt_json, to_json, MESSAGE_COLS, MESSAGE_NCOLS};
 use crate::{Listed, MessageFilter, Page, StoreError, StoreResult};
 
 /// Inserts the message and one due delivery per target endpoint; returns the count. Runs as
@@ -43,7 +41,7 @@ pub(crate) fn create_message(
         content_type,
         headers
     ])
-    .map_err(conflict_as("eventId"))?;
+    .map_err(backend)?;
 
     let targets = match only_endpoint {
         Some(ep) => vec![endpoint_of_app(c, &msg.app_id, ep)?],

@@ -16,6 +16,7 @@ mod checkpointer;
 mod claim;
 mod dispatch;
 mod endpoints;
+mod errors;
 mod exact_cache;
 mod idempotency;
 mod messages;
@@ -212,7 +213,7 @@ fn lock_exclusive(path: &Path) -> StoreResult<std::fs::File> {
         .map_err(rows::backend)?;
     match file.try_lock() {
         Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(crate::StoreError::Backend(format!(
+        Err(std::fs::TryLockError::WouldBlock) => Err(crate::StoreError::backend(format!(
             "{} is in use by another sluice process (lock {})",
             path.display(),
             std::path::Path::new(&lock_path).display()

@@ -4,14 +4,14 @@
 use std::collections::BTreeMap;
 
 use sluice_core::model::{EventType, RetiredSecret};
-use sluice_store::{CachedResponse, Order, Page, StoreError};
+use sluice_store::{CachedResponse, ConflictKind, Order, Page, StoreError};
 
 use super::*;
 
-fn conflict(r: sluice_store::StoreResult<()>, what: &str) {
+fn conflict(r: sluice_store::StoreResult<()>, what: ConflictKind) {
     match r {
         Err(StoreError::Conflict(w)) => assert_eq!(w, what),
-        other => panic!("expected Conflict({what}), got {other:?}"),
+        other => panic!("expected Conflict({what:?}), got {other:?}"),
     }
 }
 
@@ -22,7 +22,7 @@ pub async fn applications(s: Dyn) {
     s.create_app(a.clone()).await.unwrap();
     let mut same_uid = app_row(T0 + 1);
     same_uid.uid = Some("acme".into());
-    conflict(s.create_app(same_uid.clone()).await, "uid");
+    conflict(s.create_app(same_uid.clone()).await, ConflictKind::AppUid);
     same_uid.org_id = "org_other".into();
     s.create_app(same_uid.clone())
         .await
@@ -50,7 +50,7 @@ pub async fn applications(s: Dyn) {
     s.update_app(edited.clone()).await.unwrap();
     assert_eq!(s.get_app(ORG, &a.id).await.unwrap(), Some(edited.clone()));
     edited.uid = Some("beta".into());
-    conflict(s.update_app(edited).await, "uid");
+    conflict(s.update_app(edited).await, ConflictKind::AppUid);
     assert!(matches!(
         s.update_app(app_row(T0)).await,
         Err(StoreError::NotFound)
@@ -100,7 +100,10 @@ pub async fn endpoints(s: Dyn) {
 
     let mut dup = endpoint_row(&app.id, T0);
     dup.uid = Some("main".into());
-    conflict(s.create_endpoint(dup.clone()).await, "uid");
+    conflict(
+        s.create_endpoint(dup.clone()).await,
+        ConflictKind::EndpointUid,
+    );
     dup.app_id = other_app.id.clone();
     s.create_endpoint(dup).await.expect("uid is per app");
 
@@ -128,7 +131,7 @@ pub async fn endpoints(s: Dyn) {
     let second = new_endpoint(&s, &app.id, |e| e.uid = Some("second".into())).await;
     let mut clash = second.clone();
     clash.uid = Some("main".into());
-    conflict(s.update_endpoint(clash).await, "uid");
+    conflict(s.update_endpoint(clash).await, ConflictKind::EndpointUid);
     assert!(matches!(
         s.update_endpoint(endpoint_row(&app.id, T0)).await,
         Err(StoreError::NotFound)
@@ -169,7 +172,10 @@ pub async fn event_types(s: Dyn) {
     ] {
         s.create_event_type(et(name, archived)).await.unwrap();
     }
-    conflict(s.create_event_type(et("a.one", false)).await, "name");
+    conflict(
+        s.create_event_type(et("a.one", false)).await,
+        ConflictKind::EventTypeName,
+    );
     let mut other_org = et("a.one", false);
     other_org.org_id = "org_other".into();
     s.create_event_type(other_org)

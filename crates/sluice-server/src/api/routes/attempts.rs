@@ -12,12 +12,12 @@ use sluice_core::model::{DeliveryStatus, Message};
 use sluice_store::{AttemptFilter, Order};
 
 use super::{load_app, load_endpoint, load_message, Scope};
-use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::Params;
 use crate::api::models::attempt::{EndpointMessageOut, MessageAttemptOut, MessageEndpointOut};
 use crate::api::models::message::MessageOut;
 use crate::api::pagination::{page_from, ListResponse};
 use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 type Attempts = Json<ListResponse<MessageAttemptOut>>;
