@@ -17,9 +17,11 @@ use sluice_core::model::{
 use sluice_core::Millis;
 
 mod error;
+mod idempotency;
 pub mod sqlite;
 
 pub use error::{BoxError, ConflictKind, Context, StoreError, StoreResult};
+pub use idempotency::IdempotencyBegin;
 
 /// Sort order of a list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -381,16 +383,38 @@ pub trait Store: Send + Sync + 'static {
     async fn purge_inbound(&self, dedupe_before: Millis, now: Millis) -> StoreResult<u64>;
 
     // --- idempotency and health ---------------------------------------------------------
-    /// The response stored for an idempotency key, if any.
-    async fn idempotency_get(&self, key: &str) -> StoreResult<Option<CachedResponse>>;
-    /// Stores the response for an idempotency key (first writer wins).
-    async fn idempotency_put(
+    /// Claims `key` for a request about to run until `now + lease_ms`, or says why not:
+    /// its response is stored, or another claim on it is still live (see
+    /// [`IdempotencyBegin`]). Of concurrent callers on any number of nodes, one runs.
+    async fn idempotency_begin(
         &self,
         key: &str,
+        now: Millis,
+        lease_ms: Millis,
+    ) -> StoreResult<IdempotencyBegin>;
+    /// Extends the claim held with `token` to `now + lease_ms` (a long request); false if
+    /// the claim is no longer held.
+    async fn idempotency_renew(
+        &self,
+        key: &str,
+        token: i64,
+        now: Millis,
+        lease_ms: Millis,
+    ) -> StoreResult<bool>;
+    /// Stores the response of the request that held `key` with `token` and ends the claim;
+    /// false (nothing stored) if the claim was lost to a caller that took it over.
+    async fn idempotency_finish(
+        &self,
+        key: &str,
+        token: i64,
         resp: CachedResponse,
         now: Millis,
-    ) -> StoreResult<()>;
-    /// Drops idempotency entries created before `before`; returns how many.
+    ) -> StoreResult<bool>;
+    /// Gives up the claim held with `token` (the request failed or was cancelled), so the
+    /// next caller runs the request. No-op if the claim was lost.
+    async fn idempotency_abandon(&self, key: &str, token: i64) -> StoreResult<()>;
+    /// Drops idempotency entries (responses and claims) created before `before`; returns how
+    /// many.
     async fn idempotency_purge(&self, before: Millis) -> StoreResult<u64>;
 
     // --- app-portal tokens ----------------------------------------------------------------

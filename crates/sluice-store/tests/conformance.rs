@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use sluice_core::model::DeliveryStatus;
 use sluice_store::sqlite::{SqliteOptions, SqliteStore, Synchronous};
-use sluice_store::{Store, StoreError};
+use sluice_store::{IdempotencyBegin, Store, StoreError};
 use suite::*;
 
 fn open(path: &Path) -> SqliteStore {
@@ -63,7 +63,11 @@ sqlite_suite!(
     lifecycle::delete_app_cascades,
     lifecycle::delete_endpoint_keeps_history,
     lifecycle::endpoint_stats,
-    admin::idempotency,
+    idempotency::claim_then_replay,
+    idempotency::expired_claim_is_taken_over_and_fenced,
+    idempotency::abandoned_claim_is_free_at_once,
+    idempotency::concurrent_begins_run_once,
+    idempotency::purge_drops_old_keys_only,
     portal::portal_tokens,
     inbound::sources_crud,
     inbound::token_rotation_lookups,
@@ -204,7 +208,7 @@ async fn sqlite_normal_synchronous_opens() {
         read_connections: 1,
     };
     let store: Dyn = Arc::new(SqliteStore::open(&dir.path().join("n.db"), opts).unwrap());
-    admin::idempotency(store).await;
+    idempotency::claim_then_replay(store).await;
 }
 
 /// 2,000 concurrent publishes all succeed, and the writer grouped them: fewer commits than
@@ -366,7 +370,11 @@ async fn sqlite_upgrade_drops_clear_text_cached_responses() {
         let s = open(&path);
         let body = [b"{\"key\":\"".as_slice(), SECRET, b"\"}"].concat();
         let resp = sluice_store::CachedResponse { status: 200, body };
-        s.idempotency_put("k", resp, T0).await.unwrap();
+        let token = match s.idempotency_begin("k", T0, 1_000).await.unwrap() {
+            IdempotencyBegin::Run { token } => token,
+            other => panic!("{other:?}"),
+        };
+        assert!(s.idempotency_finish("k", token, resp, T0).await.unwrap());
     }
     // Put the file back at schema version 2, as an older binary left it.
     {
@@ -379,7 +387,10 @@ async fn sqlite_upgrade_drops_clear_text_cached_responses() {
         assert_eq!(n, 1);
     }
     let s = open(&path);
-    assert!(s.idempotency_get("k").await.unwrap().is_none());
+    assert!(matches!(
+        s.idempotency_begin("k", T0, 1_000).await.unwrap(),
+        IdempotencyBegin::Run { .. }
+    ));
     drop(s);
     for entry in std::fs::read_dir(dir.path()).unwrap() {
         let p = entry.unwrap().path();

@@ -8,6 +8,7 @@ mod api_endpoint_urls;
 mod api_endpoints;
 mod api_event_types;
 mod api_idempotency;
+mod api_idempotency_nodes;
 mod api_limits;
 mod api_limits_endpoints;
 mod api_messages;

@@ -14,6 +14,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_inbound.sql"),
     include_str!("migrations/0003_portal_tokens.sql"),
+    // 0004 and 0005 are taken by work merged separately; they go before this one.
+    include_str!("migrations/0006_idempotency_claims.sql"),
 ];
 
 /// How long a connection waits for a lock held by another connection (a checkpoint, or a

@@ -1,10 +1,9 @@
-//! Applications, endpoints, event types, deletes, stats, idempotency, health, durability
-//! and concurrent writes.
+//! Applications, endpoints and event types.
 
 use std::collections::BTreeMap;
 
 use sluice_core::model::{EventType, RetiredSecret};
-use sluice_store::{CachedResponse, ConflictKind, Order, Page, StoreError};
+use sluice_store::{ConflictKind, Order, Page, StoreError};
 
 use super::*;
 
@@ -234,29 +233,4 @@ pub async fn event_types(s: Dyn) {
         s.delete_event_type(ORG, "a.one").await,
         Err(StoreError::NotFound)
     ));
-}
-
-/// The first response stored for a key wins; purge drops old keys only.
-pub async fn idempotency(s: Dyn) {
-    assert!(s.idempotency_get("k1").await.unwrap().is_none());
-    let first = CachedResponse {
-        status: 202,
-        body: b"{\"id\":\"one\"}".to_vec(),
-    };
-    let second = CachedResponse {
-        status: 500,
-        body: b"other".to_vec(),
-    };
-    s.idempotency_put("k1", first.clone(), T0).await.unwrap();
-    s.idempotency_put("k1", second.clone(), T0 + 1)
-        .await
-        .unwrap();
-    assert_eq!(s.idempotency_get("k1").await.unwrap(), Some(first.clone()));
-    s.idempotency_put("k2", second.clone(), T0 + 100)
-        .await
-        .unwrap();
-    assert_eq!(s.idempotency_purge(T0 + 50).await.unwrap(), 1);
-    assert!(s.idempotency_get("k1").await.unwrap().is_none());
-    assert_eq!(s.idempotency_get("k2").await.unwrap(), Some(second));
-    s.ping().await.expect("ping");
 }
