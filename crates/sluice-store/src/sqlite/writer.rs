@@ -41,7 +41,7 @@ trait Job: Send {
 #[derive(Debug, thiserror::Error)]
 enum BatchFailed {
     /// A statement of the batch itself (begin, savepoint, commit) failed.
-    #[error("the write batch did not commit")]
+    #[error("the write batch did not commit: {0}")]
     Sqlite(#[source] rusqlite::Error),
     /// A job's statement made SQLite roll the whole transaction back, which it does only
     /// for a full disk, an I/O error, a lock timeout or lack of memory.
