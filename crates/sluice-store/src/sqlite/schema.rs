@@ -19,7 +19,8 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// How long a connection waits for a lock held by another connection (a checkpoint, or a
-/// second process on the same file) before giving up.
+/// second process on the same file) before giving up with `SQLITE_BUSY`, which the store
+/// reports as `Unavailable` (the API's 503).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Page cache of the writer. Index inserts land all over the delivery indexes; with
