@@ -5,6 +5,7 @@
 //! - [`config`]: settings and their safe defaults.
 //! - [`state`]: what handlers and the dispatcher share.
 //! - [`auth`]: bearer tokens (org and app-portal scopes).
+//! - [`error`]: the HTTP error type and its Svix-shaped bodies, shared by every route.
 //! - [`api`]: the HTTP routes under `/api/v1`.
 //! - [`dispatch`]: claim → sign → send → record, with the SSRF-guarded HTTP client.
 //! - [`ingest`]: inbound sources: receiving, verifying, deduping, cron.
@@ -15,6 +16,7 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod dispatch;
+pub mod error;
 pub mod ingest;
 pub mod serve;
 pub mod startup;

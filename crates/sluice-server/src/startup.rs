@@ -149,8 +149,9 @@ pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         },
         ..SqliteOptions::default()
     };
-    let store = SqliteStore::open(&path, opts)
-        .map_err(|e| anyhow::anyhow!("opening {}: {e}", path.display()))?;
+    // The store error keeps SQLite's as its source: the whole chain reaches the operator.
+    let store =
+        SqliteStore::open(&path, opts).with_context(|| format!("opening {}", path.display()))?;
     Ok(Arc::new(store))
 }
 

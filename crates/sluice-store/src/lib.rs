@@ -14,27 +14,14 @@ use sluice_core::model::{
 };
 use sluice_core::Millis;
 
+mod error;
+mod idempotency;
 mod queue;
 pub mod sqlite;
 
+pub use error::{BoxError, ConflictKind, Context, StoreError, StoreResult};
+pub use idempotency::IdempotencyBegin;
 pub use queue::QueueStore;
-
-/// Errors of any backend.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The row does not exist (or is not visible to the caller's scope).
-    #[error("not found")]
-    NotFound,
-    /// A uniqueness rule was broken; the text names what (e.g. `uid`, `eventId`).
-    #[error("conflict: {0}")]
-    Conflict(String),
-    /// The backend failed; the request may be retried.
-    #[error("storage error: {0}")]
-    Backend(String),
-}
-
-/// Result alias.
-pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Sort order of a list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -164,7 +151,7 @@ pub const MAX_VALID_OLD_TOKENS: usize = 3;
 #[async_trait]
 pub trait Store: QueueStore {
     // --- applications -------------------------------------------------------------------
-    /// Inserts an application. `Conflict("uid")` if the uid is taken in the org.
+    /// Inserts an application. `Conflict(AppUid)` if the uid is taken in the org.
     async fn create_app(&self, app: Application) -> StoreResult<()>;
     /// An application of `org_id` by id or uid.
     async fn get_app(&self, org_id: &str, id_or_uid: &str) -> StoreResult<Option<Application>>;
@@ -177,7 +164,7 @@ pub trait Store: QueueStore {
     async fn delete_app(&self, org_id: &str, app_id: &str) -> StoreResult<()>;
 
     // --- event types --------------------------------------------------------------------
-    /// Inserts an event type. `Conflict("name")` if it exists.
+    /// Inserts an event type. `Conflict(EventTypeName)` if it exists.
     async fn create_event_type(&self, et: EventType) -> StoreResult<()>;
     /// An event type by name (archived ones included).
     async fn get_event_type(&self, org_id: &str, name: &str) -> StoreResult<Option<EventType>>;
@@ -194,7 +181,7 @@ pub trait Store: QueueStore {
     async fn delete_event_type(&self, org_id: &str, name: &str) -> StoreResult<()>;
 
     // --- endpoints ----------------------------------------------------------------------
-    /// Inserts an endpoint. `Conflict("uid")` if the uid is taken in the app.
+    /// Inserts an endpoint. `Conflict(EndpointUid)` if the uid is taken in the app.
     async fn create_endpoint(&self, ep: Endpoint) -> StoreResult<()>;
     /// An endpoint of `app_id` by id or uid.
     async fn get_endpoint(&self, app_id: &str, id_or_uid: &str) -> StoreResult<Option<Endpoint>>;
@@ -240,8 +227,8 @@ pub trait Store: QueueStore {
     /// its app whose filters match, in one transaction; returns the delivery count. The
     /// deliveries are due at `now`, or at `msg.deliver_at` when that is later. With
     /// `only_endpoint`, the single delivery goes to that endpoint of the app, filters
-    /// bypassed (send-example). `Conflict("eventId")` if the app already has a message with
-    /// that event id. Wakes the dispatcher when deliveries were created.
+    /// bypassed (send-example). `Conflict(MessageEventId)` if the app already has a message
+    /// with that event id. Wakes the dispatcher when deliveries were created.
     async fn create_message(
         &self,
         msg: Message,
@@ -323,7 +310,8 @@ pub trait Store: QueueStore {
 
     // --- inbound sources ------------------------------------------------------------------
     /// Inserts a source together with its application and its current token (by hash), in
-    /// one transaction. `Conflict("uid")` if the source's or the application's uid is taken.
+    /// one transaction. `Conflict(SourceUid)` or `Conflict(AppUid)` if the source's or the
+    /// application's uid is taken.
     async fn create_source(
         &self,
         app: Application,
@@ -342,7 +330,7 @@ pub trait Store: QueueStore {
     /// deliveries, attempts).
     async fn delete_source(&self, org_id: &str, source_id: &str) -> StoreResult<()>;
     /// Makes a new token (sealed, and its hash) current; the previous current token stays
-    /// valid until `old_expires_at`. `Conflict("tokenRotation")` if
+    /// valid until `old_expires_at`. `Conflict(SourceTokenRotations)` if
     /// [`MAX_VALID_OLD_TOKENS`] rotated tokens are still valid at `now`.
     async fn rotate_source_token(
         &self,
@@ -375,20 +363,42 @@ pub trait Store: QueueStore {
     async fn purge_inbound(&self, dedupe_before: Millis, now: Millis) -> StoreResult<u64>;
 
     // --- idempotency and health ---------------------------------------------------------
-    /// The response stored for an idempotency key, if any.
-    async fn idempotency_get(&self, key: &str) -> StoreResult<Option<CachedResponse>>;
-    /// Stores the response for an idempotency key (first writer wins).
-    async fn idempotency_put(
+    /// Claims `key` for a request about to run until `now + lease_ms`, or says why not:
+    /// its response is stored, or another claim on it is still live (see
+    /// [`IdempotencyBegin`]). Of concurrent callers on any number of nodes, one runs.
+    async fn idempotency_begin(
         &self,
         key: &str,
+        now: Millis,
+        lease_ms: Millis,
+    ) -> StoreResult<IdempotencyBegin>;
+    /// Extends the claim held with `token` to `now + lease_ms` (a long request); false if
+    /// the claim is no longer held.
+    async fn idempotency_renew(
+        &self,
+        key: &str,
+        token: i64,
+        now: Millis,
+        lease_ms: Millis,
+    ) -> StoreResult<bool>;
+    /// Stores the response of the request that held `key` with `token` and ends the claim;
+    /// false (nothing stored) if the claim was lost to a caller that took it over.
+    async fn idempotency_finish(
+        &self,
+        key: &str,
+        token: i64,
         resp: CachedResponse,
         now: Millis,
-    ) -> StoreResult<()>;
-    /// Drops idempotency entries created before `before`; returns how many.
+    ) -> StoreResult<bool>;
+    /// Gives up the claim held with `token` (the request failed or was cancelled), so the
+    /// next caller runs the request. No-op if the claim was lost.
+    async fn idempotency_abandon(&self, key: &str, token: i64) -> StoreResult<()>;
+    /// Drops idempotency entries (responses and claims) created before `before`; returns how
+    /// many.
     async fn idempotency_purge(&self, before: Millis) -> StoreResult<u64>;
 
     // --- app-portal tokens ----------------------------------------------------------------
-    /// Records an issued token (`Conflict` if its id exists).
+    /// Records an issued token (`Conflict(Id)` if its id exists).
     async fn create_portal_token(&self, token: PortalToken) -> StoreResult<()>;
     /// The token with this `jti`, whether still valid or not.
     async fn portal_token(&self, id: &str) -> StoreResult<Option<PortalToken>>;

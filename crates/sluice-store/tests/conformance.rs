@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use sluice_core::model::DeliveryStatus;
 use sluice_store::sqlite::{SqliteOptions, SqliteStore, Synchronous};
-use sluice_store::{Store, StoreError};
+use sluice_store::{IdempotencyBegin, Store, StoreError};
 use suite::*;
 
 fn open(path: &Path) -> SqliteStore {
@@ -63,7 +63,11 @@ sqlite_suite!(
     lifecycle::delete_app_cascades,
     lifecycle::delete_endpoint_keeps_history,
     lifecycle::endpoint_stats,
-    admin::idempotency,
+    idempotency::claim_then_replay,
+    idempotency::expired_claim_is_taken_over_and_fenced,
+    idempotency::abandoned_claim_is_free_at_once,
+    idempotency::concurrent_begins_run_once,
+    idempotency::purge_drops_old_keys_only,
     portal::portal_tokens,
     inbound::sources_crud,
     inbound::token_rotation_lookups,
@@ -208,7 +212,7 @@ async fn sqlite_normal_synchronous_opens() {
         read_connections: 1,
     };
     let store: Dyn = Arc::new(SqliteStore::open(&dir.path().join("n.db"), opts).unwrap());
-    admin::idempotency(store).await;
+    idempotency::claim_then_replay(store).await;
 }
 
 /// 2,000 concurrent publishes all succeed, and the writer grouped them: fewer commits than
@@ -397,17 +401,20 @@ async fn sqlite_expunged_payload_leaves_the_files() {
         s.create_message(m.clone(), None, T0 + 3).await.unwrap();
     }
     let cached = format!(r#"{{"id":"{}","payload":{}}}"#, small.id, small.payload);
-    s.idempotency_put(
-        "publish-key",
-        sluice_store::CachedResponse {
-            status: 202,
-            body: cached.into_bytes(),
-            msg_id: Some(small.id.clone()),
-        },
-        T0,
-    )
-    .await
-    .unwrap();
+    let IdempotencyBegin::Run { token } =
+        s.idempotency_begin("publish-key", T0, 1_000).await.unwrap()
+    else {
+        panic!("a new key runs");
+    };
+    let cached = sluice_store::CachedResponse {
+        status: 202,
+        body: cached.into_bytes(),
+        msg_id: Some(small.id.clone()),
+    };
+    assert!(s
+        .idempotency_finish("publish-key", token, cached, T0)
+        .await
+        .unwrap());
     // Wait (bounded) until the background checkpointer has copied the rows into the
     // database file itself, so the check below also covers that copy.
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -433,7 +440,13 @@ async fn sqlite_expunged_payload_leaves_the_files() {
         contains(&bytes, "kept-intact-Zq7"),
         "other messages are untouched"
     );
-    assert_eq!(s.idempotency_get("publish-key").await.unwrap(), None);
+    // The cached copy went with the payload: the key is free again.
+    assert!(matches!(
+        s.idempotency_begin("publish-key", T0 + 11, 1_000)
+            .await
+            .unwrap(),
+        IdempotencyBegin::Run { .. }
+    ));
     let kept = s.get_message(&app.id, &keep.id).await.unwrap().unwrap();
     assert_eq!(kept.payload, keep.payload);
 }
@@ -453,7 +466,11 @@ async fn sqlite_upgrade_drops_clear_text_cached_responses() {
             body,
             msg_id: None,
         };
-        s.idempotency_put("k", resp, T0).await.unwrap();
+        let token = match s.idempotency_begin("k", T0, 1_000).await.unwrap() {
+            IdempotencyBegin::Run { token } => token,
+            other => panic!("{other:?}"),
+        };
+        assert!(s.idempotency_finish("k", token, resp, T0).await.unwrap());
     }
     // Put the file back at schema version 2, as an older binary left it.
     {
@@ -472,7 +489,10 @@ async fn sqlite_upgrade_drops_clear_text_cached_responses() {
         assert_eq!(n, 1);
     }
     let s = open(&path);
-    assert!(s.idempotency_get("k").await.unwrap().is_none());
+    assert!(matches!(
+        s.idempotency_begin("k", T0, 1_000).await.unwrap(),
+        IdempotencyBegin::Run { .. }
+    ));
     drop(s);
     for entry in std::fs::read_dir(dir.path()).unwrap() {
         let p = entry.unwrap().path();

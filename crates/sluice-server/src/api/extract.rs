@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 use sluice_core::Millis;
 
-use super::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult};
 
 /// The body limit in force, put into request extensions by the router so that a 413 can
 /// say what the limit is.
@@ -78,7 +78,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
         } else {
             msg
         };
-        ApiError::validation_items(vec![super::error::ValidationItem {
+        ApiError::validation_items(vec![crate::error::ValidationItem {
             loc,
             msg,
             ty: ty.into(),

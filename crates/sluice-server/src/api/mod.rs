@@ -4,7 +4,8 @@
 //! # Layout
 //! - [`router`] — every route and the layers around them (body limit, idempotency, JSON
 //!   fallbacks).
-//! - [`error`] — [`error::ApiError`], the only error type handlers return.
+//! - [`crate::error::ApiError`] — the only error type handlers return (shared with `auth`
+//!   and `ingest`, so it lives at the crate root).
 //! - [`extract`] — JSON body and query extractors with Svix-shaped rejections.
 //! - [`pagination`] — `limit`/`iterator`/`done`.
 //! - [`idempotency`] — the `idempotency-key` middleware.
@@ -14,7 +15,6 @@
 //!
 //! Trailing slashes are normalised outside this router, by startup.
 
-pub mod error;
 pub mod extract;
 pub mod idempotency;
 pub mod models;

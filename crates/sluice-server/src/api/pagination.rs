@@ -5,8 +5,8 @@
 use serde::Serialize;
 use sluice_store::{Listed, Order, Page};
 
-use super::error::{ApiError, ApiResult};
 use super::extract::Params;
+use crate::error::{ApiError, ApiResult};
 
 /// Default page size.
 pub const DEFAULT_LIMIT: usize = 50;

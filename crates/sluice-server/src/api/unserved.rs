@@ -13,7 +13,7 @@
 
 use axum::http::{Method, StatusCode, Uri};
 
-use super::error::ApiError;
+use crate::error::ApiError;
 
 /// `(method, path pattern, feature)`; `{…}` matches one path segment.
 #[rustfmt::skip]

@@ -12,7 +12,7 @@ use sluice_core::filter::validate_identifier;
 use self::limits::{
     MAX_EVENT_TYPE_FILTER, MAX_HEADERS, MAX_HEADER_NAME_BYTES, MAX_HEADER_VALUE_BYTES,
 };
-use super::error::{ApiError, ApiResult, ValidationItem};
+use crate::error::{ApiError, ApiResult, ValidationItem};
 
 /// Collected validation failures of one request.
 #[derive(Debug, Default)]

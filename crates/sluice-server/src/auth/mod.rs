@@ -25,7 +25,7 @@ pub use self::token::{
     issue_app_token, issue_org_token, issue_org_token_for, verify_token, AppToken, DEFAULT_ORG,
     MAX_ORG_TOKEN_TTL_DAYS, ORG_TOKEN_TTL_DAYS, PORTAL_TOKEN_PREFIX,
 };
-use crate::api::error::ApiError;
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Who is calling, as established by the bearer token.

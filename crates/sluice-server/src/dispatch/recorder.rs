@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sluice_core::queue::{DeliveryNext, Outcome};
-use sluice_store::{QueueStore, StoreError};
+use sluice_store::QueueStore;
 use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -89,7 +89,7 @@ async fn write(
         };
         failed += 1;
         tracing::warn!(count = outcomes.len(), error = %err, "recording delivery outcomes failed");
-        let permanent = !matches!(err, StoreError::Backend(_));
+        let permanent = !err.is_retryable();
         let limit = if shutdown.is_cancelled() {
             tries.min(TRIES_WHEN_CLOSING)
         } else {

@@ -15,20 +15,15 @@ use serde_json::json;
 use sluice_core::inbound::{self, Rejection, Verdict};
 use sluice_core::model::{InboundMeta, Message, Source};
 use sluice_core::{ids, now_millis};
-use sluice_store::InboundAccepted;
+use sluice_store::{InboundAccepted, StoreError};
 
 use super::headers::forwardable;
 use super::kinds::{Scheme, Settings};
 use super::sealed::Opened;
 use super::stats::Counted;
 use super::tokens::token_hash;
+use crate::error::{ApiError, Chain};
 use crate::state::AppState;
-
-/// A `{code, detail}` answer (the API's error shape).
-fn answer(status: StatusCode, code: &str, detail: impl Into<String>) -> Response {
-    let detail: String = detail.into();
-    (status, Json(json!({"code": code, "detail": detail}))).into_response()
-}
 
 /// The status a verification failure is answered with.
 fn rejection_status(r: &Rejection) -> StatusCode {
@@ -51,7 +46,7 @@ pub async fn receive(
         Ok(Some(src)) => src,
         Ok(None) => {
             tracing::debug!("inbound request with an unknown or expired token");
-            return answer(StatusCode::NOT_FOUND, "not_found", "No such source");
+            return ApiError::not_found_what("No such source").into_response();
         }
         Err(e) => return store_failed(e),
     };
@@ -59,11 +54,12 @@ pub async fn receive(
         Ok(o) => o,
         Err(why) => {
             tracing::error!(source.id = %src.id, "{why}");
-            return answer(
+            return ApiError::http(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "Source unusable",
-            );
+            )
+            .into_response();
         }
     };
     let Opened { settings, stored } = &*opened;
@@ -71,16 +67,17 @@ pub async fn receive(
     if !peer_allowed(settings, parts.extensions.get::<ConnectInfo<SocketAddr>>()) {
         stats.count(&src.org_id, Counted::ForbiddenIp);
         tracing::info!(source.id = %src.id, "request from an address outside the allow-list");
-        return answer(StatusCode::FORBIDDEN, "forbidden", "Address not allowed");
+        return ApiError::forbidden("Address not allowed").into_response();
     }
     let verifier = match settings.verifier(&stored.valid_retired(now)) {
         Some(v) => v,
         None => {
-            return answer(
+            return ApiError::http(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
                 "Cron sources emit on their schedule and receive nothing",
             )
+            .into_response()
         }
     };
     let limit = state.config.max_payload_bytes;
@@ -88,11 +85,7 @@ pub async fn receive(
         Ok(b) => b,
         Err(_) => {
             stats.count(&src.org_id, Counted::TooLarge);
-            return answer(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                format!("request body exceeds the limit of {limit} bytes"),
-            );
+            return ApiError::payload_too_large(limit).into_response();
         }
     };
     let headers = header_pairs(&parts.headers);
@@ -109,7 +102,7 @@ pub async fn receive(
         Err(r) => {
             stats.reject(&src.org_id, &r);
             tracing::info!(source.id = %src.id, reason = r.code(), "inbound request rejected");
-            answer(rejection_status(&r), r.code(), r.to_string())
+            ApiError::http(rejection_status(&r), r.code(), r.to_string()).into_response()
         }
         Ok(Verdict::Handshake {
             status,
@@ -126,11 +119,8 @@ pub async fn receive(
         }) => {
             let Ok(payload) = String::from_utf8(body.to_vec()) else {
                 stats.count(&src.org_id, Counted::NotText);
-                return answer(
-                    StatusCode::BAD_REQUEST,
-                    "bad_request",
-                    "Body must be UTF-8 text",
-                );
+                return ApiError::bad_request("bad_request", "Body must be UTF-8 text")
+                    .into_response();
             };
             // Without a provider id, the event is deduplicated on its content within the
             // same window (see `inbound::dedupe` for what the digest covers and why).
@@ -165,14 +155,19 @@ async fn store(state: &AppState, src: &Source, msg: Message, key: String, now: i
     }
 }
 
-/// A 500: the provider will retry, and nothing was promised.
-fn store_failed(e: sluice_store::StoreError) -> Response {
-    tracing::error!(error = %e, "inbound store failure");
-    answer(
+/// A 503 (store unavailable, with `Retry-After`) or a 500: the provider will retry, and
+/// nothing was promised.
+fn store_failed(e: StoreError) -> Response {
+    if let StoreError::Unavailable(_) = e {
+        return ApiError::from(e).into_response();
+    }
+    tracing::error!(error = %Chain(&e), "inbound store failure");
+    ApiError::http(
         StatusCode::INTERNAL_SERVER_ERROR,
         "internal",
         "Storage failed; retry",
     )
+    .into_response()
 }
 
 /// The message of a verified request.

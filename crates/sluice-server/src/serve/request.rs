@@ -32,7 +32,7 @@ use tower_http::normalize_path::NormalizePath;
 
 use super::connection::Shared;
 use super::phase::Conn;
-use crate::api::error::ApiError;
+use crate::error::ApiError;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 

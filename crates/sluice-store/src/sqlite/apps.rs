@@ -4,9 +4,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use sluice_core::model::{Application, EventType};
 
 use super::page::ListQuery;
-use super::rows::{
-    application_at, backend, conflict_as, event_type_at, to_json, APP_COLS, EVENT_TYPE_COLS,
-};
+use super::rows::{application_at, backend, event_type_at, to_json, APP_COLS, EVENT_TYPE_COLS};
 use crate::{Listed, Page, StoreError, StoreResult};
 
 pub(crate) fn create_app(c: &Connection, app: &Application) -> StoreResult<()> {
@@ -25,7 +23,7 @@ pub(crate) fn create_app(c: &Connection, app: &Application) -> StoreResult<()> {
         app.created_at,
         app.updated_at
     ])
-    .map_err(conflict_as("uid"))?;
+    .map_err(backend)?;
     Ok(())
 }
 
@@ -75,7 +73,7 @@ pub(crate) fn update_app(c: &Connection, app: &Application) -> StoreResult<()> {
             to_json(&app.metadata)?,
             app.updated_at
         ])
-        .map_err(conflict_as("uid"))?;
+        .map_err(backend)?;
     found(n)
 }
 
@@ -122,7 +120,7 @@ pub(crate) fn create_event_type(c: &Connection, et: &EventType) -> StoreResult<(
         et.created_at,
         et.updated_at
     ])
-    .map_err(conflict_as("name"))?;
+    .map_err(backend)?;
     Ok(())
 }
 

@@ -5,9 +5,7 @@ use sluice_core::model::{DeliveryStatus, Endpoint};
 
 use super::apps::found;
 use super::page::ListQuery;
-use super::rows::{
-    backend, conflict_as, endpoint_at, opt_json, retired_json, to_json, ENDPOINT_COLS,
-};
+use super::rows::{backend, endpoint_at, opt_json, retired_json, to_json, ENDPOINT_COLS};
 use crate::{Listed, Page, StoreError, StoreResult};
 
 pub(crate) fn create_endpoint(c: &Connection, ep: &Endpoint) -> StoreResult<()> {
@@ -36,7 +34,7 @@ pub(crate) fn create_endpoint(c: &Connection, ep: &Endpoint) -> StoreResult<()> 
         ep.created_at,
         ep.updated_at
     ])
-    .map_err(conflict_as("uid"))?;
+    .map_err(backend)?;
     Ok(())
 }
 
@@ -116,7 +114,7 @@ pub(crate) fn update_endpoint(c: &Connection, ep: &Endpoint) -> StoreResult<bool
             retired_json(&ep.retired_secrets)?,
             ep.updated_at
         ])
-        .map_err(conflict_as("uid"))?;
+        .map_err(backend)?;
     found(n)?;
     Ok(was_disabled && !ep.disabled)
 }

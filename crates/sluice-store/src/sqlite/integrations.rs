@@ -5,7 +5,7 @@ use sluice_core::model::Integration;
 
 use super::apps::found;
 use super::page::ListQuery;
-use super::rows::{backend, conflict_as, to_json};
+use super::rows::{backend, to_json};
 use crate::{Listed, Page, StoreResult};
 
 /// Columns of [`integration_at`], table alias `i`.
@@ -42,7 +42,7 @@ pub(crate) fn create(c: &Connection, i: &Integration, key_hash: &str) -> StoreRe
         i.created_at,
         i.updated_at
     ])
-    .map_err(conflict_as("key"))?;
+    .map_err(backend)?;
     Ok(())
 }
 
@@ -110,6 +110,6 @@ pub(crate) fn rotate_key(
         )
         .map_err(backend)?
         .execute(params![id, app_id, sealed, key_hash, now])
-        .map_err(conflict_as("key"))?;
+        .map_err(backend)?;
     found(n)
 }

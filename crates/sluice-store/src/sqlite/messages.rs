@@ -7,9 +7,7 @@ use sluice_core::ids;
 use sluice_core::model::{Message, Trigger};
 
 use super::page::ListQuery;
-use super::rows::{
-    backend, conflict_as, message_at, opt_json, to_json, MESSAGE_COLS, MESSAGE_NCOLS,
-};
+use super::rows::{backend, message_at, opt_json, to_json, MESSAGE_COLS, MESSAGE_NCOLS};
 use crate::{Listed, MessageFilter, Page, StoreError, StoreResult};
 
 /// Inserts the message, its tags and one delivery per target endpoint; returns the count.
@@ -47,7 +45,7 @@ pub(crate) fn create_message(
         opt_json(&msg.tags)?,
         msg.deliver_at
     ])
-    .map_err(conflict_as("eventId"))?;
+    .map_err(backend)?;
     insert_tags(c, msg)?;
 
     let targets = match only_endpoint {

@@ -16,6 +16,7 @@ mod attempts;
 mod checkpointer;
 mod claim;
 mod endpoints;
+mod errors;
 mod exact_cache;
 mod expunge;
 mod idempotency;
@@ -226,7 +227,7 @@ fn lock_exclusive(path: &Path) -> StoreResult<std::fs::File> {
         .map_err(rows::backend)?;
     match file.try_lock() {
         Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(crate::StoreError::Backend(format!(
+        Err(std::fs::TryLockError::WouldBlock) => Err(crate::StoreError::backend(format!(
             "{} is in use by another sluice process (lock {})",
             path.display(),
             std::path::Path::new(&lock_path).display()

@@ -8,7 +8,7 @@ use sluice_core::queue::{DeliveryNext, Outcome};
 use super::attempts::insert_attempt;
 use super::messages::{endpoint_of_app, insert_delivery};
 use super::rows::backend;
-use crate::{StoreError, StoreResult};
+use crate::{ConflictKind, StoreError, StoreResult};
 
 /// Applies a batch of outcomes; returns whether one of them made its delivery due at once.
 ///
@@ -81,7 +81,7 @@ pub(crate) fn resend(
         .map_err(backend)?
         .ok_or(StoreError::NotFound)?;
     if expunged.is_some() {
-        return Err(StoreError::Conflict("payload".into()));
+        return Err(StoreError::Conflict(ConflictKind::PayloadExpunged));
     }
     let endpoint_id = endpoint_of_app(c, &app_id, endpoint_id)?;
     let existing: Option<(String, i64)> = c

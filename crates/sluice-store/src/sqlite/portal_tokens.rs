@@ -3,7 +3,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::rows::{backend, conflict_as};
+use super::rows::backend;
 use crate::{PortalToken, StoreError, StoreResult};
 
 pub(crate) fn create(c: &Connection, t: &PortalToken) -> StoreResult<()> {
@@ -20,7 +20,7 @@ pub(crate) fn create(c: &Connection, t: &PortalToken) -> StoreResult<()> {
         t.created_at,
         t.valid_until
     ])
-    .map_err(conflict_as("id"))?;
+    .map_err(backend)?;
     Ok(())
 }
 

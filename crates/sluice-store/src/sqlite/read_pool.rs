@@ -45,16 +45,16 @@ impl ReadPool {
             .clone()
             .acquire_owned()
             .await
-            .map_err(|_| backend("read pool closed"))?;
+            .map_err(|_| StoreError::unavailable("the read pool is closed"))?;
         let pool = self.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let conn = pool
                 .lock()
                 .pop()
-                .ok_or_else(|| backend("read pool exhausted"))?;
+                .ok_or_else(|| StoreError::unavailable("the read pool is exhausted"))?;
             let out = catch_unwind(AssertUnwindSafe(|| f(&conn)))
-                .unwrap_or_else(|_| Err(StoreError::Backend("read query panicked".into())));
+                .unwrap_or_else(|_| Err(StoreError::backend("read query panicked")));
             pool.lock().push(conn);
             out
         })

@@ -1,7 +1,7 @@
 //! Row mappers, column lists and the conversions between models and stored values.
 
 use rusqlite::types::Type;
-use rusqlite::{ErrorCode, Row};
+use rusqlite::Row;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sluice_core::model::{
@@ -11,28 +11,9 @@ use sluice_core::model::{
 
 use crate::StoreError;
 
-/// A backend error with the driver's message.
-pub(crate) fn backend(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(e.to_string())
-}
-
-/// Maps a unique-constraint violation to `Conflict(what)`, anything else to `Backend`.
-pub(crate) fn conflict_as(what: &str) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-    move |e| {
-        if is_unique_violation(&e) {
-            StoreError::Conflict(what.to_string())
-        } else {
-            backend(e)
-        }
-    }
-}
-
-fn is_unique_violation(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(f, _)
-        if f.code == ErrorCode::ConstraintViolation
-            && (f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-                || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY))
-}
+/// Driver errors become [`StoreError`]s in [`super::errors`]; re-exported beside the row
+/// mappers, which every module imports.
+pub(crate) use super::errors::backend;
 
 /// Serialises a value stored as JSON text.
 pub(crate) fn to_json<T: Serialize + ?Sized>(v: &T) -> Result<String, StoreError> {

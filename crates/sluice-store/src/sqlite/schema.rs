@@ -7,7 +7,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::rows::backend;
 use super::Synchronous;
-use crate::StoreResult;
+use crate::{Context, StoreError, StoreResult};
 
 /// Embedded migrations; migration `i` brings the schema to `PRAGMA user_version = i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -16,10 +16,12 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_portal_tokens.sql"),
     include_str!("migrations/0004_message_parity.sql"),
     include_str!("migrations/0005_integrations.sql"),
+    include_str!("migrations/0006_idempotency_claims.sql"),
 ];
 
 /// How long a connection waits for a lock held by another connection (a checkpoint, or a
-/// second process on the same file) before giving up.
+/// second process on the same file) before giving up with `SQLITE_BUSY`, which the store
+/// reports as `Unavailable` (the API's 503).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Page cache of the writer. Index inserts land all over the delivery indexes; with
@@ -37,7 +39,7 @@ const STATEMENT_CACHE: usize = 128;
 pub(crate) fn open_writer(path: &Path, sync: Synchronous) -> StoreResult<Connection> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
-            .map_err(|e| backend(format!("creating {}: {e}", dir.display())))?;
+            .map_err(|e| backend(Context::new(format!("creating {}", dir.display()), e)))?;
     }
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
@@ -49,7 +51,7 @@ pub(crate) fn open_writer(path: &Path, sync: Synchronous) -> StoreResult<Connect
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
         .map_err(backend)?;
     if !mode.eq_ignore_ascii_case("wal") {
-        return Err(backend(format!(
+        return Err(StoreError::backend(format!(
             "could not enable WAL (journal_mode = {mode})"
         )));
     }
@@ -103,14 +105,14 @@ pub(crate) fn migrate(conn: &mut Connection) -> StoreResult<()> {
         .map_err(backend)?;
     let known = MIGRATIONS.len() as i64;
     if current > known {
-        return Err(backend(format!(
+        return Err(StoreError::backend(format!(
             "database schema version {current} is newer than this binary supports ({known})"
         )));
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
         let tx = conn.transaction().map_err(backend)?;
         tx.execute_batch(sql)
-            .map_err(|e| backend(format!("migration {}: {e}", i + 1)))?;
+            .map_err(|e| StoreError::backend(Context::new(format!("migration {}", i + 1), e)))?;
         tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))
             .map_err(backend)?;
         tx.commit().map_err(backend)?;

@@ -7,8 +7,8 @@ use super::apps::{self, found};
 use super::exact_cache::RowId;
 use super::messages;
 use super::page::ListQuery;
-use super::rows::{backend, conflict_as, source_at, to_json, SOURCE_COLS};
-use crate::{InboundAccepted, Listed, Page, StoreError, StoreResult};
+use super::rows::{backend, source_at, to_json, SOURCE_COLS};
+use crate::{ConflictKind, InboundAccepted, Listed, Page, StoreError, StoreResult};
 
 /// A source found by a token, with that token's expiry (`None` = the current token).
 #[derive(Debug, Clone)]
@@ -49,7 +49,7 @@ pub(crate) fn create_source(
         src.created_at,
         src.updated_at
     ])
-    .map_err(conflict_as("uid"))?;
+    .map_err(backend)?;
     insert_token(c, token_hash, &src.id)
 }
 
@@ -59,7 +59,7 @@ fn insert_token(c: &Connection, hash: &str, source_id: &str) -> StoreResult<()> 
     )
     .map_err(backend)?
     .execute(params![hash, source_id])
-    .map_err(conflict_as("token"))?;
+    .map_err(backend)?;
     Ok(())
 }
 
@@ -124,7 +124,7 @@ pub(crate) fn update_source(c: &Connection, src: &Source) -> StoreResult<()> {
             to_json(&src.metadata)?,
             src.updated_at
         ])
-        .map_err(conflict_as("uid"))?;
+        .map_err(backend)?;
     found(n)
 }
 
@@ -151,7 +151,7 @@ pub(crate) fn delete_source(c: &Connection, org_id: &str, src: &Source) -> Store
 }
 
 /// Makes `hash` the current token; the previous current token stays valid until
-/// `old_expires_at`. `Conflict("tokenRotation")` when `max_valid_old` rotated tokens are
+/// `old_expires_at`. `Conflict(SourceTokenRotations)` when `max_valid_old` rotated tokens are
 /// still valid at `now`.
 pub(crate) fn rotate_token(
     c: &Connection,
@@ -175,7 +175,7 @@ pub(crate) fn rotate_token(
         )
         .map_err(backend)?;
     if valid_old >= max_valid_old as i64 {
-        return Err(StoreError::Conflict("tokenRotation".into()));
+        return Err(StoreError::Conflict(ConflictKind::SourceTokenRotations));
     }
     let n = c
         .execute(
@@ -237,7 +237,7 @@ pub(crate) fn create_inbound_message(
     }
     match messages::create_message(c, msg, None, now) {
         Ok(deliveries) => Ok(InboundAccepted::Created { deliveries }),
-        Err(StoreError::Conflict(_)) => Ok(InboundAccepted::Duplicate),
+        Err(StoreError::Conflict(ConflictKind::MessageEventId)) => Ok(InboundAccepted::Duplicate),
         Err(e) => Err(e),
     }
 }

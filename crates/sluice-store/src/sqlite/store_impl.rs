@@ -13,8 +13,8 @@ use super::{
     portal_tokens, sources, SqliteStore,
 };
 use crate::{
-    AttemptFilter, CachedResponse, InboundAccepted, Listed, MessageFilter, Page, PortalToken,
-    Store, StoreError, StoreResult, MAX_VALID_OLD_TOKENS,
+    AttemptFilter, CachedResponse, IdempotencyBegin, InboundAccepted, Listed, MessageFilter, Page,
+    PortalToken, Store, StoreError, StoreResult, MAX_VALID_OLD_TOKENS,
 };
 
 #[async_trait]
@@ -406,19 +406,50 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn idempotency_get(&self, key: &str) -> StoreResult<Option<CachedResponse>> {
-        let key = key.to_string();
-        self.read(move |c| idempotency::get(c, &key)).await
-    }
-
-    async fn idempotency_put(
+    async fn idempotency_begin(
         &self,
         key: &str,
+        now: Millis,
+        lease_ms: Millis,
+    ) -> StoreResult<IdempotencyBegin> {
+        // Replays and waiting duplicates are answered by a reader; only a free key costs a
+        // write (which decides again, since the key may have changed in between).
+        let k = key.to_string();
+        if let Some(found) = self.read(move |c| idempotency::peek(c, &k, now)).await? {
+            return Ok(found);
+        }
+        let k = key.to_string();
+        self.write(move |c| idempotency::begin(c, &k, now, lease_ms))
+            .await
+    }
+
+    async fn idempotency_renew(
+        &self,
+        key: &str,
+        token: i64,
+        now: Millis,
+        lease_ms: Millis,
+    ) -> StoreResult<bool> {
+        let key = key.to_string();
+        self.write(move |c| idempotency::renew(c, &key, token, now, lease_ms))
+            .await
+    }
+
+    async fn idempotency_finish(
+        &self,
+        key: &str,
+        token: i64,
         resp: CachedResponse,
         now: Millis,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
         let key = key.to_string();
-        self.write(move |c| idempotency::put(c, &key, &resp, now))
+        self.write(move |c| idempotency::finish(c, &key, token, &resp, now))
+            .await
+    }
+
+    async fn idempotency_abandon(&self, key: &str, token: i64) -> StoreResult<()> {
+        let key = key.to_string();
+        self.write(move |c| idempotency::abandon(c, &key, token))
             .await
     }
 

@@ -14,6 +14,7 @@ use std::thread::JoinHandle;
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot, Notify};
 
+use super::errors;
 use super::rows::backend;
 use crate::{StoreError, StoreResult};
 
@@ -33,7 +34,35 @@ trait Job: Send {
     /// Runs the job inside its savepoint.
     fn run(&mut self, conn: &Connection) -> Ran;
     /// Answers the caller once the batch's fate is known.
-    fn finish(self: Box<Self>, committed: Result<(), &str>);
+    fn finish(self: Box<Self>, committed: Result<(), &Arc<BatchFailed>>);
+}
+
+/// Why a batch did not commit; every job of the batch is answered with it.
+#[derive(Debug, thiserror::Error)]
+enum BatchFailed {
+    /// A statement of the batch itself (begin, savepoint, commit) failed.
+    #[error("the write batch did not commit: {0}")]
+    Sqlite(#[source] rusqlite::Error),
+    /// A job's statement made SQLite roll the whole transaction back, which it does only
+    /// for a full disk, an I/O error, a lock timeout or lack of memory.
+    #[error("SQLite rolled the write batch back")]
+    Aborted,
+}
+
+impl BatchFailed {
+    /// The error one job of the failed batch gets, with the batch's cause as its source.
+    fn for_job(self: &Arc<Self>) -> StoreError {
+        let transient = match &**self {
+            Self::Sqlite(e) => e.sqlite_error_code().is_some_and(errors::is_transient),
+            Self::Aborted => true,
+        };
+        let cause = Box::new(Arc::clone(self));
+        if transient {
+            StoreError::Unavailable(cause)
+        } else {
+            StoreError::Backend(cause)
+        }
+    }
 }
 
 struct TypedJob<T, F> {
@@ -56,7 +85,7 @@ where
         };
         // A panicking job must not take the writer (and every later write) down with it.
         let result = catch_unwind(AssertUnwindSafe(|| f(conn)))
-            .unwrap_or_else(|_| Err(StoreError::Backend("write job panicked".into())));
+            .unwrap_or_else(|_| Err(StoreError::backend("write job panicked")));
         let ran = match &result {
             Ok((_, wake)) => Ran {
                 ok: true,
@@ -71,11 +100,11 @@ where
         ran
     }
 
-    fn finish(self: Box<Self>, committed: Result<(), &str>) {
+    fn finish(self: Box<Self>, committed: Result<(), &Arc<BatchFailed>>) {
         let out = match (committed, self.result) {
             (Ok(()), Some(result)) => result.map(|(v, _)| v),
-            (Ok(()), None) => Err(StoreError::Backend("write job did not run".into())),
-            (Err(e), _) => Err(StoreError::Backend(format!("transaction failed: {e}"))),
+            (Ok(()), None) => Err(StoreError::backend("write job did not run")),
+            (Err(failed), _) => Err(failed.for_job()),
         };
         // The caller may have gone away (request cancelled); its rows are committed anyway.
         let _ = self.tx.send(out);
@@ -159,8 +188,9 @@ impl Drop for Writer {
     }
 }
 
+/// The writer is gone (the store is shutting down): this node cannot write any more.
 fn stopped() -> StoreError {
-    StoreError::Backend("the SQLite writer has stopped".into())
+    StoreError::unavailable("the SQLite writer has stopped")
 }
 
 fn run(conn: Connection, mut rx: mpsc::Receiver<Box<dyn Job>>, stats: &Stats, work: &Notify) {
@@ -183,19 +213,19 @@ fn run(conn: Connection, mut rx: mpsc::Receiver<Box<dyn Job>>, stats: &Stats, wo
             }
             Err(e) => tracing::error!(error = %e, jobs = batch.len(), "SQLite write batch failed"),
         }
-        let committed = outcome.as_ref().map(|_| ()).map_err(String::as_str);
+        let failed = outcome.err().map(Arc::new);
         for job in batch.drain(..) {
-            job.finish(committed);
+            job.finish(failed.as_ref().map_or(Ok(()), Err));
         }
     }
 }
 
 /// Runs one batch in one transaction; `Ok(wake)` once committed.
-fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> Result<bool, String> {
+fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> Result<bool, BatchFailed> {
     conn.execute_batch("BEGIN IMMEDIATE")
-        .map_err(|e| e.to_string())?;
+        .map_err(BatchFailed::Sqlite)?;
     match run_jobs(conn, batch).and_then(|wake| {
-        conn.execute_batch("COMMIT").map_err(|e| e.to_string())?;
+        conn.execute_batch("COMMIT").map_err(BatchFailed::Sqlite)?;
         Ok(wake)
     }) {
         Ok(wake) => Ok(wake),
@@ -212,19 +242,19 @@ fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> Result<bool, Stri
     }
 }
 
-fn run_jobs(conn: &Connection, batch: &mut [Box<dyn Job>]) -> Result<bool, String> {
-    let exec = |sql: &str| -> Result<(), String> {
+fn run_jobs(conn: &Connection, batch: &mut [Box<dyn Job>]) -> Result<bool, BatchFailed> {
+    let exec = |sql: &str| -> Result<(), BatchFailed> {
         conn.prepare_cached(sql)
             .and_then(|mut s| s.execute([]))
             .map(|_| ())
-            .map_err(|e| e.to_string())
+            .map_err(BatchFailed::Sqlite)
     };
     let mut wake = false;
     for job in batch.iter_mut() {
         exec("SAVEPOINT job")?;
         let ran = job.run(conn);
         if conn.is_autocommit() {
-            return Err("SQLite aborted the transaction".into());
+            return Err(BatchFailed::Aborted);
         }
         if !ran.ok {
             // Undo only this job; the rest of the batch is unaffected.

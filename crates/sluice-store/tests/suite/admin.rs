@@ -1,17 +1,16 @@
-//! Applications, endpoints, event types, deletes, stats, idempotency, health, durability
-//! and concurrent writes.
+//! Applications, endpoints and event types.
 
 use std::collections::BTreeMap;
 
 use sluice_core::model::{EventType, RetiredSecret};
-use sluice_store::{CachedResponse, Order, Page, StoreError};
+use sluice_store::{ConflictKind, Order, Page, StoreError};
 
 use super::*;
 
-fn conflict(r: sluice_store::StoreResult<()>, what: &str) {
+fn conflict(r: sluice_store::StoreResult<()>, what: ConflictKind) {
     match r {
         Err(StoreError::Conflict(w)) => assert_eq!(w, what),
-        other => panic!("expected Conflict({what}), got {other:?}"),
+        other => panic!("expected Conflict({what:?}), got {other:?}"),
     }
 }
 
@@ -22,7 +21,7 @@ pub async fn applications(s: Dyn) {
     s.create_app(a.clone()).await.unwrap();
     let mut same_uid = app_row(T0 + 1);
     same_uid.uid = Some("acme".into());
-    conflict(s.create_app(same_uid.clone()).await, "uid");
+    conflict(s.create_app(same_uid.clone()).await, ConflictKind::AppUid);
     same_uid.org_id = "org_other".into();
     s.create_app(same_uid.clone())
         .await
@@ -50,7 +49,7 @@ pub async fn applications(s: Dyn) {
     s.update_app(edited.clone()).await.unwrap();
     assert_eq!(s.get_app(ORG, &a.id).await.unwrap(), Some(edited.clone()));
     edited.uid = Some("beta".into());
-    conflict(s.update_app(edited).await, "uid");
+    conflict(s.update_app(edited).await, ConflictKind::AppUid);
     assert!(matches!(
         s.update_app(app_row(T0)).await,
         Err(StoreError::NotFound)
@@ -100,7 +99,10 @@ pub async fn endpoints(s: Dyn) {
 
     let mut dup = endpoint_row(&app.id, T0);
     dup.uid = Some("main".into());
-    conflict(s.create_endpoint(dup.clone()).await, "uid");
+    conflict(
+        s.create_endpoint(dup.clone()).await,
+        ConflictKind::EndpointUid,
+    );
     dup.app_id = other_app.id.clone();
     s.create_endpoint(dup).await.expect("uid is per app");
 
@@ -128,7 +130,7 @@ pub async fn endpoints(s: Dyn) {
     let second = new_endpoint(&s, &app.id, |e| e.uid = Some("second".into())).await;
     let mut clash = second.clone();
     clash.uid = Some("main".into());
-    conflict(s.update_endpoint(clash).await, "uid");
+    conflict(s.update_endpoint(clash).await, ConflictKind::EndpointUid);
     assert!(matches!(
         s.update_endpoint(endpoint_row(&app.id, T0)).await,
         Err(StoreError::NotFound)
@@ -169,7 +171,10 @@ pub async fn event_types(s: Dyn) {
     ] {
         s.create_event_type(et(name, archived)).await.unwrap();
     }
-    conflict(s.create_event_type(et("a.one", false)).await, "name");
+    conflict(
+        s.create_event_type(et("a.one", false)).await,
+        ConflictKind::EventTypeName,
+    );
     let mut other_org = et("a.one", false);
     other_org.org_id = "org_other".into();
     s.create_event_type(other_org)
@@ -228,31 +233,4 @@ pub async fn event_types(s: Dyn) {
         s.delete_event_type(ORG, "a.one").await,
         Err(StoreError::NotFound)
     ));
-}
-
-/// The first response stored for a key wins; purge drops old keys only.
-pub async fn idempotency(s: Dyn) {
-    assert!(s.idempotency_get("k1").await.unwrap().is_none());
-    let first = CachedResponse {
-        status: 202,
-        body: b"{\"id\":\"one\"}".to_vec(),
-        msg_id: Some("msg_one".into()),
-    };
-    let second = CachedResponse {
-        status: 500,
-        body: b"other".to_vec(),
-        msg_id: None,
-    };
-    s.idempotency_put("k1", first.clone(), T0).await.unwrap();
-    s.idempotency_put("k1", second.clone(), T0 + 1)
-        .await
-        .unwrap();
-    assert_eq!(s.idempotency_get("k1").await.unwrap(), Some(first.clone()));
-    s.idempotency_put("k2", second.clone(), T0 + 100)
-        .await
-        .unwrap();
-    assert_eq!(s.idempotency_purge(T0 + 50).await.unwrap(), 1);
-    assert!(s.idempotency_get("k1").await.unwrap().is_none());
-    assert_eq!(s.idempotency_get("k2").await.unwrap(), Some(second));
-    s.ping().await.expect("ping");
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use sluice_core::model::{InboundMeta, Source};
-use sluice_store::{InboundAccepted, StoreError, MAX_VALID_OLD_TOKENS};
+use sluice_store::{ConflictKind, InboundAccepted, StoreError, MAX_VALID_OLD_TOKENS};
 
 use super::*;
 
@@ -85,10 +85,22 @@ pub async fn sources_crud(s: Dyn) {
         .create_source(app2.clone(), other.clone(), "h2".into())
         .await
     {
-        Err(StoreError::Conflict(what)) => assert_eq!(what, "uid"),
+        Err(StoreError::Conflict(what)) => assert_eq!(what, ConflictKind::SourceUid),
         r => panic!("expected a uid conflict, got {r:?}"),
     }
     assert!(s.get_app(ORG, &app2.id).await.unwrap().is_none());
+    // Nor may its application take an application's uid: that rule is the one reported.
+    let mut taken = app_row(T0 + 2);
+    taken.uid = Some("billing".into());
+    s.create_app(taken).await.unwrap();
+    let mut app3 = app_row(T0 + 3);
+    app3.uid = Some("billing".into());
+    let third = source_row(&app3.id, T0 + 3);
+    match s.create_source(app3, third.clone(), "h3".into()).await {
+        Err(StoreError::Conflict(what)) => assert_eq!(what, ConflictKind::AppUid),
+        r => panic!("expected an application uid conflict, got {r:?}"),
+    }
+    assert!(s.get_source(ORG, &third.id).await.unwrap().is_none());
     other.uid = None;
     s.create_source(app2, other.clone(), "h2".into())
         .await
@@ -148,7 +160,7 @@ pub async fn token_rotation_lookups(s: Dyn) {
         .rotate_source_token(&src.id, vec![4], "n4".into(), T0 + 10_000, T0 + 10)
         .await
     {
-        Err(StoreError::Conflict(what)) => assert_eq!(what, "tokenRotation"),
+        Err(StoreError::Conflict(what)) => assert_eq!(what, ConflictKind::SourceTokenRotations),
         r => panic!("expected the rotation limit, got {r:?}"),
     }
     assert_eq!(

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use sluice_core::model::DeliveryStatus;
 use sluice_core::queue::{DeliveryNext, Outcome};
-use sluice_store::{AttemptFilter, CachedResponse, MessageFilter, Page, StoreError};
+use sluice_store::{
+    AttemptFilter, CachedResponse, IdempotencyBegin, MessageFilter, Page, StoreError,
+};
 
 use super::*;
 
@@ -184,17 +186,18 @@ pub async fn durable_across_reopen(open: impl Fn() -> Dyn) {
     for i in 0..50 {
         msgs.push(publish(&s, &app.id, "t", T0 + i).await.0);
     }
-    s.idempotency_put(
-        "key",
-        CachedResponse {
-            status: 200,
-            body: vec![1],
-            msg_id: None,
-        },
-        T0,
-    )
-    .await
-    .unwrap();
+    let stored_resp = CachedResponse {
+        status: 200,
+        body: vec![1],
+        msg_id: None,
+    };
+    let IdempotencyBegin::Run { token } = s.idempotency_begin("key", T0, 1_000).await.unwrap()
+    else {
+        panic!("a new key runs");
+    };
+    s.idempotency_finish("key", token, stored_resp.clone(), T0)
+        .await
+        .unwrap();
     drop(s);
 
     let s = open();
@@ -206,7 +209,10 @@ pub async fn durable_across_reopen(open: impl Fn() -> Dyn) {
     let stored = collect(|p| s.list_messages(&app.id, MessageFilter::default(), p)).await;
     assert_eq!(stored, msgs);
     assert_eq!(deliveries_to(&s, &ep.id).await.len(), 50);
-    assert!(s.idempotency_get("key").await.unwrap().is_some());
+    assert_eq!(
+        s.idempotency_begin("key", T0, 1_000).await.unwrap(),
+        IdempotencyBegin::Replay(stored_resp)
+    );
     assert_eq!(
         s.claim_due(claim_req(T0 + 100, 100, 100))
             .await

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use sluice_core::model::{DeliveryStatus, Trigger};
-use sluice_store::{MessageFilter, StoreError};
+use sluice_store::{ConflictKind, MessageFilter, StoreError};
 
 use super::*;
 
@@ -103,7 +103,7 @@ pub async fn fan_out_follows_filters(s: Dyn) {
     assert!(deliveries_to(&s, &foreign.id).await.is_empty());
 }
 
-/// The same eventId twice: one message, one set of deliveries, a `Conflict("eventId")`,
+/// The same eventId twice: one message, one set of deliveries, a `Conflict(MessageEventId)`,
 /// also when the duplicates race.
 pub async fn event_id_conflict_keeps_one(s: Dyn) {
     let app = new_app(&s).await;
@@ -116,7 +116,7 @@ pub async fn event_id_conflict_keeps_one(s: Dyn) {
     let mut dup = message_row(&app.id, "t", T0 + 1);
     dup.event_id = Some("evt-1".into());
     match s.create_message(dup.clone(), None, T0 + 1).await {
-        Err(StoreError::Conflict(what)) => assert_eq!(what, "eventId"),
+        Err(StoreError::Conflict(what)) => assert_eq!(what, ConflictKind::MessageEventId),
         other => panic!("expected a conflict, got {other:?}"),
     }
     assert_eq!(
@@ -147,7 +147,7 @@ pub async fn event_id_conflict_keeps_one(s: Dyn) {
     for t in tasks {
         match t.await.unwrap() {
             Ok(2) => ok += 1,
-            Err(StoreError::Conflict(_)) => {}
+            Err(StoreError::Conflict(ConflictKind::MessageEventId)) => {}
             other => panic!("unexpected {other:?}"),
         }
     }

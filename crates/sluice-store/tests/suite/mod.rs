@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod dispatch;
 pub mod fairness;
+pub mod idempotency;
 pub mod inbound;
 pub mod integrations;
 pub mod lifecycle;

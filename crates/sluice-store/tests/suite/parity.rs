@@ -3,7 +3,7 @@
 
 use sluice_core::model::{DeliveryStatus, Trigger};
 use sluice_core::queue::{DeliveryNext, Outcome};
-use sluice_store::{AttemptFilter, MessageFilter, Order, StoreError};
+use sluice_store::{AttemptFilter, ConflictKind, MessageFilter, Order, StoreError};
 
 use super::*;
 
@@ -218,7 +218,7 @@ pub async fn expunge_keeps_the_record_and_stops_sending(s: Dyn) {
 
     assert!(matches!(
         s.resend(&msg.id, &ep.id, T0 + 40).await,
-        Err(StoreError::Conflict(w)) if w == "payload"
+        Err(StoreError::Conflict(ConflictKind::PayloadExpunged))
     ));
     assert_eq!(
         s.recover_endpoint(&ep.id, T0 - 1, T0 + 100, T0 + 50)

@@ -1,7 +1,7 @@
 //! App-portal token rows: logout ends one token, expire-all ends an app's (or a session's)
 //! tokens at a chosen time without touching later ones, and the purge drops only dead rows.
 
-use sluice_store::{PortalToken, StoreError};
+use sluice_store::{ConflictKind, PortalToken, StoreError};
 
 use super::{Dyn, ORG, T0};
 
@@ -28,7 +28,7 @@ pub async fn portal_tokens(s: Dyn) {
     assert!(s.portal_token("ptok_missing").await.unwrap().is_none());
     assert!(matches!(
         s.create_portal_token(a).await,
-        Err(StoreError::Conflict(_))
+        Err(StoreError::Conflict(ConflictKind::Id))
     ));
     for (id, app, session) in [
         ("ptok_b", "app_1", Some("alice")),

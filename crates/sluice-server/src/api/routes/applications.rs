@@ -4,15 +4,15 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use sluice_core::ids;
-use sluice_store::{Order, StoreError};
+use sluice_store::{ConflictKind, Order, StoreError};
 
 use super::{load_app, upsert_uid, Scope};
-use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::{ApiJson, Params};
 use crate::api::models::application::{ApplicationIn, ApplicationOut, ApplicationPatch};
 use crate::api::pagination::{page_from, ListResponse};
 use crate::api::validation::Problems;
 use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// `GET /app`.
@@ -59,7 +59,7 @@ pub async fn create(
     match state.store.create_app(app.clone()).await {
         Ok(()) => Ok((StatusCode::CREATED, Json(app.into()))),
         // A concurrent creator took the uid between our read and write: theirs is the one.
-        Err(StoreError::Conflict(_)) if existing_uid.is_some() => {
+        Err(StoreError::Conflict(ConflictKind::AppUid)) if existing_uid.is_some() => {
             let uid = existing_uid.as_deref().unwrap_or_default();
             let existing = state
                 .store

@@ -9,15 +9,15 @@ use axum::Json;
 use serde_json::{json, Value};
 use sluice_core::ids;
 use sluice_core::model::{DeliveryStatus, Message};
-use sluice_store::{AttemptFilter, Order, StoreError};
+use sluice_store::{AttemptFilter, ConflictKind, Order, StoreError};
 
 use super::{load_app, load_endpoint, load_message, Scope};
-use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::Params;
 use crate::api::models::attempt::{EndpointMessageOut, MessageAttemptOut, MessageEndpointOut};
 use crate::api::models::message::MessageOut;
 use crate::api::pagination::{page_from, ListResponse};
 use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 type Attempts = Json<ListResponse<MessageAttemptOut>>;
@@ -255,7 +255,7 @@ pub async fn resend(
     {
         Ok(()) => Ok((StatusCode::ACCEPTED, Json(json!({})))),
         // Expunged between the read above and the write.
-        Err(StoreError::Conflict(what)) if what == "payload" => Err(missing_payload()),
+        Err(StoreError::Conflict(ConflictKind::PayloadExpunged)) => Err(missing_payload()),
         Err(e) => Err(e.into()),
     }
 }

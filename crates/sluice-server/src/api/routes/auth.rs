@@ -10,11 +10,11 @@ use sluice_core::ids;
 use sluice_store::PortalToken;
 
 use super::{create_inline_app, source_of};
-use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::OptionalJson;
 use crate::api::models::misc::{AppPortalAccessIn, AppPortalAccessOut, ApplicationTokenExpireIn};
 use crate::api::validation::Problems;
 use crate::auth::{issue_app_token, AppToken, Caller, PORTAL_TOKEN_PREFIX};
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// Default (and longest) lifetime of an app-portal token: 28 days, as Svix OSS.

@@ -7,11 +7,11 @@ use axum::http::StatusCode;
 use axum::Json;
 
 use super::{load_app, load_endpoint, Scope};
-use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::ApiJson;
 use crate::api::models::misc::{EndpointHeadersIn, EndpointHeadersOut, EndpointHeadersPatchIn};
 use crate::api::validation::{self, is_sensitive_header, Problems};
 use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// `GET …/headers`: values of credential-like headers are withheld, their names listed.

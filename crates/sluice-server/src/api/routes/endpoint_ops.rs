@@ -9,12 +9,12 @@ use sluice_core::ids;
 use sluice_core::model::{DeliveryStatus, Message};
 
 use super::{load_app, load_endpoint, Scope};
-use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::{parse_time, ApiJson, Params};
 use crate::api::models::message::MessageOut;
 use crate::api::models::misc::{EndpointStats, EventExampleIn, RecoverIn, RecoverOut};
 use crate::api::models::ts;
 use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// The built-in event type every endpoint can be sent an example of.

@@ -6,10 +6,10 @@ use axum::Json;
 use sluice_core::model::RetiredSecret;
 
 use super::{load_app, load_endpoint, Scope};
-use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::OptionalJson;
 use crate::api::models::misc::{EndpointSecretOut, EndpointSecretRotateIn};
 use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// Grace period of the old secret after a rotation (Svix's default).

@@ -7,12 +7,12 @@ use sluice_core::ids;
 use sluice_store::Order;
 
 use super::{load_app, load_endpoint, upsert_uid, Scope};
-use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::{ApiJson, Params};
 use crate::api::models::endpoint::{EndpointIn, EndpointOut, EndpointPatch};
 use crate::api::pagination::{page_from, ListResponse};
 use crate::api::validation::Problems;
 use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// Checks an endpoint's event-type filter: when given it must be non-empty, and every name

@@ -8,12 +8,12 @@ use axum::Json;
 use sluice_store::Order;
 
 use super::same_name_as_path;
-use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::{ApiJson, Params};
 use crate::api::models::event_type::{EventTypeIn, EventTypeOut, EventTypePatch};
 use crate::api::pagination::{page_from, ListResponse};
 use crate::api::validation::{self, Problems};
 use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// `GET /event-type`: by name; archived types only with `include_archived=true`, schemas

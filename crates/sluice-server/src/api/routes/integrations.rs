@@ -15,12 +15,12 @@ use sluice_core::model::{Application, Integration};
 use sluice_store::Order;
 
 use super::{load_app, Scope};
-use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::{ApiJson, Params};
 use crate::api::models::integration::{IntegrationIn, IntegrationKeyOut, IntegrationOut};
 use crate::api::pagination::{page_from, ListResponse};
 use crate::api::validation::Problems;
 use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// Prefix of integration keys (Svix's).

@@ -12,13 +12,13 @@ use sluice_core::model::Message;
 use sluice_store::{MessageFilter, Order};
 
 use super::{create_inline_app, load_app, load_message, Scope};
-use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::{parse_time, ApiJson, Params};
 use crate::api::models::message::{MessageIn, MessageOut};
 use crate::api::models::{empty_object, payload_out, ts};
 use crate::api::pagination::{page_from, ListResponse};
 use crate::api::validation::Problems;
 use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// How far ahead `deliverAt` may be (Svix's bound: five days).

@@ -19,11 +19,11 @@ pub mod sources;
 
 use sluice_core::ids;
 use sluice_core::model::{Application, Endpoint, Message};
-use sluice_store::StoreError;
+use sluice_store::{ConflictKind, StoreError};
 
-use crate::api::error::{ApiError, ApiResult};
 use crate::api::models::application::ApplicationIn;
 use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// Who may use an app-scoped route.
@@ -156,7 +156,7 @@ pub async fn create_inline_app(
     let app = app_in.into_app(ids::new_id(ids::APP, now), org, now);
     match state.store.create_app(app.clone()).await {
         Ok(()) => Ok(app),
-        Err(StoreError::Conflict(_)) => state
+        Err(StoreError::Conflict(ConflictKind::AppUid)) => state
             .store
             .get_app(org, path_key)
             .await?

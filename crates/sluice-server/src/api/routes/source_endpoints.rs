@@ -8,7 +8,6 @@ use axum::Json;
 
 use super::sources::load_source;
 use super::{endpoint_headers, endpoint_secret, endpoints};
-use crate::api::error::ApiResult;
 use crate::api::extract::{ApiJson, OptionalJson, Params};
 use crate::api::models::endpoint::{EndpointIn, EndpointOut};
 use crate::api::models::misc::{
@@ -17,6 +16,7 @@ use crate::api::models::misc::{
 };
 use crate::api::pagination::ListResponse;
 use crate::auth::Caller;
+use crate::error::ApiResult;
 use crate::state::AppState;
 
 /// The id of the source's application.

@@ -10,15 +10,15 @@ use axum::http::StatusCode;
 use axum::Json;
 use sluice_core::ids;
 use sluice_core::model::{Application, Source};
-use sluice_store::{Listed, Order, StoreError};
+use sluice_store::{ConflictKind, Listed, Order, StoreError};
 
 use super::upsert_uid;
-use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::{ApiJson, Params};
 use crate::api::models::source::{RotateTokenOut, SourceIn, SourceOut};
 use crate::api::pagination::{page_from, ListResponse};
 use crate::api::validation::Problems;
 use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
 use crate::ingest::kinds::{Scheme, Settings};
 use crate::ingest::sealed::{open_source, Stored};
 use crate::ingest::tokens::{ingest_url, new_token, token_hash};
@@ -225,10 +225,12 @@ pub async fn rotate_token(
         Ok(()) => Ok(Json(RotateTokenOut {
             ingest_url: ingest_url(&state.config.public_base(), &token),
         })),
-        Err(StoreError::Conflict(_)) => Err(ApiError::bad_request(
-            "limit_reached",
-            "The token can be rotated at most three times within 48 hours",
-        )),
+        Err(StoreError::Conflict(ConflictKind::SourceTokenRotations)) => {
+            Err(ApiError::bad_request(
+                "limit_reached",
+                "The token can be rotated at most three times within 48 hours",
+            ))
+        }
         Err(e) => Err(e.into()),
     }
 }

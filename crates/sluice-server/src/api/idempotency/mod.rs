@@ -1,22 +1,25 @@
 //! `idempotency-key` on POST: the same key (for the same caller and URL) gets the same
-//! response, and the request runs once.
+//! response, and the request runs once, whichever node of those sharing the store gets it.
 //!
 //! - The cache key is BLAKE2s of the `Authorization` header, the client's key and the path
 //!   with query (as Svix: the body is not compared).
+//! - The key is claimed in the store before the request runs ([`claim`]): duplicates wait
+//!   for the holder and then replay its response, or get 409 `conflict` if it is still
+//!   running after [`Timing::wait`]. A claim is a lease, renewed while its request runs, so
+//!   a node that dies mid-request frees the key when the lease runs out.
 //! - A stored response is replayed verbatim (status and body, JSON).
-//! - Concurrent duplicates in this process wait for the first one (an in-memory map of
-//!   keys in flight) and then get its response.
-//! - Only 2xx responses are stored; after a failure the next duplicate runs again, so a
-//!   client retrying a 5xx or a 409 gets a fresh answer.
+//! - Only 2xx responses are stored; after a failure the claim is abandoned and the next
+//!   duplicate runs again, so a client retrying a 5xx or a 409 gets a fresh answer.
 //! - Stored bodies are sealed with the server's [`SecretBox`](sluice_core::secretbox): some
 //!   responses are secrets (a rotated `whsec_`, a portal token, an ingest URL), and the
 //!   store holds nothing else of that kind in clear.
-//! - The cache is consulted only for a caller the route would accept (valid, unrevoked
+//! - The store is consulted only for a caller the route would accept (valid, unrevoked
 //!   token allowed on this route): a replay is authorised like the request itself, so a
 //!   logged-out or expired token cannot read back a cached secret.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+mod claim;
+
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request, State};
@@ -26,132 +29,33 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use blake2::{Blake2s256, Digest};
 use sluice_store::CachedResponse;
-use tokio::sync::watch;
 
-use super::error::ApiError;
+pub use self::claim::Timing;
+use self::claim::{Begun, Claims};
 use crate::auth::Caller;
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Header carrying the client's key.
 pub const HEADER: &str = "idempotency-key";
 
-/// What a request in flight ended with, as seen by the duplicates waiting for it.
-#[derive(Debug, Clone)]
-enum Outcome {
-    /// A 2xx, stored: replay it.
-    Cached(CachedResponse),
-    /// Not stored (not a 2xx): run the request again.
-    Retry,
-}
-
-type Slot = watch::Receiver<Option<Outcome>>;
-
-/// Shared state of the middleware: the server's state (store, sealing key, token check)
-/// and the keys currently in flight here.
+/// State of the middleware on one node: the server's state (store, sealing key, token
+/// check) and how long claims last and duplicates wait.
 pub struct Idempotency {
-    state: AppState,
-    in_flight: Mutex<HashMap<String, Slot>>,
+    claims: Arc<Claims>,
 }
 
 impl Idempotency {
-    /// Middleware state over the server's `state`.
+    /// Middleware state over the server's `state`, with the default [`Timing`].
     pub fn new(state: AppState) -> Arc<Self> {
+        Self::with_timing(state, Timing::default())
+    }
+
+    /// Middleware state with the given timing.
+    pub fn with_timing(state: AppState, timing: Timing) -> Arc<Self> {
         Arc::new(Self {
-            state,
-            in_flight: Mutex::new(HashMap::new()),
+            claims: Claims::new(state, timing),
         })
-    }
-
-    /// The stored response of `key`, unsealed. One that cannot be opened (the encryption
-    /// key changed) counts as absent.
-    async fn get(&self, key: &str) -> Result<Option<CachedResponse>, ApiError> {
-        let Some(stored) = self.state.store.idempotency_get(key).await? else {
-            return Ok(None);
-        };
-        match self.state.secrets.open_bytes(&stored.body) {
-            Ok(body) => Ok(Some(CachedResponse {
-                status: stored.status,
-                body,
-                msg_id: stored.msg_id,
-            })),
-            Err(_) => {
-                tracing::warn!(
-                    "a cached idempotent response could not be unsealed; running the request"
-                );
-                Ok(None)
-            }
-        }
-    }
-
-    /// Stores `resp` for `key`, sealed.
-    async fn put(&self, key: &str, resp: &CachedResponse) -> Result<(), sluice_store::StoreError> {
-        let sealed = CachedResponse {
-            status: resp.status,
-            body: self.state.secrets.seal_bytes(&resp.body),
-            msg_id: resp.msg_id.clone(),
-        };
-        self.state
-            .store
-            .idempotency_put(key, sealed, sluice_core::now_millis())
-            .await
-    }
-
-    /// Becomes the runner of `key`, or returns the slot of the request already running it.
-    fn claim(self: &Arc<Self>, key: &str) -> Result<Leader, Slot> {
-        let mut map = self.in_flight.lock().expect("in-flight map poisoned");
-        if let Some(slot) = map.get(key) {
-            return Err(slot.clone());
-        }
-        let (tx, rx) = watch::channel(None);
-        map.insert(key.to_string(), rx.clone());
-        Ok(Leader {
-            owner: self.clone(),
-            key: key.to_string(),
-            tx,
-            rx,
-        })
-    }
-}
-
-/// The request running a key. Dropping it (the request was cancelled) frees the key, and
-/// waiting duplicates then compete to run it themselves.
-struct Leader {
-    owner: Arc<Idempotency>,
-    key: String,
-    tx: watch::Sender<Option<Outcome>>,
-    rx: Slot,
-}
-
-impl Leader {
-    fn finish(self, outcome: Outcome) {
-        // Publish before leaving the map: waiters get the outcome, later arrivals find the
-        // stored response.
-        let _ = self.tx.send(Some(outcome));
-    }
-}
-
-impl Drop for Leader {
-    fn drop(&mut self) {
-        let mut map = self.owner.in_flight.lock().expect("in-flight map poisoned");
-        if map
-            .get(&self.key)
-            .is_some_and(|slot| slot.same_channel(&self.rx))
-        {
-            map.remove(&self.key);
-        }
-    }
-}
-
-/// Waits for the runner of a key; `None` if it failed or vanished.
-async fn wait(mut slot: Slot) -> Option<CachedResponse> {
-    loop {
-        if let Some(outcome) = slot.borrow_and_update().clone() {
-            return match outcome {
-                Outcome::Cached(c) => Some(c),
-                Outcome::Retry => None,
-            };
-        }
-        slot.changed().await.ok()?;
     }
 }
 
@@ -212,7 +116,7 @@ pub async fn middleware(
     let key = cache_key(auth, client_key.as_bytes(), path);
     // A caller the route refuses gets the route's own refusal, never a cached response.
     let (mut parts, body) = req.into_parts();
-    let accepted = Caller::from_request_parts(&mut parts, &idem.state)
+    let accepted = Caller::from_request_parts(&mut parts, &idem.claims.state)
         .await
         .is_ok();
     let req = Request::from_parts(parts, body);
@@ -220,32 +124,15 @@ pub async fn middleware(
         return next.run(req).await;
     }
 
-    let leader = loop {
-        match idem.claim(&key) {
-            Ok(leader) => break leader,
-            Err(slot) => {
-                if let Some(cached) = wait(slot).await {
-                    return replay(cached);
-                }
-            }
-        }
+    let claim = match idem.claims.begin(&key).await {
+        Ok(Begun::Run(claim)) => claim,
+        Ok(Begun::Replay(cached)) => return replay(cached),
+        Ok(Begun::RunUnguarded) => return next.run(req).await,
+        Err(e) => return e.into_response(),
     };
-
-    match idem.get(&key).await {
-        Ok(Some(cached)) => {
-            leader.finish(Outcome::Cached(cached.clone()));
-            return replay(cached);
-        }
-        Ok(None) => {}
-        Err(e) => {
-            leader.finish(Outcome::Retry);
-            return e.into_response();
-        }
-    }
-
-    let resp = next.run(req).await;
+    let resp = claim.hold(next.run(req)).await;
     if !resp.status().is_success() {
-        leader.finish(Outcome::Retry);
+        claim.abandon().await;
         return resp;
     }
     let (parts, body) = resp.into_parts();
@@ -253,7 +140,7 @@ pub async fn middleware(
     let bytes = match axum::body::to_bytes(body, usize::MAX).await {
         Ok(b) => b,
         Err(e) => {
-            leader.finish(Outcome::Retry);
+            claim.abandon().await;
             return ApiError::internal(e).into_response();
         }
     };
@@ -262,11 +149,7 @@ pub async fn middleware(
         msg_id: shown_message(&bytes),
         body: bytes.to_vec(),
     };
-    if let Err(e) = idem.put(&key, &cached).await {
-        // The request itself succeeded; only the replay protection is lost.
-        tracing::warn!(error = %e, "storing idempotent response failed");
-    }
-    leader.finish(Outcome::Cached(cached));
+    claim.finish(&cached).await;
     Response::from_parts(parts, Body::from(bytes))
 }
 

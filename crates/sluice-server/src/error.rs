@@ -1,15 +1,28 @@
-//! The one error type of the API and its Svix-shaped JSON bodies.
+//! The one HTTP error type of the server ([`ApiError`]) and its Svix-shaped JSON bodies,
+//! shared by the management API, authentication and the ingest route.
 //!
 //! Svix answers errors as `{"code": "...", "detail": "..."}`, except validation errors
 //! (422), which are `{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`. The SDKs
 //! parse exactly these two shapes (a 422 body must carry a `detail` list), so every failure
 //! path of every route ends here.
+//!
+//! Store errors map by variant: a conflict by its [`ConflictKind`], an unavailable store to
+//! 503 with `Retry-After`, any other failure to an opaque 500. The cause of the last two is
+//! logged with its whole chain ([`Chain`]) and never shown.
 
-use axum::http::StatusCode;
+use std::error::Error;
+use std::fmt;
+
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
-use sluice_store::StoreError;
+use sluice_store::{ConflictKind, StoreError};
+
+/// Seconds a client is asked to wait before retrying while the store is unavailable: long
+/// enough for a lock holder or a reconnect to finish, short enough not to stall a retry loop.
+pub const RETRY_AFTER_SECS: u32 = 2;
 
 /// One entry of a 422 body: where (`["body", "url"]`, `["query", "limit"]`) and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -39,6 +52,8 @@ impl ValidationItem {
 pub struct ApiError {
     status: StatusCode,
     body: ErrorBody,
+    /// `Retry-After` seconds, sent with a 503.
+    retry_after: Option<u32>,
 }
 
 #[derive(Debug, Serialize)]
@@ -60,6 +75,7 @@ impl ApiError {
                 code: code.into(),
                 detail: detail.into(),
             },
+            retry_after: None,
         }
     }
 
@@ -112,6 +128,7 @@ impl ApiError {
         Self {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             body: ErrorBody::Validation { detail: items },
+            retry_after: None,
         }
     }
 
@@ -125,6 +142,19 @@ impl ApiError {
         )
     }
 
+    /// 503 with `Retry-After`: the store cannot serve right now, the same request may
+    /// succeed in a moment.
+    pub fn unavailable() -> Self {
+        Self {
+            retry_after: Some(RETRY_AFTER_SECS),
+            ..Self::http(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "service_unavailable",
+                "The service is temporarily unavailable; retry shortly",
+            )
+        }
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -135,31 +165,100 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => Self::not_found(),
-            StoreError::Conflict(what) => Self::conflict(conflict_detail(&what)),
-            StoreError::Backend(cause) => Self::internal(cause),
+            StoreError::Conflict(kind) => Self::conflict(conflict_detail(kind)),
+            StoreError::Unavailable(_) => {
+                tracing::warn!(error = %Chain(&e), "store unavailable");
+                Self::unavailable()
+            }
+            _ => {
+                tracing::error!(error = %Chain(&e), "store failure");
+                Self::http(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    "Internal server error",
+                )
+            }
         }
     }
 }
 
 /// Svix's wording for the uniqueness rules the store reports.
-fn conflict_detail(what: &str) -> String {
-    match what {
-        "eventId" => "A message with this eventId already exists for this application".into(),
-        "uid" => "An entity with this uid already exists".into(),
-        "name" => "An event type with this name already exists".into(),
-        other => format!("Conflict: {other}"),
+fn conflict_detail(kind: ConflictKind) -> &'static str {
+    match kind {
+        ConflictKind::MessageEventId => {
+            "A message with this eventId already exists for this application"
+        }
+        ConflictKind::AppUid | ConflictKind::EndpointUid | ConflictKind::SourceUid => {
+            "An entity with this uid already exists"
+        }
+        ConflictKind::EventTypeName => "An event type with this name already exists",
+        ConflictKind::SourceTokenRotations => "Too many rotated tokens are still valid",
+        ConflictKind::PayloadExpunged => "The message's payload was expunged",
+        _ => "An entity with this id already exists",
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let mut resp = (self.status, Json(self.body)).into_response();
+        if let Some(secs) = self.retry_after {
+            resp.headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(secs));
+        }
+        resp
+    }
+}
+
+/// An error and its causes on one line, for logs: `outer: cause: root cause`. A cause whose
+/// text the line already holds (an error that prints its source) is not repeated.
+pub struct Chain<'a>(pub &'a (dyn Error + 'static));
+
+impl fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut line = self.0.to_string();
+        let mut cause = self.0.source();
+        while let Some(c) = cause {
+            let text = c.to_string();
+            if !line.contains(&text) {
+                line.push_str(": ");
+                line.push_str(&text);
+            }
+            cause = c.source();
+        }
+        f.write_str(&line)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unavailable_store_is_a_503_with_retry_after() {
+        let e = ApiError::from(StoreError::unavailable("pool timed out"));
+        let resp = e.into_response();
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(resp.headers()[RETRY_AFTER], RETRY_AFTER_SECS.to_string());
+    }
+
+    #[test]
+    fn a_backend_failure_shows_nothing_of_its_cause() {
+        let e = ApiError::from(StoreError::backend("disk image is malformed"));
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_string(&e.body).unwrap();
+        assert!(!body.contains("malformed"), "{body}");
+        assert!(e.retry_after.is_none());
+    }
+
+    #[test]
+    fn chains_name_every_cause_once() {
+        let inner = sluice_store::Context::new("migration 4", std::io::Error::other("disk full"));
+        let e = StoreError::backend(inner);
+        assert_eq!(
+            Chain(&e).to_string(),
+            "storage error: migration 4: disk full"
+        );
+    }
 
     #[test]
     fn shapes_match_svix() {
