@@ -11,7 +11,7 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::{verify, Rejection, Request, SourceConfig, Verdict};
+use super::{verify, Provider, Rejection, Request, SourceConfig, Verdict};
 
 mod common;
 mod config;
@@ -73,6 +73,11 @@ pub(super) fn ok(event_id: Option<&str>, event_type: Option<&str>) -> Result {
         event_id: event_id.map(str::to_owned),
         event_type: event_type.map(str::to_owned),
     })
+}
+
+/// The registered provider called `name`.
+pub(super) fn named(name: &str) -> &'static Provider {
+    Provider::named(name).unwrap_or_else(|| panic!("no provider {name:?}"))
 }
 
 pub(super) fn secrets(list: &[&str]) -> Vec<String> {

@@ -1,6 +1,7 @@
 //! Shopify: the [DERIVED] fixture (no official vector is published) and negatives
 //! (signatures.md §5, §13).
 
+use super::named;
 use super::{mac_b64, ok, post, secrets};
 use crate::inbound::{Rejection, SourceConfig};
 
@@ -9,9 +10,7 @@ const BODY: &[u8] = br#"{"id":1}"#;
 const SIG: &str = "VnKUjZsLuN5iZWjn5EntcBVCF9kMN43LglzCE1/GSeY=";
 
 fn config(list: &[&str]) -> SourceConfig {
-    SourceConfig::Shopify {
-        secrets: secrets(list),
-    }
+    SourceConfig::new(named("shopify"), secrets(list))
 }
 
 fn run(cfg: &SourceConfig, sig: &str, body: &[u8]) -> super::Result {

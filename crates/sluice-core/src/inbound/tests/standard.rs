@@ -1,6 +1,7 @@
 //! Standard Webhooks / Svix: SW-1, SW-2, SW-v1a and the python multi-signature vector
 //! (signatures.md §1.2).
 
+use super::named;
 use super::{ok, post, secrets};
 use crate::inbound::{Rejection, SourceConfig};
 use crate::signing::SigningKey;
@@ -13,9 +14,7 @@ const SIG: &str = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
 const OTHER: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
 
 fn config(list: &[&str]) -> SourceConfig {
-    SourceConfig::StandardWebhooks {
-        secrets: secrets(list),
-    }
+    SourceConfig::new(named("standard-webhooks"), secrets(list))
 }
 
 fn webhook(sig: &str) -> [(&'static str, String); 3] {
