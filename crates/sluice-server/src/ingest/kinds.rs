@@ -275,3 +275,34 @@ fn parse_net(s: &str) -> Option<IpNet> {
         .ok()
         .or_else(|| s.parse::<std::net::IpAddr>().ok().map(IpNet::from))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The registry's field names are the keys this wire type reads and writes.
+    #[test]
+    fn every_registry_field_is_a_config_key() {
+        let all = ConfigIn {
+            secret: Some("s".into()),
+            verify_token: Some("v".into()),
+            auth: vec![AuthIn::Bearer { token: "t".into() }],
+            id_header: Some("x-id".into()),
+            id_json_pointer: Some("/id".into()),
+            ..ConfigIn::default()
+        };
+        let keys = serde_json::to_value(&all).unwrap();
+        for f in [
+            Field::Secret,
+            Field::VerifyToken,
+            Field::Auth,
+            Field::IdHeader,
+            Field::IdJsonPointer,
+        ] {
+            assert!(keys.get(f.name()).is_some(), "{}: {keys}", f.name());
+            assert!(all.has(f), "{}", f.name());
+            let shown = all.shown(f);
+            assert_eq!(shown.is_none(), f.shown() == Shown::Never, "{}", f.name());
+        }
+    }
+}

@@ -123,3 +123,18 @@ fn basic_and_header_credentials() {
         Err(Rejection::MissingCredentials)
     );
 }
+
+/// A Bearer-protected source, for the registry test (an open source has nothing to forge).
+pub(super) fn vector() -> super::Vector {
+    super::Vector {
+        config: with_auth(vec![GenericAuth::Bearer {
+            token: "new-token".into(),
+        }]),
+        method: "POST",
+        url: URL.into(),
+        headers: vec![("Authorization", "Bearer new-token".into())],
+        body: b"{}",
+        now: 0,
+        expect: ok(None, None),
+    }
+}

@@ -95,3 +95,20 @@ fn rotation_and_optional_headers() {
         ok(None, None)
     );
 }
+
+/// GH-1, for the registry test.
+pub(super) fn vector() -> super::Vector {
+    super::Vector {
+        config: config(&[GH1_SECRET]),
+        method: "POST",
+        url: super::URL.into(),
+        headers: vec![
+            ("X-Hub-Signature-256", GH1_SIG.into()),
+            ("X-GitHub-Event", "push".into()),
+            ("X-GitHub-Delivery", DELIVERY.into()),
+        ],
+        body: GH1_BODY,
+        now: 0,
+        expect: ok(Some(DELIVERY), Some("push")),
+    }
+}

@@ -102,3 +102,20 @@ fn negatives() {
         Err(Rejection::MissingHeader("linear-signature"))
     );
 }
+
+/// The derived fixture, for the registry test.
+pub(super) fn vector() -> super::Vector {
+    super::Vector {
+        config: config(&[SECRET]),
+        method: "POST",
+        url: super::URL.into(),
+        headers: vec![
+            ("Linear-Signature", SIG.into()),
+            ("Linear-Delivery", DELIVERY.into()),
+            ("Linear-Event", "Issue".into()),
+        ],
+        body: BODY,
+        now: NOW,
+        expect: ok(Some(DELIVERY), Some("Issue.create")),
+    }
+}

@@ -126,3 +126,16 @@ fn get_handshake_refusals() {
         Err(Rejection::Misconfigured("no verify token configured"))
     );
 }
+
+/// GH-1 as a Meta POST, for the registry test.
+pub(super) fn vector() -> super::Vector {
+    super::Vector {
+        config: config(&[SECRET]),
+        method: "POST",
+        url: URL.into(),
+        headers: vec![("X-Hub-Signature-256", GH1_SIG.into())],
+        body: b"Hello, World!",
+        now: 0,
+        expect: ok(None, None),
+    }
+}

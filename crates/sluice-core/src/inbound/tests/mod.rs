@@ -21,12 +21,41 @@ mod github;
 mod linear;
 mod meta;
 mod paddle;
+mod registry;
 mod shopify;
 mod slack;
 mod standard;
 mod stripe;
 mod twilio;
 mod zoom;
+
+/// One genuine request of a provider and what verifying it gives; each provider's test
+/// module has one (`vector()`), and `registry.rs` checks that every registered provider does.
+pub(super) struct Vector {
+    pub(super) config: SourceConfig,
+    pub(super) method: &'static str,
+    pub(super) url: String,
+    pub(super) headers: Vec<(&'static str, String)>,
+    pub(super) body: &'static [u8],
+    pub(super) now: i64,
+    pub(super) expect: Result,
+}
+
+impl Vector {
+    /// Verifies the vector's request against `config`.
+    pub(super) fn run(&self, config: &SourceConfig) -> Result {
+        let headers: Vec<(&str, &str)> =
+            self.headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        call(
+            config,
+            self.method,
+            &self.url,
+            &headers,
+            self.body,
+            self.now,
+        )
+    }
+}
 
 /// What `verify` returns.
 pub(super) type Result = std::result::Result<Verdict, Rejection>;

@@ -102,3 +102,16 @@ fn negatives() {
         );
     }
 }
+
+/// The derived fixture, for the registry test.
+pub(super) fn vector() -> super::Vector {
+    super::Vector {
+        config: config(&[SECRET]),
+        method: "POST",
+        url: super::URL.into(),
+        headers: vec![("Paddle-Signature", format!("ts={TS};h1={H1}"))],
+        body: BODY,
+        now: TS,
+        expect: verified(),
+    }
+}

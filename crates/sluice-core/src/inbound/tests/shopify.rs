@@ -87,3 +87,26 @@ fn rotation_keeps_the_old_secret() {
         )
     );
 }
+
+/// The derived fixture, for the registry test.
+pub(super) fn vector() -> super::Vector {
+    super::Vector {
+        config: config(&[SECRET]),
+        method: "POST",
+        url: super::URL.into(),
+        headers: vec![
+            ("X-Shopify-Hmac-Sha256", SIG.into()),
+            ("X-Shopify-Topic", "orders/create".into()),
+            (
+                "X-Shopify-Webhook-Id",
+                "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043".into(),
+            ),
+        ],
+        body: BODY,
+        now: 0,
+        expect: ok(
+            Some("b54557e4-bdd9-4b37-8a5f-bf7d70bcd043"),
+            Some("orders/create"),
+        ),
+    }
+}

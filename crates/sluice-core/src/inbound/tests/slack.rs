@@ -136,3 +136,19 @@ fn negatives_and_rotation() {
         Err(Rejection::MissingHeader("x-slack-request-timestamp"))
     );
 }
+
+/// SL-1, for the registry test.
+pub(super) fn vector() -> super::Vector {
+    super::Vector {
+        config: config(&[SECRET]),
+        method: "POST",
+        url: super::URL.into(),
+        headers: vec![
+            ("X-Slack-Signature", SIG.into()),
+            ("X-Slack-Request-Timestamp", TS.to_string()),
+        ],
+        body: BODY,
+        now: TS,
+        expect: ok(None, Some("/webhook-collect")),
+    }
+}

@@ -206,3 +206,16 @@ fn unusable_secrets_are_a_misconfiguration() {
         Err(Rejection::Misconfigured("no valid whsec_/whpk_ secret"))
     );
 }
+
+/// SW-1, for the registry test.
+pub(super) fn vector() -> super::Vector {
+    super::Vector {
+        config: config(&[SECRET]),
+        method: "POST",
+        url: super::URL.into(),
+        headers: webhook(SIG).to_vec(),
+        body: BODY,
+        now: TS,
+        expect: ok(Some(ID), None),
+    }
+}

@@ -164,3 +164,16 @@ fn missing_and_malformed_header() {
         );
     }
 }
+
+/// The derived full-header fixture, for the registry test.
+pub(super) fn vector() -> super::Vector {
+    super::Vector {
+        config: config(&[SECRET]),
+        method: "POST",
+        url: super::URL.into(),
+        headers: vec![("Stripe-Signature", format!("t={T},v1={V1}"))],
+        body: BODY,
+        now: T,
+        expect: ok(Some("evt_test_webhook"), None),
+    }
+}

@@ -177,3 +177,19 @@ fn negatives_and_rotation() {
         Err(Rejection::BadSignature)
     );
 }
+
+/// TW-1, for the registry test.
+pub(super) fn vector() -> super::Vector {
+    super::Vector {
+        config: config(&[TOKEN]),
+        method: "POST",
+        url: URI.into(),
+        headers: vec![
+            (FORM_CT.0, FORM_CT.1.into()),
+            ("X-Twilio-Signature", TW1.into()),
+        ],
+        body: FORM,
+        now: 0,
+        expect: ok(None, None),
+    }
+}

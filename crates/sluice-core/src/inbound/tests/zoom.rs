@@ -125,3 +125,19 @@ fn window_and_negatives() {
         Err(Rejection::MissingHeader("x-zm-request-timestamp"))
     );
 }
+
+/// The derived event fixture, for the registry test.
+pub(super) fn vector() -> super::Vector {
+    super::Vector {
+        config: config(&[SECRET]),
+        method: "POST",
+        url: super::URL.into(),
+        headers: vec![
+            ("x-zm-signature", SIG.into()),
+            ("x-zm-request-timestamp", TS.to_string()),
+        ],
+        body: BODY,
+        now: TS,
+        expect: ok(None, Some("meeting.started")),
+    }
+}
