@@ -2,7 +2,7 @@
 //! is saved. One shape for every provider: each reads the parts its [`Provider::fields`]
 //! name, and the rest stay empty.
 
-use super::registry::{Field, Provider};
+use super::registry::Provider;
 
 /// A source's provider and its settings.
 ///
@@ -27,6 +27,61 @@ pub struct SourceConfig {
     /// How old (and, for some schemes, how far ahead) a signed timestamp may be, for a
     /// provider with a [`Provider::tolerance_secs`]; 0 for the others.
     pub tolerance_secs: i64,
+}
+
+/// A setting of a source's `config` that a provider reads. The wire name, whether it is
+/// required and whether responses show it are properties of the field, the same for every
+/// provider that reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// The provider secret (signing secret, webhook secret, auth token, app secret).
+    Secret,
+    /// Meta's subscription verify token.
+    VerifyToken,
+    /// `generic-webhook` credentials, of which one must be presented (none = open).
+    Auth,
+    /// The header holding the sender's event id.
+    IdHeader,
+    /// An RFC 6901 pointer to the event id in a JSON body.
+    IdJsonPointer,
+}
+
+/// How a response shows a config field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// Never: it is a secret (the SDK's `*ConfigOut` models have no secret fields).
+    Never,
+    /// Without its secret parts (a credential's type and name, not its value).
+    Redacted,
+    /// As given.
+    AsGiven,
+}
+
+impl Field {
+    /// The field's name in `config` (camelCase, as the Svix SDK sends it).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Secret => "secret",
+            Self::VerifyToken => "verifyToken",
+            Self::Auth => "auth",
+            Self::IdHeader => "idHeader",
+            Self::IdJsonPointer => "idJsonPointer",
+        }
+    }
+
+    /// Whether a source without it cannot verify anything (and is refused when saved).
+    pub const fn required(self) -> bool {
+        matches!(self, Self::Secret | Self::VerifyToken)
+    }
+
+    /// How responses show it.
+    pub const fn shown(self) -> Shown {
+        match self {
+            Self::Secret | Self::VerifyToken => Shown::Never,
+            Self::Auth => Shown::Redacted,
+            Self::IdHeader | Self::IdJsonPointer => Shown::AsGiven,
+        }
+    }
 }
 
 /// One credential a `generic-webhook` source accepts.

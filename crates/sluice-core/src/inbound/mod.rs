@@ -18,7 +18,8 @@
 //! # Layout
 //! - [`registry`]: every provider ([`Provider`]): its source types, config fields, dedupe
 //!   rule and verifier; the rest of Sluice derives what it knows about providers from it.
-//! - [`SourceConfig`]: what a verifier is configured with, and its checks.
+//! - [`SourceConfig`]: what a verifier is configured with, and its checks; the config
+//!   [`Field`]s a provider may read.
 //! - [`common`]: header lookup, constant-time MAC and token checks, timestamp windows.
 //! - [`dedupe`]: the dedupe key of an event without a provider event id.
 //! - [`generic`]: `generic-webhook` (no signature; optional basic/bearer/header credentials).
@@ -45,9 +46,9 @@ pub mod zoom;
 #[cfg(test)]
 mod tests;
 
-pub use config::{GenericAuth, InvalidConfig, SourceConfig};
+pub use config::{Field, GenericAuth, InvalidConfig, Shown, SourceConfig};
 pub use dedupe::content_key;
-pub use registry::{ContentKey, Field, Provider, Shown, SourceType, Unsupported, PROVIDERS};
+pub use registry::{ContentKey, Provider, SourceType, Unsupported, PROVIDERS};
 
 /// One request as the ingest route received it.
 #[derive(Clone, Copy)]

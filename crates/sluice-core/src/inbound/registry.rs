@@ -7,6 +7,7 @@
 //! `tests/registry.rs` iterates the table and fails for an entry without a verifier vector
 //! or a docs page under `docs/inbound/`, and for a docs table that lists another set.
 
+use super::config::Field;
 use super::{
     generic, github, linear, meta, paddle, shopify, slack, standard, stripe, twilio, zoom,
     InvalidConfig, Rejection, Request, SourceConfig, Verdict,
@@ -32,61 +33,6 @@ pub struct Provider {
     pub(crate) verify: fn(&SourceConfig, &Request<'_>) -> Result<Verdict, Rejection>,
     /// Checks beyond what [`Self::fields`] imply (e.g. the format of a secret).
     pub(crate) check: fn(&SourceConfig) -> Result<(), InvalidConfig>,
-}
-
-/// A setting of a source's `config` that a provider reads. The wire name, whether it is
-/// required and whether responses show it are properties of the field, the same for every
-/// provider that reads it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    /// The provider secret (signing secret, webhook secret, auth token, app secret).
-    Secret,
-    /// Meta's subscription verify token.
-    VerifyToken,
-    /// `generic-webhook` credentials, of which one must be presented (none = open).
-    Auth,
-    /// The header holding the sender's event id.
-    IdHeader,
-    /// An RFC 6901 pointer to the event id in a JSON body.
-    IdJsonPointer,
-}
-
-/// How a response shows a config field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shown {
-    /// Never: it is a secret (the SDK's `*ConfigOut` models have no secret fields).
-    Never,
-    /// Without its secret parts (a credential's type and name, not its value).
-    Redacted,
-    /// As given.
-    AsGiven,
-}
-
-impl Field {
-    /// The field's name in `config` (camelCase, as the Svix SDK sends it).
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Secret => "secret",
-            Self::VerifyToken => "verifyToken",
-            Self::Auth => "auth",
-            Self::IdHeader => "idHeader",
-            Self::IdJsonPointer => "idJsonPointer",
-        }
-    }
-
-    /// Whether a source without it cannot verify anything (and is refused when saved).
-    pub const fn required(self) -> bool {
-        matches!(self, Self::Secret | Self::VerifyToken)
-    }
-
-    /// How responses show it.
-    pub const fn shown(self) -> Shown {
-        match self {
-            Self::Secret | Self::VerifyToken => Shown::Never,
-            Self::Auth => Shown::Redacted,
-            Self::IdHeader | Self::IdJsonPointer => Shown::AsGiven,
-        }
-    }
 }
 
 /// What the dedupe key of an id-less event covers; see [`super::dedupe`] for why.
