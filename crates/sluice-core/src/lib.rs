@@ -10,7 +10,8 @@
 //! - [`signing`]: Standard Webhooks `v1` (HMAC-SHA256) and `v1a` (Ed25519) sign and verify.
 //! - [`secretbox`]: encryption of endpoint secrets at rest.
 //! - [`filter`]: which endpoints a message goes to; identifier validation.
-//! - [`inbound`]: verifiers of provider webhooks (Stripe, GitHub, Slack, …) and their handshakes.
+//! - [`inbound`]: the provider registry, verifiers of provider webhooks (Stripe, GitHub, Slack, …)
+//!   and their handshakes.
 //!
 //! Nothing here does I/O: no tokio, no database, no HTTP server.
 

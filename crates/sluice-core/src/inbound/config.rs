@@ -1,55 +1,87 @@
-//! What a source is configured with, and the checks the API runs when it is created.
+//! What a source's verifier is configured with, and the checks the API runs when a source
+//! is saved. One shape for every provider: each reads the parts its [`Provider::fields`]
+//! name, and the rest stay empty.
 
-use super::{paddle, stripe};
-use crate::signing::VerifyingKey;
+use super::registry::Provider;
 
-/// A source's verification scheme and its secrets.
+/// A source's provider and its settings.
 ///
-/// Every `Vec<String>` of secrets is ordered "current first, then the secrets still inside
-/// their rotation grace period"; any one of them verifying suffices. The `Debug` output
-/// never shows secret material.
-#[derive(Clone, PartialEq, Eq)]
-pub enum SourceConfig {
-    /// No signature. `auth`: credentials of which any one must be presented (empty = open).
-    /// The dedupe id comes from `id_header`, else from `id_json_pointer` (RFC 6901) in a
-    /// JSON body, else there is none (and [`super::content_key`] is used).
-    GenericWebhook {
-        auth: Vec<GenericAuth>,
-        id_header: Option<String>,
-        id_json_pointer: Option<String>,
-    },
-    /// Standard Webhooks and Svix-signed senders (Svix, Clerk, Resend, …): `whsec_` HMAC
-    /// secrets or `whpk_` Ed25519 public keys.
-    StandardWebhooks { secrets: Vec<String> },
-    /// Stripe `Stripe-Signature`; `tolerance_secs` how old `t` may be (default
-    /// [`stripe::DEFAULT_TOLERANCE_SECS`]).
-    Stripe {
-        secrets: Vec<String>,
-        tolerance_secs: i64,
-    },
-    /// GitHub `X-Hub-Signature-256`.
-    Github { secrets: Vec<String> },
-    /// Shopify `X-Shopify-Hmac-Sha256` with the app's client secret(s).
-    Shopify { secrets: Vec<String> },
-    /// Slack signing secret(s).
-    Slack { secrets: Vec<String> },
-    /// Zoom webhook secret token(s).
-    Zoom { secrets: Vec<String> },
-    /// Meta (Facebook, Instagram, WhatsApp) app secret(s) and the subscription verify token.
-    Meta {
-        app_secrets: Vec<String>,
-        verify_token: String,
-    },
-    /// Paddle Billing endpoint secret key(s); `tolerance_secs` both ways (default
-    /// [`paddle::DEFAULT_TOLERANCE_SECS`]).
-    Paddle {
-        secrets: Vec<String>,
-        tolerance_secs: i64,
-    },
-    /// Linear webhook signing secret(s).
-    Linear { secrets: Vec<String> },
-    /// Twilio auth token(s): primary first, then a secondary during promotion.
-    Twilio { auth_tokens: Vec<String> },
+/// `secrets` is ordered "current first, then the secrets still inside their rotation grace
+/// period"; any one of them verifying suffices. The `Debug` output never shows secret
+/// material.
+#[derive(Clone)]
+pub struct SourceConfig {
+    /// The scheme requests are verified with.
+    pub provider: &'static Provider,
+    /// [`Field::Secret`]: signing secrets, webhook secrets, auth tokens or app secrets.
+    pub secrets: Vec<String>,
+    /// [`Field::VerifyToken`]: Meta's subscription verify token.
+    pub verify_token: String,
+    /// [`Field::Auth`]: credentials of which any one must be presented (empty = open).
+    pub auth: Vec<GenericAuth>,
+    /// [`Field::IdHeader`]: the header with the dedupe id.
+    pub id_header: Option<String>,
+    /// [`Field::IdJsonPointer`]: where a JSON body holds the dedupe id (used when there is
+    /// no id header; without either, [`super::content_key`] is the key).
+    pub id_json_pointer: Option<String>,
+    /// How old (and, for some schemes, how far ahead) a signed timestamp may be, for a
+    /// provider with a [`Provider::tolerance_secs`]; 0 for the others.
+    pub tolerance_secs: i64,
+}
+
+/// A setting of a source's `config` that a provider reads. The wire name, whether it is
+/// required and whether responses show it are properties of the field, the same for every
+/// provider that reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// The provider secret (signing secret, webhook secret, auth token, app secret).
+    Secret,
+    /// Meta's subscription verify token.
+    VerifyToken,
+    /// `generic-webhook` credentials, of which one must be presented (none = open).
+    Auth,
+    /// The header holding the sender's event id.
+    IdHeader,
+    /// An RFC 6901 pointer to the event id in a JSON body.
+    IdJsonPointer,
+}
+
+/// How a response shows a config field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// Never: it is a secret (the SDK's `*ConfigOut` models have no secret fields).
+    Never,
+    /// Without its secret parts (a credential's type and name, not its value).
+    Redacted,
+    /// As given.
+    AsGiven,
+}
+
+impl Field {
+    /// The field's name in `config` (camelCase, as the Svix SDK sends it).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Secret => "secret",
+            Self::VerifyToken => "verifyToken",
+            Self::Auth => "auth",
+            Self::IdHeader => "idHeader",
+            Self::IdJsonPointer => "idJsonPointer",
+        }
+    }
+
+    /// Whether a source without it cannot verify anything (and is refused when saved).
+    pub const fn required(self) -> bool {
+        matches!(self, Self::Secret | Self::VerifyToken)
+    }
+
+    /// How responses show it.
+    pub const fn shown(self) -> Shown {
+        match self {
+            Self::Secret | Self::VerifyToken => Shown::Never,
+            Self::Auth => Shown::Redacted,
+            Self::IdHeader | Self::IdJsonPointer => Shown::AsGiven,
+        }
+    }
 }
 
 /// One credential a `generic-webhook` source accepts.
@@ -69,115 +101,78 @@ pub enum GenericAuth {
 pub struct InvalidConfig(pub &'static str);
 
 impl SourceConfig {
-    /// The scheme's name, for logs and metrics labels.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::GenericWebhook { .. } => "generic-webhook",
-            Self::StandardWebhooks { .. } => "standard-webhooks",
-            Self::Stripe { .. } => "stripe",
-            Self::Github { .. } => "github",
-            Self::Shopify { .. } => "shopify",
-            Self::Slack { .. } => "slack",
-            Self::Zoom { .. } => "zoom",
-            Self::Meta { .. } => "meta",
-            Self::Paddle { .. } => "paddle",
-            Self::Linear { .. } => "linear",
-            Self::Twilio { .. } => "twilio",
+    /// A config of `provider` with these secrets, its default tolerance, and nothing else.
+    pub fn new(provider: &'static Provider, secrets: Vec<String>) -> Self {
+        Self {
+            provider,
+            secrets,
+            verify_token: String::new(),
+            auth: Vec::new(),
+            id_header: None,
+            id_json_pointer: None,
+            tolerance_secs: provider.tolerance_secs.unwrap_or(0),
         }
+    }
+
+    /// The provider's name, for logs and metrics labels.
+    pub fn kind(&self) -> &'static str {
+        self.provider.name
+    }
+
+    /// The request headers that carry this source's own credentials (never forwarded).
+    pub fn credential_headers(&self) -> impl Iterator<Item = &str> {
+        self.auth.iter().map(GenericAuth::header_name)
     }
 
     /// Checks that the configuration can verify requests, so that the API refuses it at
-    /// creation time instead of every request being rejected later.
+    /// creation time instead of every request being rejected later: each field the
+    /// provider reads, in order, then the tolerance, then the provider's own check.
     pub fn validate(&self) -> Result<(), InvalidConfig> {
-        match self {
-            Self::GenericWebhook {
-                auth,
-                id_header,
-                id_json_pointer,
-            } => {
-                if auth.iter().any(GenericAuth::is_blank) {
-                    return Err(InvalidConfig("generic credentials must not be empty"));
-                }
-                if id_header.as_deref().is_some_and(|h| !is_header_name(h)) {
-                    return Err(InvalidConfig("id header is not a valid header name"));
-                }
-                // RFC 6901: a pointer is empty or starts with '/'; empty would take the
-                // whole document as the id, which is never meant.
-                if id_json_pointer
+        for field in self.provider.fields {
+            self.check_field(*field)?;
+        }
+        if self.provider.tolerance_secs.is_some() && self.tolerance_secs <= 0 {
+            return Err(InvalidConfig("tolerance must be positive"));
+        }
+        (self.provider.check)(self)
+    }
+
+    fn check_field(&self, field: Field) -> Result<(), InvalidConfig> {
+        let refuse = |why| Err(InvalidConfig(why));
+        match field {
+            // An empty HMAC key is public knowledge, so an empty secret would verify forgeries.
+            Field::Secret
+                if self.secrets.is_empty() || self.secrets.iter().any(String::is_empty) =>
+            {
+                refuse("at least one secret, none empty")
+            }
+            Field::VerifyToken if self.verify_token.is_empty() => {
+                refuse("verify token must not be empty")
+            }
+            Field::Auth if self.auth.iter().any(GenericAuth::is_blank) => {
+                refuse("generic credentials must not be empty")
+            }
+            Field::IdHeader
+                if self
+                    .id_header
                     .as_deref()
-                    .is_some_and(|p| !p.starts_with('/'))
-                {
-                    return Err(InvalidConfig("id JSON pointer must start with '/'"));
-                }
-                Ok(())
+                    .is_some_and(|h| !is_header_name(h)) =>
+            {
+                refuse("id header is not a valid header name")
             }
-            Self::StandardWebhooks { secrets } => {
-                non_empty(secrets)?;
-                if secrets.iter().any(|s| VerifyingKey::parse(s).is_err()) {
-                    return Err(InvalidConfig(
-                        "secrets must be whsec_<base64> or whpk_<base64 ed25519 key>",
-                    ));
-                }
-                Ok(())
+            // RFC 6901: a pointer is empty or starts with '/'; empty would take the whole
+            // document as the id, which is never meant.
+            Field::IdJsonPointer
+                if self
+                    .id_json_pointer
+                    .as_deref()
+                    .is_some_and(|p| !p.starts_with('/')) =>
+            {
+                refuse("id JSON pointer must start with '/'")
             }
-            Self::Stripe {
-                secrets,
-                tolerance_secs,
-            }
-            | Self::Paddle {
-                secrets,
-                tolerance_secs,
-            } => {
-                non_empty(secrets)?;
-                if *tolerance_secs <= 0 {
-                    return Err(InvalidConfig("tolerance must be positive"));
-                }
-                Ok(())
-            }
-            Self::Meta {
-                app_secrets,
-                verify_token,
-            } => {
-                non_empty(app_secrets)?;
-                if verify_token.is_empty() {
-                    return Err(InvalidConfig("verify token must not be empty"));
-                }
-                Ok(())
-            }
-            Self::Github { secrets }
-            | Self::Shopify { secrets }
-            | Self::Slack { secrets }
-            | Self::Zoom { secrets }
-            | Self::Linear { secrets }
-            | Self::Twilio {
-                auth_tokens: secrets,
-            } => non_empty(secrets),
+            _ => Ok(()),
         }
     }
-
-    /// A Stripe source with the library's default tolerance.
-    pub fn stripe(secrets: Vec<String>) -> Self {
-        Self::Stripe {
-            secrets,
-            tolerance_secs: stripe::DEFAULT_TOLERANCE_SECS,
-        }
-    }
-
-    /// A Paddle source with Sluice's default tolerance.
-    pub fn paddle(secrets: Vec<String>) -> Self {
-        Self::Paddle {
-            secrets,
-            tolerance_secs: paddle::DEFAULT_TOLERANCE_SECS,
-        }
-    }
-}
-
-/// An empty HMAC key is public knowledge, so an empty secret would verify forgeries.
-fn non_empty(secrets: &[String]) -> Result<(), InvalidConfig> {
-    if secrets.is_empty() || secrets.iter().any(String::is_empty) {
-        return Err(InvalidConfig("at least one secret, none empty"));
-    }
-    Ok(())
 }
 
 fn is_header_name(name: &str) -> bool {
@@ -195,44 +190,34 @@ impl GenericAuth {
             Self::Header { name, value } => !is_header_name(name) || value.is_empty(),
         }
     }
+
+    /// The header that carries this credential.
+    pub fn header_name(&self) -> &str {
+        match self {
+            Self::Basic { .. } | Self::Bearer { .. } => "authorization",
+            Self::Header { name, .. } => name,
+        }
+    }
 }
 
 impl std::fmt::Debug for SourceConfig {
-    /// Shows the scheme and how many secrets it holds, never the secrets themselves.
+    /// Shows the scheme, how many secrets it holds and the settings that are not secret;
+    /// never the secrets themselves.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut d = f.debug_struct(self.kind());
-        match self {
-            Self::GenericWebhook {
-                auth,
-                id_header,
-                id_json_pointer,
-            } => d
-                .field("auth", auth)
-                .field("id_header", id_header)
-                .field("id_json_pointer", id_json_pointer),
-            Self::Stripe {
-                secrets,
-                tolerance_secs,
-            }
-            | Self::Paddle {
-                secrets,
-                tolerance_secs,
-            } => d
-                .field("secrets", &secrets.len())
-                .field("tolerance_secs", tolerance_secs),
-            Self::Meta { app_secrets, .. } => d
-                .field("app_secrets", &app_secrets.len())
-                .field("verify_token", &".."),
-            Self::StandardWebhooks { secrets }
-            | Self::Github { secrets }
-            | Self::Shopify { secrets }
-            | Self::Slack { secrets }
-            | Self::Zoom { secrets }
-            | Self::Linear { secrets }
-            | Self::Twilio {
-                auth_tokens: secrets,
-            } => d.field("secrets", &secrets.len()),
-        };
+        let p = self.provider;
+        let mut d = f.debug_struct(p.name);
+        for field in p.fields {
+            match field {
+                Field::Secret => d.field("secrets", &self.secrets.len()),
+                Field::VerifyToken => d.field("verify_token", &".."),
+                Field::Auth => d.field("auth", &self.auth),
+                Field::IdHeader => d.field("id_header", &self.id_header),
+                Field::IdJsonPointer => d.field("id_json_pointer", &self.id_json_pointer),
+            };
+        }
+        if p.tolerance_secs.is_some() {
+            d.field("tolerance_secs", &self.tolerance_secs);
+        }
         d.finish()
     }
 }

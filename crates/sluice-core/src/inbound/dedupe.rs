@@ -33,14 +33,15 @@
 use sha2::{Digest, Sha256};
 
 use super::common::{body_digest, query_of};
-use super::{Request, SourceConfig};
+use super::{ContentKey, Request, SourceConfig};
 
 /// The dedupe key of a verified event that has no provider event id: `sha256:<hex>` of the
 /// body (the same value as [`body_digest`]), or `sha256:req:<hex>` over method, query and
-/// body for the schemes whose query is part of the content (see the module doc).
+/// body for the schemes whose query is part of the content (see the module doc); which of
+/// the two is the provider's [`ContentKey`].
 pub fn content_key(config: &SourceConfig, req: &Request<'_>) -> String {
-    match config {
-        SourceConfig::Twilio { .. } | SourceConfig::GenericWebhook { .. } => {
+    match config.provider.content_key {
+        ContentKey::Request => {
             let mut h = Sha256::new();
             // Length-prefixed, so no two (method, query, body) triples hash alike.
             for part in [
@@ -53,6 +54,6 @@ pub fn content_key(config: &SourceConfig, req: &Request<'_>) -> String {
             h.update(req.body);
             format!("sha256:req:{}", hex::encode(h.finalize()))
         }
-        _ => body_digest(req.body),
+        ContentKey::Body => body_digest(req.body),
     }
 }

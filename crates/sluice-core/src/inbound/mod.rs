@@ -16,6 +16,10 @@
 //! - A rejection carries no event id: dedupe ids exist only inside [`Verdict::Verified`].
 //!
 //! # Layout
+//! - [`registry`]: every provider ([`Provider`]): its source types, config fields, dedupe
+//!   rule and verifier; the rest of Sluice derives what it knows about providers from it.
+//! - [`SourceConfig`]: what a verifier is configured with, and its checks; the config
+//!   [`Field`]s a provider may read.
 //! - [`common`]: header lookup, constant-time MAC and token checks, timestamp windows.
 //! - [`dedupe`]: the dedupe key of an event without a provider event id.
 //! - [`generic`]: `generic-webhook` (no signature; optional basic/bearer/header credentials).
@@ -31,6 +35,7 @@ pub mod github;
 pub mod linear;
 pub mod meta;
 pub mod paddle;
+pub mod registry;
 pub mod shopify;
 pub mod slack;
 pub mod standard;
@@ -41,8 +46,9 @@ pub mod zoom;
 #[cfg(test)]
 mod tests;
 
-pub use config::{GenericAuth, InvalidConfig, SourceConfig};
+pub use config::{Field, GenericAuth, InvalidConfig, Shown, SourceConfig};
 pub use dedupe::content_key;
+pub use registry::{ContentKey, Provider, SourceType, Unsupported, PROVIDERS};
 
 /// One request as the ingest route received it.
 #[derive(Clone, Copy)]
@@ -109,7 +115,10 @@ impl Verdict {
 
 /// Why a request was refused. [`Rejection::code`] is stable; the `Display` text adds the
 /// header or field concerned and is safe to return (it never contains secrets or values).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, strum::IntoStaticStr, strum::VariantNames,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Rejection {
     /// A header the scheme requires is absent or empty.
     #[error("missing header {0}")]
@@ -150,67 +159,17 @@ pub enum Rejection {
 }
 
 impl Rejection {
-    /// Every code [`Rejection::code`] can return, e.g. to pre-register metric labels.
-    pub const CODES: &'static [&'static str] = &[
-        "missing_header",
-        "malformed_header",
-        "bad_param",
-        "malformed_body",
-        "stale_timestamp",
-        "future_timestamp",
-        "bad_signature",
-        "bad_body_hash",
-        "missing_credentials",
-        "bad_token",
-        "method_not_allowed",
-        "misconfigured",
-    ];
+    /// Every code [`Rejection::code`] can return, in declaration order, e.g. to
+    /// pre-register metric labels. Derived from the variant names, as `code` is.
+    pub const CODES: &'static [&'static str] = <Self as strum::VariantNames>::VARIANTS;
 
-    /// A stable snake_case code for the 401 body and for metrics labels.
+    /// A stable snake_case code (the variant's name) for the 401 body and metrics labels.
     pub fn code(&self) -> &'static str {
-        match self {
-            Self::MissingHeader(_) => "missing_header",
-            Self::MalformedHeader(_) => "malformed_header",
-            Self::BadParam(_) => "bad_param",
-            Self::MalformedBody(_) => "malformed_body",
-            Self::StaleTimestamp => "stale_timestamp",
-            Self::FutureTimestamp => "future_timestamp",
-            Self::BadSignature => "bad_signature",
-            Self::BadBodyHash => "bad_body_hash",
-            Self::MissingCredentials => "missing_credentials",
-            Self::BadToken => "bad_token",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::Misconfigured(_) => "misconfigured",
-        }
+        self.into()
     }
 }
 
-/// Verifies one request against its source's configuration.
+/// Verifies one request against its source's configuration, with its provider's scheme.
 pub fn verify(config: &SourceConfig, req: &Request<'_>) -> Result<Verdict, Rejection> {
-    match config {
-        SourceConfig::GenericWebhook {
-            auth,
-            id_header,
-            id_json_pointer,
-        } => generic::verify(auth, id_header.as_deref(), id_json_pointer.as_deref(), req),
-        SourceConfig::StandardWebhooks { secrets } => standard::verify(secrets, req),
-        SourceConfig::Stripe {
-            secrets,
-            tolerance_secs,
-        } => stripe::verify(secrets, *tolerance_secs, req),
-        SourceConfig::Github { secrets } => github::verify(secrets, req),
-        SourceConfig::Shopify { secrets } => shopify::verify(secrets, req),
-        SourceConfig::Slack { secrets } => slack::verify(secrets, req),
-        SourceConfig::Zoom { secrets } => zoom::verify(secrets, req),
-        SourceConfig::Meta {
-            app_secrets,
-            verify_token,
-        } => meta::verify(app_secrets, verify_token, req),
-        SourceConfig::Paddle {
-            secrets,
-            tolerance_secs,
-        } => paddle::verify(secrets, *tolerance_secs, req),
-        SourceConfig::Linear { secrets } => linear::verify(secrets, req),
-        SourceConfig::Twilio { auth_tokens } => twilio::verify(auth_tokens, req),
-    }
+    (config.provider.verify)(config, req)
 }

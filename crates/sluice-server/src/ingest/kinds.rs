@@ -1,10 +1,11 @@
-//! Source types and their `config`: the Svix SDK's names and fields, mapped to a
-//! [`SourceConfig`] the verifiers understand (or to a cron schedule).
+//! Source types and their `config` on the wire: the Svix SDK's names and fields, mapped
+//! onto the provider registry ([`sluice_core::inbound::registry`]), which says which type
+//! selects which provider, which fields each reads, which are required and which are shown;
+//! or onto a cron schedule. Nothing here names a provider.
 //!
 //! The config is kept as given (sealed at rest, since it holds provider secrets), so the
-//! mapping runs again on every use and there is one place that knows the field names.
-//! Responses echo only what is not secret: the SDK's `*ConfigOut` models have no secret
-//! fields, and cron's `CronConfig` holds none.
+//! mapping runs again when a source is opened. Responses echo only what is not secret: the
+//! SDK's `*ConfigOut` models have no secret fields, and cron's `CronConfig` holds none.
 
 mod bounds;
 
@@ -13,86 +14,7 @@ use std::str::FromStr;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
-use sluice_core::inbound::{GenericAuth, SourceConfig};
-
-/// Types the SDK signs with Standard Webhooks / Svix (`SvixConfig { secret }`).
-const SVIX_SIGNED: &[&str] = &[
-    "svix",
-    "beehiiv",
-    "brex",
-    "clerk",
-    "guesty",
-    "incident-io",
-    "lithic",
-    "nash",
-    "open-ai",
-    "pleo",
-    "psi-fi",
-    "render",
-    "replicate",
-    "resend",
-    "safebase",
-    "sardine",
-    "stych",
-];
-
-/// How a source of a given type receives its events.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scheme {
-    /// `generic-webhook`.
-    Generic,
-    /// `cron`: emits on a schedule, receives nothing.
-    Cron,
-    /// The Svix-signed family.
-    Standard,
-    /// Stripe.
-    Stripe,
-    /// GitHub.
-    Github,
-    /// Shopify.
-    Shopify,
-    /// Slack.
-    Slack,
-    /// Zoom.
-    Zoom,
-    /// Meta.
-    Meta,
-    /// Paddle (a Sluice extension: not an SDK 2.9 type).
-    Paddle,
-    /// Linear (a Sluice extension).
-    Linear,
-    /// Twilio (a Sluice extension).
-    Twilio,
-}
-
-impl Scheme {
-    /// The scheme of an SDK type name, or why it is refused.
-    pub fn of(type_name: &str) -> Result<Self, String> {
-        Ok(match type_name {
-            "generic-webhook" => Self::Generic,
-            "cron" => Self::Cron,
-            "stripe" => Self::Stripe,
-            "github" => Self::Github,
-            "shopify" => Self::Shopify,
-            "slack" => Self::Slack,
-            "zoom" => Self::Zoom,
-            "meta" => Self::Meta,
-            "paddle" => Self::Paddle,
-            "linear" => Self::Linear,
-            "twilio" => Self::Twilio,
-            t if SVIX_SIGNED.contains(&t) => Self::Standard,
-            t => {
-                return Err(format!(
-                    "source type {t:?} is not supported by this server: it has no verifier for \
-                     that provider's signatures (supported: generic-webhook, cron, stripe, \
-                     github, shopify, slack, zoom, meta, paddle, linear, twilio, and the \
-                     Svix-signed types {})",
-                    SVIX_SIGNED.join(", ")
-                ))
-            }
-        })
-    }
-}
+use sluice_core::inbound::{Field, GenericAuth, Provider, Shown, SourceConfig, SourceType};
 
 /// One credential of a `generic-webhook` source, as configured.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -145,8 +67,8 @@ pub struct ConfigIn {
 pub struct Settings {
     /// The SDK type name.
     pub type_name: String,
-    /// Its scheme.
-    pub scheme: Scheme,
+    /// What it names: cron, or a provider of the registry.
+    pub kind: SourceType,
     /// The config as accepted.
     pub config: ConfigIn,
 }
@@ -165,7 +87,8 @@ pub struct CronSpec {
 impl Settings {
     /// Parses and checks a type and config; the error is a (config field, reason) list.
     pub fn parse(type_name: &str, config: &Value) -> Result<Self, Vec<(String, String)>> {
-        let scheme = Scheme::of(type_name).map_err(|e| vec![("type".to_string(), e)])?;
+        let kind =
+            SourceType::of(type_name).map_err(|e| vec![("type".to_string(), e.to_string())])?;
         let config: ConfigIn = match config {
             Value::Null => ConfigIn::default(),
             v => serde_json::from_value(v.clone())
@@ -173,7 +96,7 @@ impl Settings {
         };
         let s = Self {
             type_name: type_name.to_string(),
-            scheme,
+            kind,
             config,
         };
         s.check()?;
@@ -194,26 +117,21 @@ impl Settings {
                 ));
             }
         }
-        match self.scheme {
-            Scheme::Cron => {
+        match self.kind {
+            SourceType::Cron => {
                 if let Err(e) = self.cron() {
                     problems.push(("config".into(), e));
                 }
             }
-            _ => {
-                if self.scheme != Scheme::Generic
-                    && self.config.secret.as_deref().unwrap_or("").is_empty()
-                {
+            SourceType::Inbound(provider) => {
+                let missing = provider
+                    .fields
+                    .iter()
+                    .find(|f| f.required() && !self.config.has(**f));
+                if let Some(f) = missing {
                     problems.push((
-                        "config.secret".into(),
+                        format!("config.{}", f.name()),
                         "is required for this source type".into(),
-                    ));
-                } else if self.scheme == Scheme::Meta
-                    && self.config.verify_token.as_deref().unwrap_or("").is_empty()
-                {
-                    problems.push((
-                        "config.verifyToken".into(),
-                        "is required for meta sources".into(),
                     ));
                 } else if let Some(Err(e)) = self.verifier(&[]).map(|c| c.validate()) {
                     problems.push(("config".into(), e.0.to_string()));
@@ -227,38 +145,28 @@ impl Settings {
         }
     }
 
-    /// The verifier's configuration: the current secret first, then `retired` secrets still
-    /// inside their grace period. `None` for cron sources.
+    /// The provider, unless a cron source.
+    pub fn provider(&self) -> Option<&'static Provider> {
+        self.kind.provider()
+    }
+
+    /// The verifier's configuration: the fields the provider reads, its secrets being the
+    /// current one first, then `retired` secrets still inside their grace period. `None`
+    /// for cron sources.
     pub fn verifier(&self, retired: &[String]) -> Option<SourceConfig> {
+        let provider = self.provider()?;
         let c = &self.config;
-        let secrets = || {
-            let mut all: Vec<String> = c.secret.iter().cloned().collect();
-            all.extend(retired.iter().cloned());
-            all
-        };
-        Some(match self.scheme {
-            Scheme::Cron => return None,
-            Scheme::Generic => SourceConfig::GenericWebhook {
-                auth: c.auth.iter().map(AuthIn::to_core).collect(),
-                id_header: c.id_header.clone(),
-                id_json_pointer: c.id_json_pointer.clone(),
-            },
-            Scheme::Standard => SourceConfig::StandardWebhooks { secrets: secrets() },
-            Scheme::Stripe => SourceConfig::stripe(secrets()),
-            Scheme::Github => SourceConfig::Github { secrets: secrets() },
-            Scheme::Shopify => SourceConfig::Shopify { secrets: secrets() },
-            Scheme::Slack => SourceConfig::Slack { secrets: secrets() },
-            Scheme::Zoom => SourceConfig::Zoom { secrets: secrets() },
-            Scheme::Meta => SourceConfig::Meta {
-                app_secrets: secrets(),
-                verify_token: c.verify_token.clone().unwrap_or_default(),
-            },
-            Scheme::Paddle => SourceConfig::paddle(secrets()),
-            Scheme::Linear => SourceConfig::Linear { secrets: secrets() },
-            Scheme::Twilio => SourceConfig::Twilio {
-                auth_tokens: secrets(),
-            },
-        })
+        let mut v = SourceConfig::new(provider, Vec::new());
+        for field in provider.fields {
+            match field {
+                Field::Secret => v.secrets = c.secret.iter().chain(retired).cloned().collect(),
+                Field::VerifyToken => v.verify_token = c.verify_token.clone().unwrap_or_default(),
+                Field::Auth => v.auth = c.auth.iter().map(AuthIn::to_core).collect(),
+                Field::IdHeader => v.id_header = c.id_header.clone(),
+                Field::IdJsonPointer => v.id_json_pointer = c.id_json_pointer.clone(),
+            }
+        }
+        Some(v)
     }
 
     /// A cron source's schedule and payload, or why the config does not describe one.
@@ -287,35 +195,58 @@ impl Settings {
             .collect()
     }
 
-    /// The config as responses show it: without secrets (the SDK's `*ConfigOut` models
-    /// have none), cron's fields as given, generic credentials without their values.
+    /// The config as responses show it: the fields the provider shows ([`Field::shown`]),
+    /// cron's fields as given, and the allow-list.
     pub fn config_out(&self) -> Value {
         let c = &self.config;
         let mut out = Map::new();
-        match self.scheme {
-            Scheme::Cron => {
+        match self.kind {
+            SourceType::Cron => {
                 out.insert("schedule".into(), json!(c.schedule));
                 out.insert("payload".into(), json!(c.payload));
                 out.insert("contentType".into(), json!(c.content_type));
             }
-            Scheme::Generic => {
-                if !c.auth.is_empty() {
-                    let shown: Vec<Value> = c.auth.iter().map(AuthIn::shown).collect();
-                    out.insert("auth".into(), Value::Array(shown));
-                }
-                if let Some(h) = &c.id_header {
-                    out.insert("idHeader".into(), json!(h));
-                }
-                if let Some(p) = &c.id_json_pointer {
-                    out.insert("idJsonPointer".into(), json!(p));
+            SourceType::Inbound(provider) => {
+                for f in provider.fields {
+                    if let Some(v) = c.shown(*f) {
+                        out.insert(f.name().into(), v);
+                    }
                 }
             }
-            _ => {}
         }
         if !c.allowed_ips.is_empty() {
             out.insert("allowedIps".into(), json!(c.allowed_ips));
         }
         Value::Object(out)
+    }
+}
+
+impl ConfigIn {
+    /// Whether a (required) field is given and not empty.
+    fn has(&self, f: Field) -> bool {
+        let text = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.is_empty());
+        match f {
+            Field::Secret => text(&self.secret),
+            Field::VerifyToken => text(&self.verify_token),
+            Field::Auth => !self.auth.is_empty(),
+            Field::IdHeader => text(&self.id_header),
+            Field::IdJsonPointer => text(&self.id_json_pointer),
+        }
+    }
+
+    /// A field as responses show it, if given: nothing of a secret field, credentials
+    /// without their secret parts.
+    fn shown(&self, f: Field) -> Option<Value> {
+        let text = |v: &Option<String>| v.as_ref().map(|s| json!(s));
+        match (f.shown(), f) {
+            (Shown::Never, _) => None,
+            (_, Field::Auth) => (!self.auth.is_empty())
+                .then(|| Value::Array(self.auth.iter().map(AuthIn::shown).collect())),
+            (_, Field::Secret) => text(&self.secret),
+            (_, Field::VerifyToken) => text(&self.verify_token),
+            (_, Field::IdHeader) => text(&self.id_header),
+            (_, Field::IdJsonPointer) => text(&self.id_json_pointer),
+        }
     }
 }
 
@@ -336,14 +267,6 @@ impl AuthIn {
             Self::Header { name, .. } => json!({"type": "header", "name": name}),
         }
     }
-
-    /// The header that carries this credential (never forwarded).
-    pub fn header_name(&self) -> &str {
-        match self {
-            Self::Basic { .. } | Self::Bearer { .. } => "authorization",
-            Self::Header { name, .. } => name,
-        }
-    }
 }
 
 /// A CIDR, or a bare address as a single host.
@@ -351,4 +274,35 @@ fn parse_net(s: &str) -> Option<IpNet> {
     s.parse::<IpNet>()
         .ok()
         .or_else(|| s.parse::<std::net::IpAddr>().ok().map(IpNet::from))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The registry's field names are the keys this wire type reads and writes.
+    #[test]
+    fn every_registry_field_is_a_config_key() {
+        let all = ConfigIn {
+            secret: Some("s".into()),
+            verify_token: Some("v".into()),
+            auth: vec![AuthIn::Bearer { token: "t".into() }],
+            id_header: Some("x-id".into()),
+            id_json_pointer: Some("/id".into()),
+            ..ConfigIn::default()
+        };
+        let keys = serde_json::to_value(&all).unwrap();
+        for f in [
+            Field::Secret,
+            Field::VerifyToken,
+            Field::Auth,
+            Field::IdHeader,
+            Field::IdJsonPointer,
+        ] {
+            assert!(keys.get(f.name()).is_some(), "{}: {keys}", f.name());
+            assert!(all.has(f), "{}", f.name());
+            let shown = all.shown(f);
+            assert_eq!(shown.is_none(), f.shown() == Shown::Never, "{}", f.name());
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! receiving route, forwarding metadata and cron sources.
 //!
 //! # Layout
-//! - [`kinds`]: Svix source types and their `config`, mapped to the verifiers.
+//! - [`kinds`]: Svix source types and their wire `config`, mapped onto the provider registry.
 //! - [`sealed`]: the sealed config column and provider-secret grace periods.
 //! - [`tokens`]: ingest-URL tokens.
 //! - [`receive`]: the `/ingest/{token}` route: verify, dedupe, store, answer.

@@ -12,13 +12,13 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
-use sluice_core::inbound::{self, Rejection, Verdict};
+use sluice_core::inbound::{self, Rejection, SourceConfig, Verdict};
 use sluice_core::model::{InboundMeta, Message, Source};
 use sluice_core::{ids, now_millis};
 use sluice_store::{InboundAccepted, StoreError};
 
 use super::headers::forwardable;
-use super::kinds::{Scheme, Settings};
+use super::kinds::Settings;
 use super::sealed::Opened;
 use super::stats::Counted;
 use super::tokens::token_hash;
@@ -127,7 +127,7 @@ pub async fn receive(
             let key = event_id
                 .clone()
                 .unwrap_or_else(|| inbound::content_key(&verifier, &request));
-            let meta = inbound_meta(settings, &headers);
+            let meta = inbound_meta(&verifier, &headers);
             let msg = message(&src, event_type, event_id, payload, meta, now);
             store(&state, &src, msg, key, now).await
         }
@@ -192,8 +192,8 @@ pub fn message(
     }
 }
 
-/// Content type and forwardable headers of a request.
-fn inbound_meta(settings: &Settings, headers: &[(String, String)]) -> InboundMeta {
+/// Content type and forwardable headers of a request (not the source's own credentials).
+fn inbound_meta(verifier: &SourceConfig, headers: &[(String, String)]) -> InboundMeta {
     let content_type = headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
@@ -201,16 +201,7 @@ fn inbound_meta(settings: &Settings, headers: &[(String, String)]) -> InboundMet
             || "application/octet-stream".to_string(),
             |(_, v)| v.clone(),
         );
-    let credentials: Vec<&str> = if settings.scheme == Scheme::Generic {
-        settings
-            .config
-            .auth
-            .iter()
-            .map(|a| a.header_name())
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let credentials: Vec<&str> = verifier.credential_headers().collect();
     InboundMeta {
         content_type,
         headers: forwardable(headers, &credentials),

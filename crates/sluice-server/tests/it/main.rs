@@ -35,4 +35,5 @@ mod inbound_cron;
 mod inbound_dedupe;
 mod inbound_providers;
 mod inbound_providers_ext;
+mod inbound_registry;
 mod inbound_stats;

@@ -1,6 +1,7 @@
 //! The shared checks: constant-time MAC and token comparison, timestamp windows,
 //! rejection codes, and the rule that no signed scheme lets an unsigned request through.
 
+use super::named;
 use super::{mac, post, secrets};
 use crate::inbound::common::{
     check_window, ct_eq_str, find_secret, parse_unix, HmacSha1, HmacSha256,
@@ -44,9 +45,7 @@ fn an_empty_secret_never_verifies() {
         format!("sha256={}", hex::encode(&tag)),
     )];
     let h: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let cfg = SourceConfig::Github {
-        secrets: secrets(&[""]),
-    };
+    let cfg = SourceConfig::new(named("github"), secrets(&[""]));
     assert_eq!(
         post(&cfg, &h, b"m", 0),
         Err(Rejection::Misconfigured("no secret configured"))
@@ -123,23 +122,23 @@ fn codes_are_stable_and_listed() {
 fn no_signed_scheme_accepts_an_unsigned_request() {
     let s = || secrets(&["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]);
     let configs = [
-        SourceConfig::StandardWebhooks { secrets: s() },
-        SourceConfig::stripe(s()),
-        SourceConfig::Github { secrets: s() },
-        SourceConfig::Shopify { secrets: s() },
-        SourceConfig::Slack { secrets: s() },
-        SourceConfig::Zoom { secrets: s() },
-        SourceConfig::Meta {
-            app_secrets: s(),
+        SourceConfig::new(named("standard-webhooks"), s()),
+        SourceConfig::new(named("stripe"), s()),
+        SourceConfig::new(named("github"), s()),
+        SourceConfig::new(named("shopify"), s()),
+        SourceConfig::new(named("slack"), s()),
+        SourceConfig::new(named("zoom"), s()),
+        SourceConfig {
             verify_token: "t".into(),
+            ..SourceConfig::new(named("meta"), s())
         },
-        SourceConfig::paddle(s()),
-        SourceConfig::Linear { secrets: s() },
-        SourceConfig::Twilio { auth_tokens: s() },
-        SourceConfig::GenericWebhook {
+        SourceConfig::new(named("paddle"), s()),
+        SourceConfig::new(named("linear"), s()),
+        SourceConfig::new(named("twilio"), s()),
+        SourceConfig {
             auth: vec![GenericAuth::Bearer { token: "t".into() }],
             id_header: Some("x-github-delivery".into()),
-            id_json_pointer: None,
+            ..SourceConfig::new(named("generic-webhook"), vec![])
         },
     ];
     let h = [

@@ -1,30 +1,30 @@
 //! Source configuration: validation at creation time and secret-free `Debug`.
 
+use super::named;
 use super::secrets;
 use crate::inbound::{GenericAuth, InvalidConfig, SourceConfig};
 
 #[test]
 fn validate_accepts_usable_configs() {
     let ok = [
-        SourceConfig::StandardWebhooks {
-            secrets: secrets(&[
+        SourceConfig::new(
+            named("standard-webhooks"),
+            secrets(&[
                 "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
                 "whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4=",
             ]),
-        },
-        SourceConfig::stripe(secrets(&["whsec_x"])),
-        SourceConfig::paddle(secrets(&["pdl_x"])),
-        SourceConfig::Meta {
-            app_secrets: secrets(&["s"]),
+        ),
+        SourceConfig::new(named("stripe"), secrets(&["whsec_x"])),
+        SourceConfig::new(named("paddle"), secrets(&["pdl_x"])),
+        SourceConfig {
             verify_token: "t".into(),
+            ..SourceConfig::new(named("meta"), secrets(&["s"]))
         },
-        SourceConfig::Twilio {
-            auth_tokens: secrets(&["a", "b"]),
-        },
-        SourceConfig::GenericWebhook {
-            auth: vec![],
+        SourceConfig::new(named("twilio"), secrets(&["a", "b"])),
+        SourceConfig {
             id_header: Some("X-Id".into()),
             id_json_pointer: Some("/id".into()),
+            ..SourceConfig::new(named("generic-webhook"), vec![])
         },
     ];
     for cfg in &ok {
@@ -36,58 +36,51 @@ fn validate_accepts_usable_configs() {
 fn validate_refuses_unusable_configs() {
     let cases = [
         (
-            SourceConfig::Github { secrets: vec![] },
+            SourceConfig::new(named("github"), vec![]),
             "at least one secret, none empty",
         ),
         (
-            SourceConfig::Slack {
-                secrets: secrets(&["a", ""]),
-            },
+            SourceConfig::new(named("slack"), secrets(&["a", ""])),
             "at least one secret, none empty",
         ),
         (
-            SourceConfig::StandardWebhooks {
-                secrets: secrets(&["whsec_!!"]),
-            },
+            SourceConfig::new(named("standard-webhooks"), secrets(&["whsec_!!"])),
             "secrets must be whsec_<base64> or whpk_<base64 ed25519 key>",
         ),
         (
-            SourceConfig::Stripe {
-                secrets: secrets(&["s"]),
+            SourceConfig {
                 tolerance_secs: 0,
+                ..SourceConfig::new(named("stripe"), secrets(&["s"]))
             },
             "tolerance must be positive",
         ),
         (
-            SourceConfig::Meta {
-                app_secrets: secrets(&["s"]),
+            SourceConfig {
                 verify_token: String::new(),
+                ..SourceConfig::new(named("meta"), secrets(&["s"]))
             },
             "verify token must not be empty",
         ),
         (
-            SourceConfig::GenericWebhook {
+            SourceConfig {
                 auth: vec![GenericAuth::Bearer {
                     token: String::new(),
                 }],
-                id_header: None,
-                id_json_pointer: None,
+                ..SourceConfig::new(named("generic-webhook"), vec![])
             },
             "generic credentials must not be empty",
         ),
         (
-            SourceConfig::GenericWebhook {
-                auth: vec![],
+            SourceConfig {
                 id_header: Some("bad header".into()),
-                id_json_pointer: None,
+                ..SourceConfig::new(named("generic-webhook"), vec![])
             },
             "id header is not a valid header name",
         ),
         (
-            SourceConfig::GenericWebhook {
-                auth: vec![],
-                id_header: None,
+            SourceConfig {
                 id_json_pointer: Some("id".into()),
+                ..SourceConfig::new(named("generic-webhook"), vec![])
             },
             "id JSON pointer must start with '/'",
         ),
@@ -100,12 +93,12 @@ fn validate_refuses_unusable_configs() {
 #[test]
 fn debug_never_shows_secrets() {
     let cfgs = [
-        SourceConfig::stripe(secrets(&["whsec_topsecret"])),
-        SourceConfig::Meta {
-            app_secrets: secrets(&["topsecret"]),
+        SourceConfig::new(named("stripe"), secrets(&["whsec_topsecret"])),
+        SourceConfig {
             verify_token: "topsecret".into(),
+            ..SourceConfig::new(named("meta"), secrets(&["topsecret"]))
         },
-        SourceConfig::GenericWebhook {
+        SourceConfig {
             auth: vec![
                 GenericAuth::Basic {
                     username: "u".into(),
@@ -119,8 +112,7 @@ fn debug_never_shows_secrets() {
                     value: "topsecret".into(),
                 },
             ],
-            id_header: None,
-            id_json_pointer: None,
+            ..SourceConfig::new(named("generic-webhook"), vec![])
         },
     ];
     for cfg in &cfgs {

@@ -2,6 +2,7 @@
 //! (so a retry re-signed at another time is the same event), method, query and body for
 //! Twilio and `generic-webhook`.
 
+use super::named;
 use super::{secrets, URL};
 use crate::inbound::common::body_digest;
 use crate::inbound::{content_key, Request, SourceConfig};
@@ -31,7 +32,7 @@ fn key(
 
 #[test]
 fn signed_schemes_key_on_the_body_alone() {
-    let stripe = SourceConfig::stripe(secrets(&["whsec_x"]));
+    let stripe = SourceConfig::new(named("stripe"), secrets(&["whsec_x"]));
     let body = br#"{"object":"event","type":"invoice.paid"}"#;
     // Stripe signs every retry afresh: another `t=`, another signature, the same body.
     let first = key(
@@ -59,17 +60,13 @@ fn signed_schemes_key_on_the_body_alone() {
         first,
         key(&stripe, "POST", &format!("{URL}?x=1"), &[], body)
     );
-    let github = SourceConfig::Github {
-        secrets: secrets(&["s"]),
-    };
+    let github = SourceConfig::new(named("github"), secrets(&["s"]));
     assert_eq!(key(&github, "POST", URL, &[], body), body_digest(body));
 }
 
 #[test]
 fn twilio_and_generic_key_on_the_whole_request() {
-    let twilio = SourceConfig::Twilio {
-        auth_tokens: secrets(&["t"]),
-    };
+    let twilio = SourceConfig::new(named("twilio"), secrets(&["t"]));
     // GET webhooks: empty body, everything in the query.
     let a = key(
         &twilio,
@@ -101,11 +98,7 @@ fn twilio_and_generic_key_on_the_whole_request() {
     let rotated = "https://sluice.example.com/ingest/other?CallSid=CA1&From=%2B1";
     assert_eq!(a, key(&twilio, "GET", rotated, &[], b""));
 
-    let generic = SourceConfig::GenericWebhook {
-        auth: vec![],
-        id_header: None,
-        id_json_pointer: None,
-    };
+    let generic = SourceConfig::new(named("generic-webhook"), vec![]);
     let post = key(&generic, "POST", URL, &[], b"{}");
     assert_ne!(post, key(&generic, "PUT", URL, &[], b"{}"));
     assert_ne!(

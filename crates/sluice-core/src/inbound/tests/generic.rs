@@ -1,21 +1,21 @@
 //! `generic-webhook`: open sources, credentials, and the configured dedupe id.
 
+use super::named;
 use super::{call, ok, post, URL};
 use crate::inbound::{GenericAuth, Rejection, SourceConfig};
 
 fn open(id_header: Option<&str>, pointer: Option<&str>) -> SourceConfig {
-    SourceConfig::GenericWebhook {
-        auth: vec![],
+    SourceConfig {
         id_header: id_header.map(str::to_owned),
         id_json_pointer: pointer.map(str::to_owned),
+        ..SourceConfig::new(named("generic-webhook"), vec![])
     }
 }
 
 fn with_auth(auth: Vec<GenericAuth>) -> SourceConfig {
-    SourceConfig::GenericWebhook {
+    SourceConfig {
         auth,
-        id_header: None,
-        id_json_pointer: None,
+        ..SourceConfig::new(named("generic-webhook"), vec![])
     }
 }
 
@@ -122,4 +122,19 @@ fn basic_and_header_credentials() {
         post(&cfg, &[("X-Other", "k3y")], b"", 0),
         Err(Rejection::MissingCredentials)
     );
+}
+
+/// A Bearer-protected source, for the registry test (an open source has nothing to forge).
+pub(super) fn vector() -> super::Vector {
+    super::Vector {
+        config: with_auth(vec![GenericAuth::Bearer {
+            token: "new-token".into(),
+        }]),
+        method: "POST",
+        url: URL.into(),
+        headers: vec![("Authorization", "Bearer new-token".into())],
+        body: b"{}",
+        now: 0,
+        expect: ok(None, None),
+    }
 }

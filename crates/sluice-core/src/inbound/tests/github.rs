@@ -1,5 +1,6 @@
 //! GitHub: GH-1 (docs) and GH-2 (octokit) (signatures.md §4).
 
+use super::named;
 use super::{mac_hex, ok, post, secrets};
 use crate::inbound::{Rejection, SourceConfig};
 
@@ -9,9 +10,7 @@ const GH1_SIG: &str = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46
 const DELIVERY: &str = "72d3162e-cc78-11e3-81ab-4c9367dc0958";
 
 fn config(list: &[&str]) -> SourceConfig {
-    SourceConfig::Github {
-        secrets: secrets(list),
-    }
+    SourceConfig::new(named("github"), secrets(list))
 }
 
 fn run(cfg: &SourceConfig, sig: &str, body: &[u8]) -> super::Result {
@@ -95,4 +94,21 @@ fn rotation_and_optional_headers() {
         post(&config(&[GH1_SECRET]), &h, GH1_BODY, 0),
         ok(None, None)
     );
+}
+
+/// GH-1, for the registry test.
+pub(super) fn vector() -> super::Vector {
+    super::Vector {
+        config: config(&[GH1_SECRET]),
+        method: "POST",
+        url: super::URL.into(),
+        headers: vec![
+            ("X-Hub-Signature-256", GH1_SIG.into()),
+            ("X-GitHub-Event", "push".into()),
+            ("X-GitHub-Delivery", DELIVERY.into()),
+        ],
+        body: GH1_BODY,
+        now: 0,
+        expect: ok(Some(DELIVERY), Some("push")),
+    }
 }

@@ -1,6 +1,7 @@
 //! Linear: the [DERIVED] fixture (no official vector is published), the signed
 //! `webhookTimestamp` window, negatives (signatures.md §8.4, §13).
 
+use super::named;
 use super::{mac_hex, ok, post, secrets};
 use crate::inbound::{Rejection, SourceConfig};
 
@@ -11,9 +12,7 @@ const SIG: &str = "91e919dc0fd99df1cae12efef1ca08b082cfa523f101b572ec14ed98863fd
 const DELIVERY: &str = "234d1a4e-b617-4388-90fe-adc3633d6b72";
 
 fn config(list: &[&str]) -> SourceConfig {
-    SourceConfig::Linear {
-        secrets: secrets(list),
-    }
+    SourceConfig::new(named("linear"), secrets(list))
 }
 
 fn run(cfg: &SourceConfig, sig: &str, body: &[u8], now: i64) -> super::Result {
@@ -102,4 +101,21 @@ fn negatives() {
         post(&cfg, &[("Linear-Delivery", DELIVERY)], BODY, NOW),
         Err(Rejection::MissingHeader("linear-signature"))
     );
+}
+
+/// The derived fixture, for the registry test.
+pub(super) fn vector() -> super::Vector {
+    super::Vector {
+        config: config(&[SECRET]),
+        method: "POST",
+        url: super::URL.into(),
+        headers: vec![
+            ("Linear-Signature", SIG.into()),
+            ("Linear-Delivery", DELIVERY.into()),
+            ("Linear-Event", "Issue".into()),
+        ],
+        body: BODY,
+        now: NOW,
+        expect: ok(Some(DELIVERY), Some("Issue.create")),
+    }
 }

@@ -1,6 +1,7 @@
 //! Meta: the POST signature is GitHub's scheme, so GH-1 is its official vector; the GET
 //! subscription handshake.
 
+use super::named;
 use super::{call, mac_hex, ok, post, secrets, URL};
 use crate::inbound::{Rejection, SourceConfig, Verdict};
 
@@ -8,9 +9,9 @@ const SECRET: &str = "It's a Secret to Everybody";
 const GH1_SIG: &str = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
 
 fn config(list: &[&str]) -> SourceConfig {
-    SourceConfig::Meta {
-        app_secrets: secrets(list),
+    SourceConfig {
         verify_token: "my verify token".to_owned(),
+        ..SourceConfig::new(named("meta"), secrets(list))
     }
 }
 
@@ -115,13 +116,26 @@ fn get_handshake_refusals() {
         call(&config(&[SECRET]), "GET", URL, &[], b"", 0),
         Err(Rejection::BadParam("hub.mode"))
     );
-    let no_token = SourceConfig::Meta {
-        app_secrets: secrets(&[SECRET]),
+    let no_token = SourceConfig {
         verify_token: String::new(),
+        ..SourceConfig::new(named("meta"), secrets(&[SECRET]))
     };
     let url = format!("{URL}?hub.mode=subscribe&hub.verify_token=&hub.challenge=1");
     assert_eq!(
         call(&no_token, "GET", &url, &[], b"", 0),
         Err(Rejection::Misconfigured("no verify token configured"))
     );
+}
+
+/// GH-1 as a Meta POST, for the registry test.
+pub(super) fn vector() -> super::Vector {
+    super::Vector {
+        config: config(&[SECRET]),
+        method: "POST",
+        url: URL.into(),
+        headers: vec![("X-Hub-Signature-256", GH1_SIG.into())],
+        body: b"Hello, World!",
+        now: 0,
+        expect: ok(None, None),
+    }
 }

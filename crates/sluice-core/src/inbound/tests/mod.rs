@@ -11,7 +11,7 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::{verify, Rejection, Request, SourceConfig, Verdict};
+use super::{verify, Provider, Rejection, Request, SourceConfig, Verdict};
 
 mod common;
 mod config;
@@ -21,12 +21,41 @@ mod github;
 mod linear;
 mod meta;
 mod paddle;
+mod registry;
 mod shopify;
 mod slack;
 mod standard;
 mod stripe;
 mod twilio;
 mod zoom;
+
+/// One genuine request of a provider and what verifying it gives; each provider's test
+/// module has one (`vector()`), and `registry.rs` checks that every registered provider does.
+pub(super) struct Vector {
+    pub(super) config: SourceConfig,
+    pub(super) method: &'static str,
+    pub(super) url: String,
+    pub(super) headers: Vec<(&'static str, String)>,
+    pub(super) body: &'static [u8],
+    pub(super) now: i64,
+    pub(super) expect: Result,
+}
+
+impl Vector {
+    /// Verifies the vector's request against `config`.
+    pub(super) fn run(&self, config: &SourceConfig) -> Result {
+        let headers: Vec<(&str, &str)> =
+            self.headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        call(
+            config,
+            self.method,
+            &self.url,
+            &headers,
+            self.body,
+            self.now,
+        )
+    }
+}
 
 /// What `verify` returns.
 pub(super) type Result = std::result::Result<Verdict, Rejection>;
@@ -73,6 +102,11 @@ pub(super) fn ok(event_id: Option<&str>, event_type: Option<&str>) -> Result {
         event_id: event_id.map(str::to_owned),
         event_type: event_type.map(str::to_owned),
     })
+}
+
+/// The registered provider called `name`.
+pub(super) fn named(name: &str) -> &'static Provider {
+    Provider::named(name).unwrap_or_else(|| panic!("no provider {name:?}"))
 }
 
 pub(super) fn secrets(list: &[&str]) -> Vec<String> {

@@ -1,6 +1,7 @@
 //! Paddle Billing: the [DERIVED] fixture (no official vector is published) and negatives
 //! (signatures.md §8.1, §13).
 
+use super::named;
 use super::{mac_hex, ok, post, secrets};
 use crate::inbound::{Rejection, SourceConfig};
 
@@ -10,7 +11,7 @@ const BODY: &[u8] = br#"{"event_id":"evt_01","event_type":"transaction.completed
 const H1: &str = "a0495900627eb48591d40a9f09e1de770bc4ade1aa592c1be76ce9deade76e12";
 
 fn config(list: &[&str]) -> SourceConfig {
-    SourceConfig::paddle(secrets(list))
+    SourceConfig::new(named("paddle"), secrets(list))
 }
 
 fn run(cfg: &SourceConfig, header: &str, body: &[u8], now: i64) -> super::Result {
@@ -60,9 +61,9 @@ fn window_defaults_to_300s_both_ways() {
         run(&cfg, &header, BODY, TS - 301),
         Err(Rejection::FutureTimestamp)
     );
-    let sdk = SourceConfig::Paddle {
-        secrets: secrets(&[SECRET]),
+    let sdk = SourceConfig {
         tolerance_secs: 5,
+        ..SourceConfig::new(named("paddle"), secrets(&[SECRET]))
     };
     assert_eq!(
         run(&sdk, &header, BODY, TS + 6),
@@ -99,5 +100,18 @@ fn negatives() {
             Err(Rejection::MalformedHeader("paddle-signature")),
             "{bad}"
         );
+    }
+}
+
+/// The derived fixture, for the registry test.
+pub(super) fn vector() -> super::Vector {
+    super::Vector {
+        config: config(&[SECRET]),
+        method: "POST",
+        url: super::URL.into(),
+        headers: vec![("Paddle-Signature", format!("ts={TS};h1={H1}"))],
+        body: BODY,
+        now: TS,
+        expect: verified(),
     }
 }

@@ -1,6 +1,7 @@
 //! Shopify: the [DERIVED] fixture (no official vector is published) and negatives
 //! (signatures.md §5, §13).
 
+use super::named;
 use super::{mac_b64, ok, post, secrets};
 use crate::inbound::{Rejection, SourceConfig};
 
@@ -9,9 +10,7 @@ const BODY: &[u8] = br#"{"id":1}"#;
 const SIG: &str = "VnKUjZsLuN5iZWjn5EntcBVCF9kMN43LglzCE1/GSeY=";
 
 fn config(list: &[&str]) -> SourceConfig {
-    SourceConfig::Shopify {
-        secrets: secrets(list),
-    }
+    SourceConfig::new(named("shopify"), secrets(list))
 }
 
 fn run(cfg: &SourceConfig, sig: &str, body: &[u8]) -> super::Result {
@@ -87,4 +86,27 @@ fn rotation_keeps_the_old_secret() {
             Some("orders/create")
         )
     );
+}
+
+/// The derived fixture, for the registry test.
+pub(super) fn vector() -> super::Vector {
+    super::Vector {
+        config: config(&[SECRET]),
+        method: "POST",
+        url: super::URL.into(),
+        headers: vec![
+            ("X-Shopify-Hmac-Sha256", SIG.into()),
+            ("X-Shopify-Topic", "orders/create".into()),
+            (
+                "X-Shopify-Webhook-Id",
+                "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043".into(),
+            ),
+        ],
+        body: BODY,
+        now: 0,
+        expect: ok(
+            Some("b54557e4-bdd9-4b37-8a5f-bf7d70bcd043"),
+            Some("orders/create"),
+        ),
+    }
 }

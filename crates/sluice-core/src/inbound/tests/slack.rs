@@ -1,6 +1,7 @@
 //! Slack: SL-1 (docs vector, `now` pinned to 1531420618), url_verification, Events API
 //! (signatures.md §6).
 
+use super::named;
 use super::{mac_hex, ok, post, secrets};
 use crate::inbound::{Rejection, SourceConfig, Verdict};
 
@@ -10,9 +11,7 @@ const BODY: &[u8] = b"token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_doma
 const SIG: &str = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503";
 
 fn config(list: &[&str]) -> SourceConfig {
-    SourceConfig::Slack {
-        secrets: secrets(list),
-    }
+    SourceConfig::new(named("slack"), secrets(list))
 }
 
 fn run(cfg: &SourceConfig, sig: &str, ts: &str, body: &[u8], now: i64) -> super::Result {
@@ -136,4 +135,20 @@ fn negatives_and_rotation() {
         post(&cfg, &[("X-Slack-Signature", SIG)], BODY, TS),
         Err(Rejection::MissingHeader("x-slack-request-timestamp"))
     );
+}
+
+/// SL-1, for the registry test.
+pub(super) fn vector() -> super::Vector {
+    super::Vector {
+        config: config(&[SECRET]),
+        method: "POST",
+        url: super::URL.into(),
+        headers: vec![
+            ("X-Slack-Signature", SIG.into()),
+            ("X-Slack-Request-Timestamp", TS.to_string()),
+        ],
+        body: BODY,
+        now: TS,
+        expect: ok(None, Some("/webhook-collect")),
+    }
 }

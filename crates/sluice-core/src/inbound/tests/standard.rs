@@ -1,6 +1,7 @@
 //! Standard Webhooks / Svix: SW-1, SW-2, SW-v1a and the python multi-signature vector
 //! (signatures.md §1.2).
 
+use super::named;
 use super::{ok, post, secrets};
 use crate::inbound::{Rejection, SourceConfig};
 use crate::signing::SigningKey;
@@ -13,9 +14,7 @@ const SIG: &str = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
 const OTHER: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
 
 fn config(list: &[&str]) -> SourceConfig {
-    SourceConfig::StandardWebhooks {
-        secrets: secrets(list),
-    }
+    SourceConfig::new(named("standard-webhooks"), secrets(list))
 }
 
 fn webhook(sig: &str) -> [(&'static str, String); 3] {
@@ -206,4 +205,17 @@ fn unusable_secrets_are_a_misconfiguration() {
         run(&config(&[]), &webhook(SIG), BODY, TS),
         Err(Rejection::Misconfigured("no valid whsec_/whpk_ secret"))
     );
+}
+
+/// SW-1, for the registry test.
+pub(super) fn vector() -> super::Vector {
+    super::Vector {
+        config: config(&[SECRET]),
+        method: "POST",
+        url: super::URL.into(),
+        headers: webhook(SIG).to_vec(),
+        body: BODY,
+        now: TS,
+        expect: ok(Some(ID), None),
+    }
 }

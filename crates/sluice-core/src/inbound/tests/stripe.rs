@@ -1,6 +1,7 @@
 //! Stripe: the official raw HMAC vectors of stripe-node (key `test_secret`), the [DERIVED]
 //! full-header fixture, and the negatives (signatures.md §3, §13).
 
+use super::named;
 use super::{mac_hex, ok, post, secrets};
 use crate::inbound::common::{find_secret, HmacSha256};
 use crate::inbound::{Rejection, SourceConfig};
@@ -11,7 +12,7 @@ const BODY: &[u8] = br#"{"id":"evt_test_webhook","object":"event"}"#;
 const V1: &str = "d95c6b7477fbd7e9f90b1b0ef5f9c7ac25abca5382460e0d988c2b2a5b71b990";
 
 fn config(list: &[&str]) -> SourceConfig {
-    SourceConfig::stripe(secrets(list))
+    SourceConfig::new(named("stripe"), secrets(list))
 }
 
 fn run(cfg: &SourceConfig, header: &str, body: &[u8], now: i64) -> super::Result {
@@ -128,9 +129,9 @@ fn tolerance_is_past_only() {
         run(&cfg, &header, BODY, T - 3600),
         ok(Some("evt_test_webhook"), None)
     );
-    let tight = SourceConfig::Stripe {
-        secrets: secrets(&[SECRET]),
+    let tight = SourceConfig {
         tolerance_secs: 10,
+        ..SourceConfig::new(named("stripe"), secrets(&[SECRET]))
     };
     assert_eq!(
         run(&tight, &header, BODY, T + 11),
@@ -161,5 +162,18 @@ fn missing_and_malformed_header() {
             Err(Rejection::MalformedHeader("stripe-signature")),
             "{header}"
         );
+    }
+}
+
+/// The derived full-header fixture, for the registry test.
+pub(super) fn vector() -> super::Vector {
+    super::Vector {
+        config: config(&[SECRET]),
+        method: "POST",
+        url: super::URL.into(),
+        headers: vec![("Stripe-Signature", format!("t={T},v1={V1}"))],
+        body: BODY,
+        now: T,
+        expect: ok(Some("evt_test_webhook"), None),
     }
 }

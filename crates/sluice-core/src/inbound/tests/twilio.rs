@@ -1,6 +1,7 @@
 //! Twilio: TW-1 (form), TW-2 (repeated names), TW-3 (JSON `bodySHA256`) and the port
 //! variants of twilio-python's tests (signatures.md §7).
 
+use super::named;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -18,9 +19,7 @@ const BODY_HASH: &str = "0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf1963263
 const FORM_CT: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
 
 fn config(list: &[&str]) -> SourceConfig {
-    SourceConfig::Twilio {
-        auth_tokens: secrets(list),
-    }
+    SourceConfig::new(named("twilio"), secrets(list))
 }
 
 fn form(cfg: &SourceConfig, url: &str, sig: &str, body: &[u8]) -> super::Result {
@@ -177,4 +176,20 @@ fn negatives_and_rotation() {
         call(&cfg, "POST", URI, &h, FORM, 0),
         Err(Rejection::BadSignature)
     );
+}
+
+/// TW-1, for the registry test.
+pub(super) fn vector() -> super::Vector {
+    super::Vector {
+        config: config(&[TOKEN]),
+        method: "POST",
+        url: URI.into(),
+        headers: vec![
+            (FORM_CT.0, FORM_CT.1.into()),
+            ("X-Twilio-Signature", TW1.into()),
+        ],
+        body: FORM,
+        now: 0,
+        expect: ok(None, None),
+    }
 }

@@ -1,6 +1,7 @@
 //! Zoom: the [DERIVED] signature and CRC fixtures (no official vector is published) and
 //! negatives (signatures.md §8.3, §13).
 
+use super::named;
 use super::{mac_hex, ok, post, secrets};
 use crate::inbound::{Rejection, SourceConfig, Verdict};
 
@@ -11,9 +12,7 @@ const SIG: &str = "v0=4deeff0e090b0b04feb5548e0a13a9274ed24a54dd7a9ba7a91a116514
 const CRC: &[u8] = br#"{"payload":{"plainToken":"qgg8vlvZRS6UYooatFL8Aw"},"event_ts":1700000000000,"event":"endpoint.url_validation"}"#;
 
 fn config(list: &[&str]) -> SourceConfig {
-    SourceConfig::Zoom {
-        secrets: secrets(list),
-    }
+    SourceConfig::new(named("zoom"), secrets(list))
 }
 
 fn run(cfg: &SourceConfig, sig: &str, body: &[u8], now: i64) -> super::Result {
@@ -125,4 +124,20 @@ fn window_and_negatives() {
         post(&cfg, &[("x-zm-signature", SIG)], BODY, TS),
         Err(Rejection::MissingHeader("x-zm-request-timestamp"))
     );
+}
+
+/// The derived event fixture, for the registry test.
+pub(super) fn vector() -> super::Vector {
+    super::Vector {
+        config: config(&[SECRET]),
+        method: "POST",
+        url: super::URL.into(),
+        headers: vec![
+            ("x-zm-signature", SIG.into()),
+            ("x-zm-request-timestamp", TS.to_string()),
+        ],
+        body: BODY,
+        now: TS,
+        expect: ok(None, Some("meeting.started")),
+    }
 }

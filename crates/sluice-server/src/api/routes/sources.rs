@@ -19,7 +19,7 @@ use crate::api::pagination::{page_from, ListResponse};
 use crate::api::validation::Problems;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::ingest::kinds::{Scheme, Settings};
+use crate::ingest::kinds::Settings;
 use crate::ingest::sealed::{open_source, Stored};
 use crate::ingest::tokens::{ingest_url, new_token, token_hash};
 use crate::state::AppState;
@@ -57,7 +57,7 @@ fn checked(body: &SourceIn) -> ApiResult<Settings> {
 /// The wire form of a source: its current ingest URL and its config without secrets.
 fn out(state: &AppState, src: Source) -> ApiResult<SourceOut> {
     let opened = open_source(&state.secrets, &src).map_err(ApiError::internal)?;
-    let url = if opened.settings.scheme == Scheme::Cron {
+    let url = if opened.settings.provider().is_none() {
         None
     } else {
         let token = state.secrets.open(&src.token).map_err(|_| {
