@@ -17,6 +17,7 @@ use sluice_core::Millis;
 mod error;
 mod idempotency;
 mod queue;
+mod sql;
 pub mod sqlite;
 
 pub use error::{BoxError, ConflictKind, Context, StoreError, StoreResult};

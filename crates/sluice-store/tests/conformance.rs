@@ -60,6 +60,7 @@ sqlite_suite!(
     admin::applications,
     admin::endpoints,
     admin::event_types,
+    lookups::id_match_wins_over_key_match,
     lifecycle::delete_app_cascades,
     lifecycle::delete_endpoint_keeps_history,
     lifecycle::endpoint_stats,

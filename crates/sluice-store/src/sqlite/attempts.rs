@@ -1,41 +1,39 @@
 //! Attempt history and the per-endpoint / per-message views of deliveries.
 
 use rusqlite::types::Value;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use sluice_core::model::{Attempt, Delivery, DeliveryStatus, Endpoint, Message};
 
+use super::db::{exec, query_opt};
 use super::page::ListQuery;
+use super::queries::{attempt, delivery};
 use super::rows::{
-    attempt_at, backend, delivery_at, endpoint_at, message_at, ATTEMPT_COLS, DELIVERY_COLS,
-    ENDPOINT_COLS, ENDPOINT_NCOLS, MESSAGE_COLS, MESSAGE_NCOLS,
+    attempt_at, delivery_at, endpoint_at, message_at, ENDPOINT_NCOLS, MESSAGE_NCOLS,
 };
 use crate::{AttemptFilter, Listed, Page, StoreResult};
 
 /// Records one try. `OR IGNORE` makes a retried `record_outcomes` (after a failed commit was
 /// reported but the caller cannot know what happened) harmless.
 pub(crate) fn insert_attempt(c: &Connection, a: &Attempt) -> StoreResult<()> {
-    c.prepare_cached(
-        "INSERT OR IGNORE INTO attempt (id, delivery_id, msg_id, endpoint_id, app_id, url, \
-         response, response_status_code, response_duration_ms, status, trigger, error_class, \
-         created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-    )
-    .map_err(backend)?
-    .execute(params![
-        a.id,
-        a.delivery_id,
-        a.msg_id,
-        a.endpoint_id,
-        a.app_id,
-        a.url,
-        a.response,
-        a.response_status_code,
-        a.response_duration_ms,
-        a.status as i64,
-        a.trigger as i64,
-        a.error_class,
-        a.created_at
-    ])
-    .map_err(backend)?;
+    exec(
+        c,
+        &attempt::INSERT,
+        params![
+            a.id,
+            a.delivery_id,
+            a.msg_id,
+            a.endpoint_id,
+            a.app_id,
+            a.url,
+            a.response,
+            a.response_status_code,
+            a.response_duration_ms,
+            a.status as i64,
+            a.trigger as i64,
+            a.error_class,
+            a.created_at
+        ],
+    )?;
     Ok(())
 }
 
@@ -44,18 +42,16 @@ pub(crate) fn list_attempts(
     f: &AttemptFilter,
     page: &Page,
 ) -> StoreResult<Listed<Attempt>> {
-    // Name the index of the narrowest scope: the planner has no statistics to choose by.
-    let index = if f.msg_id.is_some() {
-        "attempt_msg"
+    // Start from the statement that names the index of the narrowest scope: the planner has
+    // no statistics to choose by.
+    let start = if f.msg_id.is_some() {
+        &attempt::LIST_OF_MESSAGE
     } else if f.endpoint_id.is_some() {
-        "attempt_endpoint"
+        &attempt::LIST_OF_ENDPOINT
     } else {
-        "attempt_app"
+        &attempt::LIST_OF_APP
     };
-    let mut q = ListQuery::new(
-        &format!("SELECT {ATTEMPT_COLS} FROM attempt t INDEXED BY {index} WHERE t.app_id = ?"),
-        f.app_id.clone(),
-    );
+    let mut q = ListQuery::new(start.text(), f.app_id.clone());
     if let Some(m) = &f.msg_id {
         q.and("t.msg_id = ?", [Value::Text(m.clone())]);
     }
@@ -108,13 +104,9 @@ pub(crate) fn get_attempt(
     msg_id: &str,
     attempt_id: &str,
 ) -> StoreResult<Option<Attempt>> {
-    c.prepare_cached(&format!(
-        "SELECT {ATTEMPT_COLS} FROM attempt t WHERE t.id = ?1 AND t.app_id = ?2 AND t.msg_id = ?3"
-    ))
-    .map_err(backend)?
-    .query_row(params![attempt_id, app_id, msg_id], |r| attempt_at(r, 0))
-    .optional()
-    .map_err(backend)
+    query_opt(c, &attempt::GET, params![attempt_id, app_id, msg_id], |r| {
+        attempt_at(r, 0)
+    })
 }
 
 pub(crate) fn list_endpoint_deliveries(
@@ -123,14 +115,7 @@ pub(crate) fn list_endpoint_deliveries(
     status: Option<DeliveryStatus>,
     page: &Page,
 ) -> StoreResult<Listed<(Message, Delivery)>> {
-    let mut q = ListQuery::new(
-        &format!(
-            "SELECT {MESSAGE_COLS}, {DELIVERY_COLS} FROM delivery d \
-             INDEXED BY delivery_endpoint_msg JOIN message m ON m.id = d.msg_id \
-             WHERE d.endpoint_id = ?"
-        ),
-        endpoint_id.to_string(),
-    );
+    let mut q = ListQuery::new(delivery::LIST_OF_ENDPOINT.text(), endpoint_id.to_string());
     if let Some(s) = status {
         q.and("d.status = ?", [Value::Integer(s as i64)]);
     }
@@ -144,14 +129,7 @@ pub(crate) fn list_message_deliveries(
     msg_id: &str,
     page: &Page,
 ) -> StoreResult<Listed<(Endpoint, Delivery)>> {
-    let q = ListQuery::new(
-        &format!(
-            "SELECT {ENDPOINT_COLS}, {DELIVERY_COLS} FROM delivery d \
-             INDEXED BY delivery_msg_endpoint JOIN endpoint e ON e.id = d.endpoint_id \
-             WHERE d.msg_id = ?"
-        ),
-        msg_id.to_string(),
-    );
+    let q = ListQuery::new(delivery::LIST_OF_MESSAGE.text(), msg_id.to_string());
     q.fetch(c, "d.endpoint_id", page, |r| {
         Ok((endpoint_at(r, 0)?, delivery_at(r, ENDPOINT_NCOLS)?))
     })

@@ -24,9 +24,11 @@ use std::collections::{HashMap, HashSet};
 use rusqlite::{params, Connection, OptionalExtension};
 use sluice_core::queue::{ClaimRequest, Claimed};
 
+use super::db::{exec, prepare, query_all, query_opt};
 use super::endpoints::endpoint_by_id;
 use super::messages::message_by_id;
-use super::rows::{backend, delivery_at, DELIVERY_COLS_BARE};
+use super::queries::{delivery, endpoint};
+use super::rows::{backend, delivery_at};
 use crate::StoreResult;
 
 /// Says whether an endpoint may be sent to, and its application, caching the answer for one
@@ -51,12 +53,9 @@ impl<'a> Gate<'a> {
             return Ok(None);
         }
         if !self.known.contains_key(endpoint_id) {
-            let row: Option<(bool, String)> = c
-                .prepare_cached("SELECT disabled, app_id FROM endpoint WHERE id = ?1")
-                .map_err(backend)?
-                .query_row([endpoint_id], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()
-                .map_err(backend)?;
+            let row: Option<(bool, String)> = query_opt(c, &endpoint::GATE, [endpoint_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
             // A delivery whose endpoint is gone is never sendable.
             let app = row.and_then(|(disabled, app)| (!disabled).then_some(app));
             self.known.insert(endpoint_id.to_string(), app);
@@ -75,13 +74,7 @@ fn for_each_endpoint_head(
     c: &Connection,
     mut f: impl FnMut(&str, i64) -> StoreResult<()>,
 ) -> StoreResult<()> {
-    let mut stmt = c
-        .prepare_cached(
-            "SELECT endpoint_id, next_attempt_at FROM delivery INDEXED BY delivery_endpoint_due \
-             WHERE status IN (1,3) AND endpoint_id > ?1 AND next_attempt_at IS NOT NULL \
-             ORDER BY endpoint_id, next_attempt_at LIMIT 1",
-        )
-        .map_err(backend)?;
+    let mut stmt = prepare(c, &delivery::NEXT_ENDPOINT_HEAD)?;
     let mut cursor = String::new();
     while let Some((ep, head)) = stmt
         .query_row([&cursor], |r| {
@@ -155,13 +148,7 @@ impl<'a> Picker<'a> {
 
     /// Fast path: the oldest `window` due rows. Returns how many rows were read.
     fn scan_head(&mut self, c: &Connection, window: usize) -> StoreResult<usize> {
-        let mut stmt = c
-            .prepare_cached(
-                "SELECT id, endpoint_id FROM delivery INDEXED BY delivery_due \
-                 WHERE status IN (1,3) AND next_attempt_at <= ?1 \
-                 ORDER BY next_attempt_at LIMIT ?2",
-            )
-            .map_err(backend)?;
+        let mut stmt = prepare(c, &delivery::DUE_WINDOW)?;
         let mut rows = stmt
             .query(params![self.req.now, window as i64])
             .map_err(backend)?;
@@ -189,13 +176,7 @@ impl<'a> Picker<'a> {
             Ok(())
         })?;
         heads.sort();
-        let mut stmt = c
-            .prepare_cached(
-                "SELECT id FROM delivery INDEXED BY delivery_endpoint_due \
-                 WHERE status IN (1,3) AND endpoint_id = ?1 AND next_attempt_at <= ?2 \
-                 ORDER BY next_attempt_at LIMIT ?3",
-            )
-            .map_err(backend)?;
+        let mut stmt = prepare(c, &delivery::DUE_OF_ENDPOINT)?;
         for (_, ep) in heads {
             if self.full() {
                 break;
@@ -244,12 +225,7 @@ pub(crate) fn claim_due(c: &Connection, req: &ClaimRequest) -> StoreResult<Vec<C
 /// Moves the chosen deliveries to `Sending` under fresh leases and loads what sending needs.
 fn lease(c: &Connection, req: &ClaimRequest, ids: Vec<String>) -> StoreResult<Vec<Claimed>> {
     let expires = req.now.saturating_add(req.lease_ms);
-    let mut update = c
-        .prepare_cached(&format!(
-            "UPDATE delivery SET status = 3, next_attempt_at = ?2, lease = ?3, updated_at = ?4 \
-             WHERE id = ?1 RETURNING {DELIVERY_COLS_BARE}"
-        ))
-        .map_err(backend)?;
+    let mut update = prepare(c, &delivery::LEASE)?;
     let mut endpoints = HashMap::new();
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
@@ -290,13 +266,7 @@ fn lease(c: &Connection, req: &ClaimRequest, ids: Vec<String>) -> StoreResult<Ve
 /// A delivery whose message or endpoint is missing, or whose payload was expunged, can
 /// never be sent; failing it keeps it from being claimed forever.
 fn fail_unsendable(c: &Connection, delivery_id: &str, now: i64) -> StoreResult<()> {
-    c.prepare_cached(
-        "UPDATE delivery SET status = 2, next_attempt_at = NULL, lease = NULL, updated_at = ?2 \
-         WHERE id = ?1",
-    )
-    .map_err(backend)?
-    .execute(params![delivery_id, now])
-    .map_err(backend)?;
+    exec(c, &delivery::FAIL_UNSENDABLE, params![delivery_id, now])?;
     Ok(())
 }
 
@@ -306,17 +276,9 @@ fn fail_unsendable(c: &Connection, delivery_id: &str, now: i64) -> StoreResult<(
 pub(crate) fn next_due_at(c: &Connection) -> StoreResult<Option<i64>> {
     const HEAD: usize = 64;
     let mut gate = Gate::new(&[]);
-    let head: Vec<(i64, String)> = c
-        .prepare_cached(
-            "SELECT next_attempt_at, endpoint_id FROM delivery INDEXED BY delivery_due \
-             WHERE status IN (1,3) AND next_attempt_at IS NOT NULL \
-             ORDER BY next_attempt_at LIMIT ?1",
-        )
-        .map_err(backend)?
-        .query_map([HEAD as i64], |r| Ok((r.get(0)?, r.get(1)?)))
-        .map_err(backend)?
-        .collect::<Result<_, _>>()
-        .map_err(backend)?;
+    let head: Vec<(i64, String)> = query_all(c, &delivery::UNFINISHED_HEAD, [HEAD as i64], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?;
     for (at, ep) in &head {
         if !gate.blocked(c, ep)? {
             return Ok(Some(*at));

@@ -15,6 +15,8 @@
 
 use rusqlite::{params, Connection};
 
+use super::db::exec;
+use super::queries::{attempt, delivery, idempotency, message};
 use super::rows::backend;
 use crate::{StoreError, StoreResult};
 
@@ -46,33 +48,16 @@ pub(crate) fn expunge_message(
     now: i64,
 ) -> StoreResult<()> {
     with_secure_delete(c, |c| {
-        let found = c
-            .prepare_cached(
-                "UPDATE message SET payload = '', \
-                 headers = CASE WHEN headers IS NULL THEN NULL ELSE '[]' END, \
-                 expunged_at = COALESCE(expunged_at, ?3) WHERE id = ?1 AND app_id = ?2",
-            )
-            .map_err(backend)?
-            .execute(params![msg_id, app_id, now])
-            .map_err(backend)?;
+        let found = exec(c, &message::EXPUNGE, params![msg_id, app_id, now])?;
         if found == 0 {
             return Err(StoreError::NotFound);
         }
         // Pending tries can never be sent now. One in flight has its body in memory and
         // finishes; a retry it schedules is failed by the claim.
-        c.prepare_cached(
-            "UPDATE delivery SET status = 2, next_attempt_at = NULL, lease = NULL, \
-             updated_at = ?2 WHERE msg_id = ?1 AND status = 1",
-        )
-        .map_err(backend)?
-        .execute(params![msg_id, now])
-        .map_err(backend)?;
+        exec(c, &delivery::FAIL_WAITING_OF_MESSAGE, params![msg_id, now])?;
         // An idempotent replay of the publish (or send-example) would hand the payload out
         // again: drop the cached responses that show this message.
-        c.prepare_cached("DELETE FROM idempotency WHERE msg_id = ?1")
-            .map_err(backend)?
-            .execute([msg_id])
-            .map_err(backend)?;
+        exec(c, &idempotency::DELETE_OF_MESSAGE, [msg_id])?;
         Ok(())
     })
 }
@@ -85,13 +70,11 @@ pub(crate) fn expunge_attempt(
     attempt_id: &str,
 ) -> StoreResult<()> {
     with_secure_delete(c, |c| {
-        let found = c
-            .prepare_cached(
-                "UPDATE attempt SET response = ?4 WHERE id = ?1 AND app_id = ?2 AND msg_id = ?3",
-            )
-            .map_err(backend)?
-            .execute(params![attempt_id, app_id, msg_id, EXPUNGED_RESPONSE])
-            .map_err(backend)?;
+        let found = exec(
+            c,
+            &attempt::EXPUNGE,
+            params![attempt_id, app_id, msg_id, EXPUNGED_RESPONSE],
+        )?;
         if found == 0 {
             return Err(StoreError::NotFound);
         }

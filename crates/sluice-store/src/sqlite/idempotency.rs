@@ -5,20 +5,16 @@
 //! costs a write, [`begin`]'s single upsert, which the writer's one-at-a-time jobs make the
 //! arbiter: of two concurrent callers exactly one inserts or takes over the row.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, Row};
 
-use super::rows::backend;
+use super::db::{exec, query_opt};
+use super::queries::idempotency;
 use crate::{CachedResponse, IdempotencyBegin, StoreResult};
 
 /// The row of `key` as `begin` reports it: a stored response, or a claim live at `now`.
 /// `None` when the key is free (absent, abandoned or expired).
 pub(crate) fn peek(c: &Connection, key: &str, now: i64) -> StoreResult<Option<IdempotencyBegin>> {
-    c.prepare_cached("SELECT status, body, lease_until, msg_id FROM idempotency WHERE key = ?1")
-        .map_err(backend)?
-        .query_row([key], |r| state_at(r, now))
-        .optional()
-        .map_err(backend)
-        .map(Option::flatten)
+    query_opt(c, &idempotency::PEEK, [key], |r| state_at(r, now)).map(Option::flatten)
 }
 
 /// Claims `key` unless it holds a response or a live claim.
@@ -29,21 +25,10 @@ pub(crate) fn begin(
     lease_ms: i64,
 ) -> StoreResult<IdempotencyBegin> {
     let until = now.saturating_add(lease_ms);
-    // Insert a new claim, or take over one that is free; the token grows on every claim of
-    // the key, so a holder that lost its claim cannot end the next one.
-    let token: Option<i64> = c
-        .prepare_cached(
-            "INSERT INTO idempotency (key, token, lease_until, created_at) \
-             VALUES (?1, 1, ?3, ?2) \
-             ON CONFLICT (key) DO UPDATE SET token = idempotency.token + 1, \
-             lease_until = excluded.lease_until \
-             WHERE idempotency.status IS NULL AND idempotency.lease_until <= ?2 \
-             RETURNING token",
-        )
-        .map_err(backend)?
-        .query_row(params![key, now, until], |r| r.get(0))
-        .optional()
-        .map_err(backend)?;
+    // Insert a new claim, or take over one that is free (see the statement).
+    let token: Option<i64> = query_opt(c, &idempotency::BEGIN, params![key, now, until], |r| {
+        r.get(0)
+    })?;
     if let Some(token) = token {
         return Ok(IdempotencyBegin::Run { token });
     }
@@ -75,14 +60,11 @@ pub(crate) fn renew(
     now: i64,
     lease_ms: i64,
 ) -> StoreResult<bool> {
-    let n = c
-        .prepare_cached(
-            "UPDATE idempotency SET lease_until = ?3 \
-             WHERE key = ?1 AND token = ?2 AND status IS NULL",
-        )
-        .map_err(backend)?
-        .execute(params![key, token, now.saturating_add(lease_ms)])
-        .map_err(backend)?;
+    let n = exec(
+        c,
+        &idempotency::RENEW,
+        params![key, token, now.saturating_add(lease_ms)],
+    )?;
     Ok(n == 1)
 }
 
@@ -95,40 +77,21 @@ pub(crate) fn finish(
     resp: &CachedResponse,
     now: i64,
 ) -> StoreResult<bool> {
-    let n = c
-        .prepare_cached(
-            "UPDATE idempotency SET status = ?3, body = ?4, lease_until = NULL, created_at = ?5, \
-             msg_id = ?6 WHERE key = ?1 AND token = ?2 AND status IS NULL",
-        )
-        .map_err(backend)?
-        .execute(params![
-            key,
-            token,
-            resp.status,
-            resp.body,
-            now,
-            resp.msg_id
-        ])
-        .map_err(backend)?;
+    let n = exec(
+        c,
+        &idempotency::FINISH,
+        params![key, token, resp.status, resp.body, now, resp.msg_id],
+    )?;
     Ok(n == 1)
 }
 
 /// Frees the claim at once, keeping its token so the next claim gets a new one.
 pub(crate) fn abandon(c: &Connection, key: &str, token: i64) -> StoreResult<()> {
-    c.prepare_cached(
-        "UPDATE idempotency SET lease_until = 0 WHERE key = ?1 AND token = ?2 AND status IS NULL",
-    )
-    .map_err(backend)?
-    .execute(params![key, token])
-    .map_err(backend)?;
+    exec(c, &idempotency::ABANDON, params![key, token])?;
     Ok(())
 }
 
 pub(crate) fn purge(c: &Connection, before: i64) -> StoreResult<u64> {
-    let n = c
-        .prepare_cached("DELETE FROM idempotency WHERE created_at < ?1")
-        .map_err(backend)?
-        .execute([before])
-        .map_err(backend)?;
+    let n = exec(c, &idempotency::PURGE, [before])?;
     Ok(n as u64)
 }

@@ -1,13 +1,15 @@
 //! Messages and their fan-out into deliveries (the transactional outbox).
 
 use rusqlite::types::Value;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use sluice_core::filter::endpoint_matches;
 use sluice_core::ids;
 use sluice_core::model::{Message, Trigger};
 
+use super::db::{exec, prepare, query_opt};
 use super::page::ListQuery;
-use super::rows::{backend, message_at, opt_json, to_json, MESSAGE_COLS, MESSAGE_NCOLS};
+use super::queries::{by_id_or_key, delivery, endpoint, message, message_tag};
+use super::rows::{backend, message_at, opt_json, to_json};
 use crate::{Listed, MessageFilter, Page, StoreError, StoreResult};
 
 /// Inserts the message, its tags and one delivery per target endpoint; returns the count.
@@ -26,26 +28,23 @@ pub(crate) fn create_message(
         ),
         None => (None, None),
     };
-    c.prepare_cached(
-        "INSERT INTO message (id, app_id, event_type, event_id, channels, payload, created_at, \
-         content_type, headers, tags, deliver_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    )
-    .map_err(backend)?
-    .execute(params![
-        msg.id,
-        msg.app_id,
-        msg.event_type,
-        msg.event_id,
-        opt_json(&msg.channels)?,
-        msg.payload,
-        msg.created_at,
-        content_type,
-        headers,
-        opt_json(&msg.tags)?,
-        msg.deliver_at
-    ])
-    .map_err(backend)?;
+    exec(
+        c,
+        &message::INSERT,
+        params![
+            msg.id,
+            msg.app_id,
+            msg.event_type,
+            msg.event_id,
+            opt_json(&msg.channels)?,
+            msg.payload,
+            msg.created_at,
+            content_type,
+            headers,
+            opt_json(&msg.tags)?,
+            msg.deliver_at
+        ],
+    )?;
     insert_tags(c, msg)?;
 
     let targets = match only_endpoint {
@@ -64,11 +63,7 @@ fn insert_tags(c: &Connection, msg: &Message) -> StoreResult<()> {
     let Some(tags) = &msg.tags else {
         return Ok(());
     };
-    let mut stmt = c
-        .prepare_cached(
-            "INSERT OR IGNORE INTO message_tag (app_id, tag, msg_id) VALUES (?1, ?2, ?3)",
-        )
-        .map_err(backend)?;
+    let mut stmt = prepare(c, &message_tag::INSERT)?;
     for tag in tags {
         stmt.execute(params![msg.app_id, tag, msg.id])
             .map_err(backend)?;
@@ -82,21 +77,15 @@ pub(crate) fn endpoint_of_app(
     app_id: &str,
     endpoint_id: &str,
 ) -> StoreResult<String> {
-    c.prepare_cached("SELECT id FROM endpoint WHERE id = ?1 AND app_id = ?2")
-        .map_err(backend)?
-        .query_row(params![endpoint_id, app_id], |r| r.get(0))
-        .optional()
-        .map_err(backend)?
-        .ok_or(StoreError::NotFound)
+    query_opt(c, &endpoint::OF_APP, params![endpoint_id, app_id], |r| {
+        r.get(0)
+    })?
+    .ok_or(StoreError::NotFound)
 }
 
 /// Enabled endpoints of the message's app whose filters accept it.
 fn matching_endpoints(c: &Connection, msg: &Message) -> StoreResult<Vec<String>> {
-    let mut stmt = c
-        .prepare_cached(
-            "SELECT id, event_types, channels FROM endpoint WHERE app_id = ?1 AND disabled = 0",
-        )
-        .map_err(backend)?;
+    let mut stmt = prepare(c, &endpoint::ENABLED_FILTERS)?;
     let mut rows = stmt.query([&msg.app_id]).map_err(backend)?;
     let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(backend)? {
@@ -130,22 +119,11 @@ pub(crate) fn insert_delivery(
     trigger: Trigger,
 ) -> StoreResult<String> {
     let id = ids::new_id(ids::DELIVERY, now);
-    c.prepare_cached(
-        "INSERT INTO delivery (id, msg_id, endpoint_id, app_id, status, attempts, \
-         round_attempts, next_attempt_at, lease, trigger, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, 1, 0, 0, ?7, NULL, ?6, ?5, ?5)",
-    )
-    .map_err(backend)?
-    .execute(params![
-        id,
-        msg_id,
-        endpoint_id,
-        app_id,
-        now,
-        trigger as i64,
-        due
-    ])
-    .map_err(backend)?;
+    exec(
+        c,
+        &delivery::INSERT,
+        params![id, msg_id, endpoint_id, app_id, now, trigger as i64, due],
+    )?;
     Ok(id)
 }
 
@@ -154,29 +132,12 @@ pub(crate) fn get_message(
     app_id: &str,
     id_or_event_id: &str,
 ) -> StoreResult<Option<Message>> {
-    // Two indexed lookups instead of `id = ? OR event_id = ?`; an id match wins.
-    let rank = MESSAGE_NCOLS + 1;
-    let sql = format!(
-        "SELECT {MESSAGE_COLS}, 0 FROM message m WHERE m.app_id = ?1 AND m.id = ?2 \
-         UNION ALL SELECT {MESSAGE_COLS}, 1 FROM message m \
-         WHERE m.app_id = ?1 AND m.event_id = ?2 ORDER BY {rank} LIMIT 1"
-    );
-    c.prepare_cached(&sql)
-        .map_err(backend)?
-        .query_row(params![app_id, id_or_event_id], |r| message_at(r, 0))
-        .optional()
-        .map_err(backend)
+    by_id_or_key::MESSAGE.find(c, app_id, id_or_event_id, |r| message_at(r, 0))
 }
 
 /// A message by id alone (the dispatcher's view).
 pub(crate) fn message_by_id(c: &Connection, id: &str) -> StoreResult<Option<Message>> {
-    c.prepare_cached(&format!(
-        "SELECT {MESSAGE_COLS} FROM message m WHERE m.id = ?1"
-    ))
-    .map_err(backend)?
-    .query_row([id], |r| message_at(r, 0))
-    .optional()
-    .map_err(backend)
+    query_opt(c, &message::BY_ID, [id], |r| message_at(r, 0))
 }
 
 pub(crate) fn list_messages(
@@ -188,24 +149,12 @@ pub(crate) fn list_messages(
     // With a tag, walk that tag's rows (newest message first) instead of every message.
     let (mut q, key) = match &filter.tag {
         Some(tag) => {
-            let mut q = ListQuery::new(
-                &format!(
-                    "SELECT {MESSAGE_COLS} FROM message_tag mt JOIN message m ON m.id = mt.msg_id \
-                     WHERE mt.app_id = ?"
-                ),
-                app_id.to_string(),
-            );
+            let mut q = ListQuery::new(message::LIST_BY_TAG.text(), app_id.to_string());
             q.and("mt.tag = ?", [Value::Text(tag.clone())]);
             (q, "mt.msg_id")
         }
         None => (
-            ListQuery::new(
-                &format!(
-                    "SELECT {MESSAGE_COLS} FROM message m INDEXED BY message_app_id \
-                     WHERE m.app_id = ?"
-                ),
-                app_id.to_string(),
-            ),
+            ListQuery::new(message::LIST.text(), app_id.to_string()),
             "m.id",
         ),
     };

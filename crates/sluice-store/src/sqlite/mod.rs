@@ -8,13 +8,15 @@
 //! - The dispatcher is woken through a [`Notify`] after commits that create due work.
 //!
 //! The trait implementations ([`store_impl`], and [`queue_impl`] for the queue role) only
-//! route each method to the writer or the read pool; the SQL lives in one module per area
-//! (the queue's in [`claim`] and [`outcomes`]).
+//! route each method to the writer or the read pool; one module per area (the queue's in
+//! [`claim`] and [`outcomes`]) runs the statements, which are `.sql` files under
+//! [`queries`], run through the helpers of [`db`].
 
 mod apps;
 mod attempts;
 mod checkpointer;
 mod claim;
+mod db;
 mod endpoints;
 mod errors;
 mod exact_cache;
@@ -26,6 +28,7 @@ mod outcomes;
 mod page;
 mod portal_tokens;
 mod private;
+mod queries;
 mod queue_impl;
 mod read_pool;
 mod rows;
@@ -41,7 +44,7 @@ use std::sync::Arc;
 use rusqlite::Connection;
 use tokio::sync::{oneshot, Notify};
 
-use crate::StoreResult;
+use crate::{StoreError, StoreResult};
 use read_pool::ReadPool;
 use writer::Writer;
 
@@ -100,6 +103,8 @@ impl SqliteStore {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             private::create_dir(dir).map_err(rows::backend)?;
         }
+        // A statement naming a placeholder nobody knows fails here, not in a request.
+        queries::check_all().map_err(StoreError::backend)?;
         let lock = lock_exclusive(path)?;
         // The file holds payloads and sealed secrets: owner-only before SQLite first writes
         // it. SQLite gives its -wal and -shm files the database file's mode.

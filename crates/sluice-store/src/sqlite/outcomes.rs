@@ -1,12 +1,14 @@
 //! What happens to deliveries after a claim: recording the outcomes of tries, and putting
 //! deliveries back in the queue (resend, recover, orphans of a dead process).
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use sluice_core::model::{DeliveryStatus, Trigger};
 use sluice_core::queue::{DeliveryNext, Outcome};
 
 use super::attempts::insert_attempt;
+use super::db::{exec, prepare, query_opt};
 use super::messages::{endpoint_of_app, insert_delivery};
+use super::queries::{delivery, endpoint, message};
 use super::rows::backend;
 use crate::{ConflictKind, StoreError, StoreResult};
 
@@ -16,14 +18,7 @@ use crate::{ConflictKind, StoreError, StoreResult};
 /// while it is still `Sending` under the outcome's lease: if the lease expired and another
 /// dispatcher claimed the delivery, that claimer's outcome is the one that counts.
 pub(crate) fn record_outcomes(c: &Connection, outcomes: &[Outcome]) -> StoreResult<bool> {
-    let mut update = c
-        .prepare_cached(
-            "UPDATE delivery SET status = ?3, next_attempt_at = ?4, lease = NULL, \
-             attempts = attempts + ?5, round_attempts = round_attempts + ?5, \
-             updated_at = COALESCE(?6, updated_at) \
-             WHERE id = ?1 AND status = 3 AND lease = ?2",
-        )
-        .map_err(backend)?;
+    let mut update = prepare(c, &delivery::RECORD_OUTCOME)?;
     let mut wake = false;
     for o in outcomes {
         if let Some(a) = &o.attempt {
@@ -53,13 +48,11 @@ pub(crate) fn record_outcomes(c: &Connection, outcomes: &[Outcome]) -> StoreResu
         if o.disable_endpoint {
             // Regardless of the lease: the endpoint itself said it is gone.
             let endpoint = o.attempt.as_ref().map(|a| a.endpoint_id.as_str());
-            c.prepare_cached(
-                "UPDATE endpoint SET disabled = 1, updated_at = COALESCE(?3, updated_at) \
-                 WHERE id = COALESCE(?2, (SELECT endpoint_id FROM delivery WHERE id = ?1))",
-            )
-            .map_err(backend)?
-            .execute(params![o.delivery_id, endpoint, tried_at])
-            .map_err(backend)?;
+            exec(
+                c,
+                &endpoint::DISABLE,
+                params![o.delivery_id, endpoint, tried_at],
+            )?;
         }
     }
     Ok(wake)
@@ -73,45 +66,34 @@ pub(crate) fn resend(
     endpoint_id: &str,
     now: i64,
 ) -> StoreResult<bool> {
-    let (app_id, expunged): (String, Option<i64>) = c
-        .prepare_cached("SELECT app_id, expunged_at FROM message WHERE id = ?1")
-        .map_err(backend)?
-        .query_row([msg_id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()
-        .map_err(backend)?
+    let (app_id, expunged): (String, Option<i64>) =
+        query_opt(c, &message::APP_AND_EXPUNGED, [msg_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
         .ok_or(StoreError::NotFound)?;
     if expunged.is_some() {
         return Err(StoreError::Conflict(ConflictKind::PayloadExpunged));
     }
     let endpoint_id = endpoint_of_app(c, &app_id, endpoint_id)?;
-    let existing: Option<(String, i64)> = c
-        .prepare_cached("SELECT id, status FROM delivery WHERE msg_id = ?1 AND endpoint_id = ?2")
-        .map_err(backend)?
-        .query_row(params![msg_id, endpoint_id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()
-        .map_err(backend)?;
+    let existing: Option<(String, i64)> = query_opt(
+        c,
+        &delivery::BY_MESSAGE_ENDPOINT,
+        params![msg_id, endpoint_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let Some((id, status)) = existing else {
         insert_delivery(c, msg_id, &endpoint_id, &app_id, now, now, Trigger::Manual)?;
         return Ok(true);
     };
     let sql = match DeliveryStatus::from_i64(status) {
         // Finished: a fresh manual round.
-        Some(DeliveryStatus::Success | DeliveryStatus::Fail) => {
-            "UPDATE delivery SET status = 1, next_attempt_at = ?2, round_attempts = 0, \
-             trigger = 1, lease = NULL, updated_at = ?2 WHERE id = ?1"
-        }
+        Some(DeliveryStatus::Success | DeliveryStatus::Fail) => &delivery::RESTART_ROUND,
         // Waiting for a retry: make it due now, keeping its round.
-        Some(DeliveryStatus::Pending) => {
-            "UPDATE delivery SET next_attempt_at = MIN(next_attempt_at, ?2), updated_at = ?2 \
-             WHERE id = ?1"
-        }
+        Some(DeliveryStatus::Pending) => &delivery::MAKE_DUE,
         // In flight: the try under way is the resend.
         Some(DeliveryStatus::Sending) | None => return Ok(false),
     };
-    c.prepare_cached(sql)
-        .map_err(backend)?
-        .execute(params![id, now])
-        .map_err(backend)?;
+    exec(c, sql, params![id, now])?;
     Ok(true)
 }
 
@@ -125,30 +107,17 @@ pub(crate) fn recover_endpoint(
     until: i64,
     now: i64,
 ) -> StoreResult<u64> {
-    let n = c
-        .prepare_cached(
-            "UPDATE delivery SET status = 1, next_attempt_at = ?4, round_attempts = 0, \
-             trigger = 1, lease = NULL, updated_at = ?4 \
-             WHERE endpoint_id = ?1 AND status = 2 AND created_at >= ?2 AND created_at < ?3 \
-             AND NOT EXISTS (SELECT 1 FROM message m \
-                             WHERE m.id = delivery.msg_id AND m.expunged_at IS NOT NULL)",
-        )
-        .map_err(backend)?
-        .execute(params![endpoint_id, since, until, now])
-        .map_err(backend)?;
+    let n = exec(
+        c,
+        &delivery::RECOVER,
+        params![endpoint_id, since, until, now],
+    )?;
     Ok(n as u64)
 }
 
 /// Puts every in-flight (`Sending`) delivery back in the queue, due at `now`. Only correct
 /// while holding the single-process lock: then no live claimer owns those leases.
 pub(crate) fn requeue_orphaned(c: &Connection, now: i64) -> StoreResult<u64> {
-    let n = c
-        .prepare_cached(
-            "UPDATE delivery SET status = 1, next_attempt_at = ?1, lease = NULL, updated_at = ?1 \
-             WHERE status = 3",
-        )
-        .map_err(backend)?
-        .execute(params![now])
-        .map_err(backend)?;
+    let n = exec(c, &delivery::REQUEUE_ORPHANED, [now])?;
     Ok(n as u64)
 }

@@ -1,36 +1,31 @@
 //! Issued app-portal tokens, so that logout and expire-all end them on every node sharing
 //! the database (a JWT alone cannot be taken back before its `exp`).
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
+use super::db::{exec, prepare, query_opt};
+use super::queries::portal_token;
 use super::rows::backend;
 use crate::{PortalToken, StoreError, StoreResult};
 
 pub(crate) fn create(c: &Connection, t: &PortalToken) -> StoreResult<()> {
-    c.prepare_cached(
-        "INSERT INTO portal_token (id, org_id, app_id, session_id, created_at, valid_until) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )
-    .map_err(backend)?
-    .execute(params![
-        t.id,
-        t.org_id,
-        t.app_id,
-        t.session_id,
-        t.created_at,
-        t.valid_until
-    ])
-    .map_err(backend)?;
+    exec(
+        c,
+        &portal_token::INSERT,
+        params![
+            t.id,
+            t.org_id,
+            t.app_id,
+            t.session_id,
+            t.created_at,
+            t.valid_until
+        ],
+    )?;
     Ok(())
 }
 
 pub(crate) fn get(c: &Connection, id: &str) -> StoreResult<Option<PortalToken>> {
-    c.prepare_cached(
-        "SELECT id, org_id, app_id, session_id, created_at, valid_until \
-         FROM portal_token WHERE id = ?1",
-    )
-    .map_err(backend)?
-    .query_row([id], |r| {
+    query_opt(c, &portal_token::GET, [id], |r| {
         Ok(PortalToken {
             id: r.get(0)?,
             org_id: r.get(1)?,
@@ -40,16 +35,10 @@ pub(crate) fn get(c: &Connection, id: &str) -> StoreResult<Option<PortalToken>> 
             valid_until: r.get(5)?,
         })
     })
-    .optional()
-    .map_err(backend)
 }
 
 pub(crate) fn revoke(c: &Connection, id: &str, at: i64) -> StoreResult<()> {
-    let n = c
-        .prepare_cached("UPDATE portal_token SET valid_until = MIN(valid_until, ?2) WHERE id = ?1")
-        .map_err(backend)?
-        .execute(params![id, at])
-        .map_err(backend)?;
+    let n = exec(c, &portal_token::REVOKE, params![id, at])?;
     if n == 0 {
         return Err(StoreError::NotFound);
     }
@@ -63,21 +52,10 @@ pub(crate) fn expire(
     at: i64,
     now: i64,
 ) -> StoreResult<u64> {
-    // `valid_until > at` leaves tokens that already end sooner alone (and makes the count
-    // mean "shortened"); `> now` skips the dead rows waiting for the purge.
-    const ALL: &str = "UPDATE portal_token SET valid_until = ?2 \
-                       WHERE app_id = ?1 AND valid_until > ?2 AND valid_until > ?3";
-    const ONE: &str = "UPDATE portal_token SET valid_until = ?2 \
-                       WHERE app_id = ?1 AND valid_until > ?2 AND valid_until > ?3 \
-                       AND session_id = ?4";
     let n = match session_ids {
-        None => c
-            .prepare_cached(ALL)
-            .map_err(backend)?
-            .execute(params![app_id, at, now])
-            .map_err(backend)?,
+        None => exec(c, &portal_token::EXPIRE_ALL, params![app_id, at, now])?,
         Some(ids) => {
-            let mut stmt = c.prepare_cached(ONE).map_err(backend)?;
+            let mut stmt = prepare(c, &portal_token::EXPIRE_SESSION)?;
             let mut n = 0;
             for sid in ids {
                 n += stmt
@@ -91,10 +69,6 @@ pub(crate) fn expire(
 }
 
 pub(crate) fn purge(c: &Connection, now: i64) -> StoreResult<u64> {
-    let n = c
-        .prepare_cached("DELETE FROM portal_token WHERE valid_until <= ?1")
-        .map_err(backend)?
-        .execute([now])
-        .map_err(backend)?;
+    let n = exec(c, &portal_token::PURGE, [now])?;
     Ok(n as u64)
 }

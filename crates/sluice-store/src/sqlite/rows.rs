@@ -1,14 +1,19 @@
 //! Row mappers, column lists and the conversions between models and stored values.
+//!
+//! Each table read into a model has its column list here (`{cols.<table>}` in the `.sql`
+//! files) beside the mapper that reads it, and each table written by both an INSERT and an
+//! UPDATE has one list of named parameters (`*_params`) that both statements take.
 
 use rusqlite::types::Type;
 use rusqlite::Row;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sluice_core::model::{
-    Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, InboundMeta, Message,
-    RetiredSecret, Source, Trigger,
+    Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, InboundMeta, Integration,
+    Message, RetiredSecret, Source, Trigger,
 };
 
+use super::db::{named, Named};
 use crate::StoreError;
 
 /// Driver errors become [`StoreError`]s in [`super::errors`]; re-exported beside the row
@@ -93,6 +98,20 @@ pub(crate) fn application_at(row: &Row<'_>, b: usize) -> rusqlite::Result<Applic
     })
 }
 
+/// An application's fields as the named parameters of `application/{insert,update}.sql`.
+pub(crate) fn application_params(app: &Application) -> Result<Vec<Named<'_>>, StoreError> {
+    Ok(vec![
+        named(":id", &app.id),
+        named(":org_id", &app.org_id),
+        named(":uid", &app.uid),
+        named(":name", &app.name),
+        named(":throttle_rate", app.throttle_rate),
+        named(":metadata", to_json(&app.metadata)?),
+        named(":created_at", app.created_at),
+        named(":updated_at", app.updated_at),
+    ])
+}
+
 /// Columns of [`event_type_at`], table alias `et`.
 pub(crate) const EVENT_TYPE_COLS: &str = "et.org_id, et.name, et.description, et.schemas, \
      et.archived, et.deprecated, et.feature_flag, et.created_at, et.updated_at";
@@ -110,6 +129,21 @@ pub(crate) fn event_type_at(row: &Row<'_>, b: usize) -> rusqlite::Result<EventTy
         created_at: row.get(b + 7)?,
         updated_at: row.get(b + 8)?,
     })
+}
+
+/// An event type's fields as the named parameters of `event_type/{insert,update}.sql`.
+pub(crate) fn event_type_params(et: &EventType) -> Result<Vec<Named<'_>>, StoreError> {
+    Ok(vec![
+        named(":org_id", &et.org_id),
+        named(":name", &et.name),
+        named(":description", &et.description),
+        named(":schemas", et.schemas.as_ref().map(to_json).transpose()?),
+        named(":archived", et.archived),
+        named(":deprecated", et.deprecated),
+        named(":feature_flag", &et.feature_flag),
+        named(":created_at", et.created_at),
+        named(":updated_at", et.updated_at),
+    ])
 }
 
 /// Columns of [`endpoint_at`], table alias `e`.
@@ -149,6 +183,28 @@ pub(crate) fn endpoint_at(row: &Row<'_>, b: usize) -> rusqlite::Result<Endpoint>
     })
 }
 
+/// An endpoint's fields as the named parameters of `endpoint/{insert,update}.sql`.
+pub(crate) fn endpoint_params(ep: &Endpoint) -> Result<Vec<Named<'_>>, StoreError> {
+    Ok(vec![
+        named(":id", &ep.id),
+        named(":app_id", &ep.app_id),
+        named(":uid", &ep.uid),
+        named(":url", &ep.url),
+        named(":description", &ep.description),
+        named(":version", ep.version),
+        named(":disabled", ep.disabled),
+        named(":event_types", opt_json(&ep.event_types)?),
+        named(":channels", opt_json(&ep.channels)?),
+        named(":throttle_rate", ep.throttle_rate),
+        named(":metadata", to_json(&ep.metadata)?),
+        named(":headers", &ep.headers),
+        named(":secret", &ep.secret),
+        named(":retired_secrets", retired_json(&ep.retired_secrets)?),
+        named(":created_at", ep.created_at),
+        named(":updated_at", ep.updated_at),
+    ])
+}
+
 /// Columns of [`message_at`], table alias `m`.
 pub(crate) const MESSAGE_COLS: &str = "m.id, m.app_id, m.event_type, m.event_id, m.channels, \
      m.payload, m.created_at, m.content_type, m.headers, m.tags, m.deliver_at, m.expunged_at";
@@ -182,6 +238,9 @@ pub(crate) fn message_at(row: &Row<'_>, b: usize) -> rusqlite::Result<Message> {
 pub(crate) const SOURCE_COLS: &str = "s.id, s.org_id, s.app_id, s.uid, s.name, s.kind, \
      s.config, s.token, s.metadata, s.created_at, s.updated_at";
 
+/// Number of columns in `SOURCE_COLS`.
+pub(crate) const SOURCE_NCOLS: usize = 11;
+
 /// A source from `SOURCE_COLS` starting at column `b`.
 pub(crate) fn source_at(row: &Row<'_>, b: usize) -> rusqlite::Result<Source> {
     Ok(Source {
@@ -197,6 +256,59 @@ pub(crate) fn source_at(row: &Row<'_>, b: usize) -> rusqlite::Result<Source> {
         created_at: row.get(b + 9)?,
         updated_at: row.get(b + 10)?,
     })
+}
+
+/// A source's fields as the named parameters of `source/{insert,update}.sql`.
+pub(crate) fn source_params(src: &Source) -> Result<Vec<Named<'_>>, StoreError> {
+    Ok(vec![
+        named(":id", &src.id),
+        named(":org_id", &src.org_id),
+        named(":app_id", &src.app_id),
+        named(":uid", &src.uid),
+        named(":name", &src.name),
+        named(":kind", &src.kind),
+        named(":config", &src.config),
+        named(":token", &src.token),
+        named(":metadata", to_json(&src.metadata)?),
+        named(":created_at", src.created_at),
+        named(":updated_at", src.updated_at),
+    ])
+}
+
+/// Columns of [`integration_at`], table alias `i`.
+pub(crate) const INTEGRATION_COLS: &str =
+    "i.id, i.app_id, i.name, i.feature_flags, i.key, i.created_at, i.updated_at";
+
+/// An integration from `INTEGRATION_COLS` starting at column `b`.
+pub(crate) fn integration_at(row: &Row<'_>, b: usize) -> rusqlite::Result<Integration> {
+    Ok(Integration {
+        id: row.get(b)?,
+        app_id: row.get(b + 1)?,
+        name: row.get(b + 2)?,
+        feature_flags: json_col(row, b + 3)?,
+        key: row.get(b + 4)?,
+        created_at: row.get(b + 5)?,
+        updated_at: row.get(b + 6)?,
+    })
+}
+
+/// An integration's fields, and the hash its key is found by, as the named parameters of
+/// `integration/{insert,update}.sql`.
+pub(crate) fn integration_params<'a>(
+    i: &'a Integration,
+    key_hash: Option<&'a str>,
+) -> Result<Vec<Named<'a>>, StoreError> {
+    let mut params = vec![
+        named(":id", &i.id),
+        named(":app_id", &i.app_id),
+        named(":name", &i.name),
+        named(":feature_flags", to_json(&i.feature_flags)?),
+        named(":key", &i.key),
+        named(":created_at", i.created_at),
+        named(":updated_at", i.updated_at),
+    ];
+    params.extend(key_hash.map(|h| named(":key_hash", h)));
+    Ok(params)
 }
 
 /// Columns of [`delivery_at`] without a table alias (for `RETURNING`).

@@ -489,9 +489,8 @@ impl Store for SqliteStore {
 
     async fn ping(&self) -> StoreResult<()> {
         self.read(|c| {
-            c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
+            super::db::query_opt(c, &super::queries::health::PING, [], |r| r.get::<_, i64>(0))
                 .map(|_| ())
-                .map_err(super::rows::backend)
         })
         .await
     }

@@ -11,6 +11,7 @@ pub mod inbound;
 pub mod integrations;
 pub mod lifecycle;
 pub mod lists;
+pub mod lookups;
 pub mod messages;
 pub mod parity;
 pub mod portal;

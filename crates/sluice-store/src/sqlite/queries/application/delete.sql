@@ -1,0 +1,2 @@
+-- The last step of deleting an application; its rows were deleted before (see apps.rs).
+DELETE FROM application WHERE id = ?1

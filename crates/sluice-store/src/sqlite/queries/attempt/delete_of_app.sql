@@ -1,0 +1,1 @@
+DELETE FROM attempt WHERE app_id = ?1

@@ -1,0 +1,1 @@
+DELETE FROM endpoint WHERE app_id = ?1

@@ -1,0 +1,1 @@
+SELECT disabled FROM endpoint WHERE id = ?1 AND app_id = ?2

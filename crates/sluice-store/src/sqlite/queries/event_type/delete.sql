@@ -1,0 +1,1 @@
+DELETE FROM event_type WHERE org_id = ?1 AND name = ?2

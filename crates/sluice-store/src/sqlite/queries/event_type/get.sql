@@ -1,0 +1,1 @@
+SELECT {cols.event_type} FROM event_type et WHERE et.org_id = ?1 AND et.name = ?2

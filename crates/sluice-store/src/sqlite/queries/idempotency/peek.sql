@@ -1,0 +1,1 @@
+SELECT status, body, lease_until, msg_id FROM idempotency WHERE key = ?1

@@ -1,0 +1,1 @@
+DELETE FROM inbound_dedupe WHERE source_id = ?1

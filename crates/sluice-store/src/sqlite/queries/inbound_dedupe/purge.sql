@@ -1,0 +1,1 @@
+DELETE FROM inbound_dedupe WHERE created_at < ?1

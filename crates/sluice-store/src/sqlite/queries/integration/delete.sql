@@ -1,0 +1,1 @@
+DELETE FROM integration WHERE id = ?1 AND app_id = ?2

@@ -1,0 +1,1 @@
+DELETE FROM integration WHERE app_id = ?1

@@ -1,0 +1,1 @@
+SELECT {cols.integration} FROM integration i WHERE i.id = ?1 AND i.app_id = ?2

@@ -1,0 +1,1 @@
+DELETE FROM message WHERE app_id = ?1

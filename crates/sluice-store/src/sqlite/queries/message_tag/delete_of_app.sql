@@ -1,0 +1,1 @@
+DELETE FROM message_tag WHERE app_id = ?1

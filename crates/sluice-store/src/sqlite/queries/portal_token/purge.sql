@@ -1,0 +1,1 @@
+DELETE FROM portal_token WHERE valid_until <= ?1

@@ -1,0 +1,1 @@
+DELETE FROM source WHERE id = ?1 AND org_id = ?2

@@ -1,0 +1,1 @@
+UPDATE source SET token = ?2, updated_at = ?3 WHERE id = ?1

@@ -1,0 +1,1 @@
+DELETE FROM source_token WHERE source_id = ?1 AND expires_at <= ?2

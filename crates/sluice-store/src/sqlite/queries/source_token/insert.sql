@@ -1,0 +1,2 @@
+-- The source's current token (no expiry).
+INSERT INTO source_token (hash, source_id, expires_at) VALUES (?1, ?2, NULL)
