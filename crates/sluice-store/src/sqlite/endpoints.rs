@@ -6,7 +6,7 @@ use sluice_core::model::{DeliveryStatus, Endpoint};
 use super::apps::found;
 use super::page::ListQuery;
 use super::rows::{backend, endpoint_at, opt_json, retired_json, to_json, ENDPOINT_COLS};
-use crate::{Listed, Page, StoreError, StoreResult};
+use crate::{EndpointEdit, Listed, Page, StoreError, StoreResult};
 
 pub(crate) fn create_endpoint(c: &Connection, ep: &Endpoint) -> StoreResult<()> {
     c.prepare_cached(
@@ -117,6 +117,29 @@ pub(crate) fn update_endpoint(c: &Connection, ep: &Endpoint) -> StoreResult<bool
         .map_err(backend)?;
     found(n)?;
     Ok(was_disabled && !ep.disabled)
+}
+
+/// Reads the endpoint on the writer's connection (inside its transaction, so no other
+/// write comes between), applies `edit`, writes it back. Returns it and whether it was
+/// re-enabled (the caller wakes the dispatcher).
+pub(crate) fn edit_endpoint(
+    c: &Connection,
+    app_id: &str,
+    endpoint_id: &str,
+    edit: EndpointEdit,
+) -> StoreResult<(Endpoint, bool)> {
+    let mut ep = c
+        .prepare_cached(&format!(
+            "SELECT {ENDPOINT_COLS} FROM endpoint e WHERE e.id = ?1 AND e.app_id = ?2"
+        ))
+        .map_err(backend)?
+        .query_row(params![endpoint_id, app_id], |r| endpoint_at(r, 0))
+        .optional()
+        .map_err(backend)?
+        .ok_or(StoreError::NotFound)?;
+    edit(&mut ep).map_err(StoreError::Declined)?;
+    let woke = update_endpoint(c, &ep)?;
+    Ok((ep, woke))
 }
 
 /// Deletes the endpoint and its unfinished deliveries. Finished deliveries and attempts stay
