@@ -4,6 +4,7 @@
 mod api_apps;
 mod api_attempts;
 mod api_auth;
+mod api_concurrent_edits;
 mod api_endpoint_urls;
 mod api_endpoints;
 mod api_event_types;
