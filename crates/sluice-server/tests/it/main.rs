@@ -1,4 +1,5 @@
-//! The server's integration tests: one binary, one module per area. Every test starts a
+//! The server's integration tests: one binary, one module per area. Every test but
+//! `ops_direct` (which calls the operations without HTTP) starts a
 //! real server on port 0 with a fresh SQLite file (see `helpers`).
 
 mod api_apps;
@@ -38,3 +39,4 @@ mod inbound_providers;
 mod inbound_providers_ext;
 mod inbound_registry;
 mod inbound_stats;
+mod ops_direct;
