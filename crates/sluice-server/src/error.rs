@@ -6,8 +6,9 @@
 //! parse exactly these two shapes (a 422 body must carry a `detail` list), so every failure
 //! path of every route ends here.
 //!
-//! Store errors map by variant: a conflict by its [`ConflictKind`], an unavailable store to
-//! 503 with `Retry-After`, any other failure to an opaque 500. The cause of the last two is
+//! Operation errors ([`crate::ops::Error`]) map by variant, and store errors through them:
+//! a conflict by its [`sluice_store::ConflictKind`], an unavailable store to 503 with
+//! `Retry-After`, any other failure to an opaque 500. The cause of the last two is
 //! logged with its whole chain ([`Chain`]) and never shown.
 
 use std::error::Error;
@@ -18,34 +19,13 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
-use sluice_store::{ConflictKind, StoreError};
+use sluice_store::StoreError;
 
 /// Seconds a client is asked to wait before retrying while the store is unavailable: long
 /// enough for a lock holder or a reconnect to finish, short enough not to stall a retry loop.
 pub const RETRY_AFTER_SECS: u32 = 2;
 
-/// One entry of a 422 body: where (`["body", "url"]`, `["query", "limit"]`) and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ValidationItem {
-    /// Location of the offending value.
-    pub loc: Vec<String>,
-    /// Human-readable reason.
-    pub msg: String,
-    /// Error kind, e.g. `value_error`.
-    #[serde(rename = "type")]
-    pub ty: String,
-}
-
-impl ValidationItem {
-    /// A `value_error` at `loc`.
-    pub fn new(loc: &[&str], msg: impl Into<String>) -> Self {
-        Self {
-            loc: loc.iter().map(|s| s.to_string()).collect(),
-            msg: msg.into(),
-            ty: "value_error".into(),
-        }
-    }
-}
+pub use crate::ops::ValidationItem;
 
 /// An API failure: a status and a Svix-shaped body.
 #[derive(Debug)]
@@ -162,39 +142,42 @@ impl ApiError {
 }
 
 impl From<StoreError> for ApiError {
+    /// Through the operations' own reading of store errors, so that conflicts are worded
+    /// in one place.
     fn from(e: StoreError) -> Self {
+        crate::ops::Error::from(e).into()
+    }
+}
+
+impl From<crate::ops::Error> for ApiError {
+    fn from(e: crate::ops::Error) -> Self {
+        use crate::ops::Error;
         match e {
-            StoreError::NotFound => Self::not_found(),
-            StoreError::Conflict(kind) => Self::conflict(conflict_detail(kind)),
-            StoreError::Unavailable(_) => {
-                tracing::warn!(error = %Chain(&e), "store unavailable");
-                Self::unavailable()
-            }
-            _ => {
-                tracing::error!(error = %Chain(&e), "store failure");
-                Self::http(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal_error",
-                    "Internal server error",
-                )
-            }
+            Error::NotFound(what) => Self::not_found_what(what),
+            Error::Forbidden(detail) => Self::forbidden(detail),
+            Error::Conflict(detail) => Self::conflict(detail),
+            Error::Invalid(items) => Self::validation_items(items),
+            Error::Refused { code, detail } => Self::bad_request(code, detail),
+            Error::Store(e) => Self::store_failure(&e),
+            Error::Internal(cause) => Self::internal(cause),
         }
     }
 }
 
-/// Svix's wording for the uniqueness rules the store reports.
-fn conflict_detail(kind: ConflictKind) -> &'static str {
-    match kind {
-        ConflictKind::MessageEventId => {
-            "A message with this eventId already exists for this application"
+impl ApiError {
+    /// A store failure the operation did not translate: 503 with `Retry-After` when the
+    /// store is unavailable, otherwise an opaque 500; the cause chain is logged, not shown.
+    fn store_failure(e: &StoreError) -> Self {
+        if let StoreError::Unavailable(_) = e {
+            tracing::warn!(error = %Chain(e), "store unavailable");
+            return Self::unavailable();
         }
-        ConflictKind::AppUid | ConflictKind::EndpointUid | ConflictKind::SourceUid => {
-            "An entity with this uid already exists"
-        }
-        ConflictKind::EventTypeName => "An event type with this name already exists",
-        ConflictKind::SourceTokenRotations => "Too many rotated tokens are still valid",
-        ConflictKind::PayloadExpunged => "The message's payload was expunged",
-        _ => "An entity with this id already exists",
+        tracing::error!(error = %Chain(e), "store failure");
+        Self::http(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Internal server error",
+        )
     }
 }
 

@@ -6,7 +6,9 @@
 //! - [`state`]: what handlers and the dispatcher share.
 //! - [`auth`]: bearer tokens (org and app-portal scopes).
 //! - [`error`]: the HTTP error type and its Svix-shaped bodies, shared by every route.
-//! - [`api`]: the HTTP routes under `/api/v1`.
+//! - [`ops`]: the operations (create, patch, rotate, recover, …): plain async functions
+//!   over the store and a passed-in `now`, where business rules live.
+//! - [`api`]: the HTTP routes under `/api/v1`, thin adapters over [`ops`].
 //! - [`dispatch`]: claim → sign → send → record, with the SSRF-guarded HTTP client.
 //! - [`ingest`]: inbound sources: receiving, verifying, deduping, cron.
 //! - [`serve`]: the HTTP serve loop: timeouts, connection cap, graceful shutdown.
@@ -18,6 +20,7 @@ pub mod config;
 pub mod dispatch;
 pub mod error;
 pub mod ingest;
+pub mod ops;
 pub mod serve;
 pub mod startup;
 pub mod state;

@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::Context;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use sluice_core::clock::Clock;
 use sluice_core::secretbox::SecretBox;
 use sluice_store::sqlite::{SqliteOptions, SqliteStore, Synchronous};
 use sluice_store::Store;
@@ -64,6 +65,15 @@ impl Server {
     /// one through time with [`Dispatcher::step`](crate::dispatch::Dispatcher::step)).
     pub fn without_dispatcher(mut self) -> Self {
         self.dispatch = false;
+        self
+    }
+
+    /// Runs everything on `clock` instead of the system clock: the API's `now`, the
+    /// background dispatcher, ingest, cron and maintenance (tests hold time still with a
+    /// [`ManualClock`](sluice_core::clock::ManualClock) and share it with a stepped
+    /// dispatcher).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.state.clock = clock;
         self
     }
 
@@ -246,7 +256,7 @@ async fn maintenance(state: AppState, shutdown: CancellationToken) {
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = tick.tick() => {
-                let now = sluice_core::now_millis();
+                let now = state.clock.now();
                 if let Err(e) = store.idempotency_purge(now - IDEMPOTENCY_TTL_MS).await {
                     tracing::warn!(error = %e, "purging idempotency keys failed");
                 }

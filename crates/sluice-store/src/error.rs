@@ -6,6 +6,8 @@
 //! - A backend that cannot serve right now (pool exhausted, connection lost, lock wait timed
 //!   out, disk full) is [`StoreError::Unavailable`]: the same request may succeed later, and
 //!   the API answers 503 with `Retry-After`.
+//! - An edit that the caller's own closure refused is [`StoreError::Declined`], carrying
+//!   the closure's reason back to it.
 //! - Anything else is [`StoreError::Backend`].
 //!
 //! The driver's error is kept as the [`source`](std::error::Error::source) of the last two,
@@ -30,6 +32,11 @@ pub enum StoreError {
     /// The backend failed.
     #[error("storage error: {0}")]
     Backend(#[source] BoxError),
+    /// The caller's edit of a row ([`Store::edit_endpoint`](crate::Store::edit_endpoint))
+    /// refused the change; nothing was written. The source is the edit's own reason, for
+    /// the caller to take back (downcast) and report.
+    #[error("edit declined: {0}")]
+    Declined(#[source] BoxError),
 }
 
 /// Which rule a [`StoreError::Conflict`] broke.

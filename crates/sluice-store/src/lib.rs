@@ -143,6 +143,12 @@ pub enum InboundAccepted {
     Duplicate,
 }
 
+/// A change to one endpoint, run by [`Store::edit_endpoint`] on the row as it is inside
+/// the write: it edits the endpoint in place, or refuses with its reason (which comes back
+/// as [`StoreError::Declined`]). It runs while the backend holds the row for writing, so it
+/// must be quick and do no I/O.
+pub type EndpointEdit = Box<dyn FnOnce(&mut Endpoint) -> Result<(), BoxError> + Send>;
+
 /// How many rotated ingest tokens of one source may be valid at once (Svix: "rotated a
 /// maximum of three times within the 48-hour period").
 pub const MAX_VALID_OLD_TOKENS: usize = 3;
@@ -191,6 +197,19 @@ pub trait Store: QueueStore {
     /// Replaces an existing endpoint (matched by id). Re-enabling an endpoint wakes the
     /// dispatcher, since its waiting deliveries become sendable.
     async fn update_endpoint(&self, ep: Endpoint) -> StoreResult<()>;
+    /// Reads endpoint `endpoint_id` of `app_id`, applies `edit` and writes the result, in
+    /// one write transaction with the row held, so concurrent edits of one endpoint apply
+    /// one after the other and none overwrites another with a stale copy (what a read,
+    /// then an [`Store::update_endpoint`], would do). Returns the endpoint as written.
+    /// `NotFound` if absent; `Declined` (nothing written) if `edit` refused;
+    /// `Conflict(EndpointUid)` if the edit took a uid in use. Wakes the dispatcher as
+    /// [`Store::update_endpoint`] does.
+    async fn edit_endpoint(
+        &self,
+        app_id: &str,
+        endpoint_id: &str,
+        edit: EndpointEdit,
+    ) -> StoreResult<Endpoint>;
     /// Deletes an endpoint and its unfinished deliveries (attempt history is kept).
     async fn delete_endpoint(&self, app_id: &str, endpoint_id: &str) -> StoreResult<()>;
     /// Delivery counts of an endpoint by status, for deliveries created in `[since, until)`.

@@ -60,6 +60,8 @@ sqlite_suite!(
     admin::applications,
     admin::endpoints,
     admin::event_types,
+    edits::concurrent_edits_all_survive,
+    edits::edit_outcomes,
     lookups::id_match_wins_over_key_match,
     lifecycle::delete_app_cascades,
     lifecycle::delete_endpoint_keeps_history,

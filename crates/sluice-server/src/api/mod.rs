@@ -10,7 +10,10 @@
 //! - [`pagination`] — `limit`/`iterator`/`done`.
 //! - [`idempotency`] — the `idempotency-key` middleware.
 //! - [`validation`] — field rules (URLs, uids, channels, headers).
-//! - [`models`] — wire structs; [`routes`] — handlers, one module per area.
+//! - [`models`] — wire structs; [`routes`] — handlers, one module per area, each a thin
+//!   adapter over [`crate::ops`].
+//! - [`owner`] — whose endpoints a route addresses (an application or a source), so the
+//!   endpoint routes are one set of handlers, wired once by [`endpoint_routes`].
 //! - [`unserved`] — the Svix SDK routes Sluice does not serve, answered 501.
 //!
 //! Trailing slashes are normalised outside this router, by startup.
@@ -18,20 +21,21 @@
 pub mod extract;
 pub mod idempotency;
 pub mod models;
+pub mod owner;
 pub mod pagination;
 pub mod routes;
 pub mod unserved;
 pub mod validation;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, patch, post};
 use axum::{Extension, Router};
 
 use self::extract::BodyLimit;
 use self::idempotency::Idempotency;
 use self::routes::{
     applications, attempts, auth, endpoint_headers, endpoint_ops, endpoint_secret, endpoints,
-    event_types, health, integrations, messages, source_endpoints, sources,
+    event_types, health, integrations, messages, sources,
 };
 use crate::state::AppState;
 
@@ -75,28 +79,9 @@ fn management(state: AppState) -> Router {
                 .patch(applications::patch)
                 .delete(applications::delete),
         )
-        .route(
-            &format!("{app}/endpoint"),
-            get(endpoints::list).post(endpoints::create),
-        )
-        .route(
-            ep,
-            get(endpoints::get)
-                .put(endpoints::upsert)
-                .patch(endpoints::patch)
-                .delete(endpoints::delete),
-        )
-        .route(&format!("{ep}/secret"), get(endpoint_secret::get))
-        .route(
-            &format!("{ep}/secret/rotate"),
-            post(endpoint_secret::rotate),
-        )
-        .route(
-            &format!("{ep}/headers"),
-            get(endpoint_headers::get)
-                .put(endpoint_headers::put)
-                .patch(endpoint_headers::patch),
-        )
+        .merge(endpoint_routes(app))
+        // Application endpoints only: a source's endpoints take neither a PATCH nor these.
+        .route(ep, patch(endpoints::patch))
         .route(&format!("{ep}/recover"), post(endpoint_ops::recover))
         .route(
             &format!("{ep}/send-example"),
@@ -179,10 +164,9 @@ fn management(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// `/ingest/api/v1/source…`: sources, and their endpoints through the endpoint handlers.
+/// `/ingest/api/v1/source…`: sources; their endpoints are [`endpoint_routes`].
 fn ingest_api() -> Router<AppState> {
     let src = "/ingest/api/v1/source/{source_id}";
-    let ep = "/ingest/api/v1/source/{source_id}/endpoint/{endpoint_id}";
     Router::new()
         .route(
             "/ingest/api/v1/source",
@@ -196,25 +180,35 @@ fn ingest_api() -> Router<AppState> {
         )
         .route(&format!("{src}/token/rotate"), post(sources::rotate_token))
         .route("/ingest/api/v1/stats", get(sources::stats))
+        .merge(endpoint_routes(src))
+}
+
+/// The endpoint routes under `owner` (an application, `/api/v1/app/{app_id}`, or a source,
+/// `/ingest/api/v1/source/{source_id}`): list, create, get, replace, delete, secret and
+/// headers. One set of handlers serves both; they find the owner in the path
+/// ([`owner::Owner`]).
+fn endpoint_routes(owner: &str) -> Router<AppState> {
+    let ep = format!("{owner}/endpoint/{{endpoint_id}}");
+    Router::new()
         .route(
-            &format!("{src}/endpoint"),
-            get(source_endpoints::list).post(source_endpoints::create),
+            &format!("{owner}/endpoint"),
+            get(endpoints::list).post(endpoints::create),
         )
         .route(
-            ep,
-            get(source_endpoints::get)
-                .put(source_endpoints::upsert)
-                .delete(source_endpoints::delete),
+            &ep,
+            get(endpoints::get)
+                .put(endpoints::upsert)
+                .delete(endpoints::delete),
         )
-        .route(&format!("{ep}/secret"), get(source_endpoints::get_secret))
+        .route(&format!("{ep}/secret"), get(endpoint_secret::get))
         .route(
             &format!("{ep}/secret/rotate"),
-            post(source_endpoints::rotate_secret),
+            post(endpoint_secret::rotate),
         )
         .route(
             &format!("{ep}/headers"),
-            get(source_endpoints::get_headers)
-                .put(source_endpoints::put_headers)
-                .patch(source_endpoints::patch_headers),
+            get(endpoint_headers::get)
+                .put(endpoint_headers::put)
+                .patch(endpoint_headers::patch),
         )
 }

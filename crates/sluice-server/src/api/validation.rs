@@ -12,47 +12,8 @@ use sluice_core::filter::validate_identifier;
 use self::limits::{
     MAX_EVENT_TYPE_FILTER, MAX_HEADERS, MAX_HEADER_NAME_BYTES, MAX_HEADER_VALUE_BYTES,
 };
-use crate::error::{ApiError, ApiResult, ValidationItem};
 
-/// Collected validation failures of one request.
-#[derive(Debug, Default)]
-pub struct Problems(Vec<ValidationItem>);
-
-impl Problems {
-    /// An empty list.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Records a failure of `field` (located under `body`).
-    pub fn add(&mut self, field: &str, msg: impl Into<String>) {
-        self.0.push(ValidationItem::new(&["body", field], msg));
-    }
-
-    /// Records `result`'s error, if any, against `field`.
-    pub fn check(&mut self, field: &str, result: Result<(), String>) {
-        if let Err(msg) = result {
-            self.add(field, msg);
-        }
-    }
-
-    /// Whether a failure of `field` was recorded (so that a lookup need not run on a value
-    /// already refused).
-    pub fn has(&self, field: &str) -> bool {
-        self.0
-            .iter()
-            .any(|i| i.loc.get(1).is_some_and(|f| f == field))
-    }
-
-    /// `Ok` when nothing was recorded, else the 422.
-    pub fn finish(self) -> ApiResult<()> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::validation_items(self.0))
-        }
-    }
-}
+pub use crate::ops::Problems;
 
 /// An endpoint URL that [`url::endpoint_url`] accepts.
 pub fn url(s: &str) -> Result<(), String> {
@@ -246,10 +207,10 @@ mod tests {
         p.check("url", url("nope"));
         p.check("uid", uid("ok", "ep"));
         p.add("channels", "too many");
-        assert_eq!(
-            p.finish().unwrap_err().status(),
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY
-        );
+        match p.finish() {
+            Err(crate::ops::Error::Invalid(items)) => assert_eq!(items.len(), 2),
+            other => panic!("expected two problems, got {other:?}"),
+        }
         assert!(Problems::new().finish().is_ok());
     }
 }

@@ -101,7 +101,7 @@ async fn check_session(state: &AppState, caller: &Caller) -> Result<(), ApiError
     let row = state.store.portal_token(token_id).await?;
     match row {
         Some(t) if t.org_id == *org_id && t.app_id == *app_id => {
-            if sluice_core::now_millis() < t.valid_until {
+            if state.clock.now() < t.valid_until {
                 Ok(())
             } else {
                 Err(ApiError::unauthorized(

@@ -43,7 +43,7 @@ pub async fn emit(
     spec: &CronSpec,
     tick: i64,
 ) -> StoreResult<InboundAccepted> {
-    let now = sluice_core::now_millis();
+    let now = state.clock.now();
     let meta = InboundMeta {
         content_type: spec.content_type.clone(),
         headers: Vec::new(),
@@ -105,7 +105,7 @@ pub async fn scan(
 pub async fn run(state: AppState, shutdown: CancellationToken) {
     let mut emitted = HashMap::new();
     loop {
-        let now = sluice_core::now_millis();
+        let now = state.clock.now();
         let next = match scan(&state, now.div_euclid(1000), &mut emitted).await {
             Ok(next) => next,
             Err(e) => {

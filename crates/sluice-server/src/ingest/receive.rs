@@ -12,9 +12,9 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
+use sluice_core::ids;
 use sluice_core::inbound::{self, Rejection, SourceConfig, Verdict};
 use sluice_core::model::{InboundMeta, Message, Source};
-use sluice_core::{ids, now_millis};
 use sluice_store::{InboundAccepted, StoreError};
 
 use super::headers::forwardable;
@@ -40,7 +40,7 @@ pub async fn receive(
     Path(token): Path<String>,
     req: Request,
 ) -> Response {
-    let now = now_millis();
+    let now = state.clock.now();
     let stats = &state.inbound;
     let src = match state.store.source_by_token(&token_hash(&token), now).await {
         Ok(Some(src)) => src,

@@ -12,6 +12,7 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{json, Value};
+use sluice_core::clock::Clock;
 use sluice_core::model::{Attempt, Delivery, DeliveryStatus, Endpoint};
 use sluice_core::Millis;
 use sluice_server::dispatch::{Dispatcher, StepReport};
@@ -144,9 +145,10 @@ pub async fn wait_attempts(app: &TestApp, app_id: &str, msg_id: &str, n: usize) 
     .await
 }
 
-/// Steps `dispatcher` to the delivery's next due time: a step one millisecond before it
-/// claims nothing and sends nothing to `rx`, the step at it claims this one delivery and
-/// sends it exactly once. Returns the due time and that step's report.
+/// Steps `dispatcher` (and the server's manual clock with it) to the delivery's next due
+/// time: a step one millisecond before it claims nothing and sends nothing to `rx`, the
+/// step at it claims this one delivery and sends it exactly once. Returns the due time and
+/// that step's report.
 pub async fn step_to_due(
     app: &TestApp,
     dispatcher: &Dispatcher,
@@ -158,13 +160,23 @@ pub async fn step_to_due(
     let due = d
         .next_attempt_at
         .expect("the delivery is waiting for a try");
-    let sent = rx.count();
-    let early = dispatcher.step(due - 1).await.expect("step");
-    assert_eq!(early.claimed, 0, "claimed before its due time {due}");
-    assert_eq!(rx.count(), sent, "sent before its due time {due}");
-    let report = dispatcher.step(due).await.expect("step");
-    assert_eq!(report.claimed, 1, "not claimed at its due time {due}");
+    app.clock().set(due);
+    let report = step_now_exactly(app, dispatcher, rx).await;
     (due, report)
+}
+
+/// Steps `dispatcher` at the server clock's `now`, after a step one millisecond earlier: the
+/// earlier one claims and sends nothing, the one at `now` claims exactly one delivery
+/// (something the API queued at `now`, or a retry due then). Returns its report.
+pub async fn step_now_exactly(app: &TestApp, dispatcher: &Dispatcher, rx: &Receiver) -> StepReport {
+    let now = app.clock().now();
+    let sent = rx.count();
+    let early = dispatcher.step(now - 1).await.expect("step");
+    assert_eq!(early.claimed, 0, "claimed before its due time {now}");
+    assert_eq!(rx.count(), sent, "sent before its due time {now}");
+    let report = dispatcher.step(now).await.expect("step");
+    assert_eq!(report.claimed, 1, "not claimed at its due time {now}");
+    report
 }
 
 /// Steps through every try of the delivery's round (see [`step_to_due`]) until it is no

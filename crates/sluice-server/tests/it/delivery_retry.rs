@@ -4,7 +4,8 @@
 //!
 //! Every test steps the dispatcher through time with Sluice's default schedule (5 s, 5 min,
 //! 30 min, …): each try is made by a step at its exact due time, after a step one
-//! millisecond earlier that sent nothing.
+//! millisecond earlier that sent nothing. The API runs on the same manual clock, so what
+//! it queues (recover, resend) is due at the stepped time it was asked at.
 
 use serde_json::json;
 use sluice_core::model::{Attempt, DeliveryStatus, Trigger};
@@ -122,16 +123,19 @@ async fn exhaustion_dead_letters_then_recover_delivers() {
     assert_eq!(attempts(&app, &s.app_id, &msg_id).await.len(), 8);
     assert_eq!(rx.count(), 8);
 
-    let since = sluice_core::millis_to_rfc3339(sluice_core::now_millis() - 3_600_000);
+    // An hour after the last try, on the clock the API and the dispatcher share: the
+    // recover queues the delivery at that very time, not at the wall clock's.
+    let at = app.clock().advance(HOUR);
+    let since = sluice_core::millis_to_rfc3339(tries[0] - HOUR);
     app.post_ok(
         &format!("/api/v1/app/{}/endpoint/{}/recover", s.app_id, s.ep_id),
         &json!({ "since": since }),
         202,
     )
     .await;
-    // The API queued it at the wall clock's now, which the stepped time is long past.
-    let r = dispatcher.step(tries[7] + HOUR).await.unwrap();
+    let r = step_now_exactly(&app, &dispatcher, &rx).await;
     assert_eq!((r.claimed, r.delivered), (1, 1));
+    assert_eq!(attempts(&app, &s.app_id, &msg_id).await[8].created_at, at);
     let d = delivery(&app, &msg_id, &s.ep_id).await;
     assert_eq!((d.status, d.attempts), (DeliveryStatus::Success, 9));
     assert_eq!(rx.count(), 9);
@@ -244,9 +248,10 @@ async fn a_manual_resend_is_a_single_try() {
         "/api/v1/app/{}/msg/{}/endpoint/{}/resend",
         s.app_id, msg_id, s.ep_id
     );
+    // A minute after the last try on the shared clock: the resend is queued then.
+    let at = app.clock().advance(60_000);
     app.post_ok(&path, &json!({}), 202).await;
-    // The API queued it at the wall clock's now, which the stepped time is long past.
-    let r = dispatcher.step(last + HOUR).await.unwrap();
+    let r = step_now_exactly(&app, &dispatcher, &rx).await;
     assert_eq!(
         (r.claimed, r.failed),
         (1, 1),
@@ -254,7 +259,7 @@ async fn a_manual_resend_is_a_single_try() {
     );
     let list = attempts(&app, &s.app_id, &msg_id).await;
     assert_eq!(list[8].trigger, Trigger::Manual);
-    assert_eq!(list[8].created_at, last + HOUR);
+    assert_eq!(list[8].created_at, at);
     let d = delivery(&app, &msg_id, &s.ep_id).await;
     assert_eq!(
         (d.status, d.attempts, d.next_attempt_at),

@@ -14,6 +14,7 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use reqwest::Method;
 use serde_json::{json, Value};
+use sluice_core::clock::ManualClock;
 use sluice_server::config::Config;
 use sluice_server::dispatch::Dispatcher;
 use sluice_server::startup::Server;
@@ -44,6 +45,9 @@ pub struct TestApp {
     pub state: AppState,
     /// Holds the data directory alive for the test's duration.
     pub data_dir: Arc<tempfile::TempDir>,
+    /// The server's clock when the test set one ([`spawn_stepped_app`]): the API reads its
+    /// `now` from it, so what the API queues is due in the stepped time.
+    pub manual_clock: Option<Arc<ManualClock>>,
     shutdown: CancellationToken,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -76,37 +80,42 @@ pub async fn spawn_app_in(
     dir: Arc<tempfile::TempDir>,
     adjust: impl FnOnce(&mut Config),
 ) -> TestApp {
-    start(dir, adjust, true).await
+    start(dir, adjust, None).await
 }
 
 /// A server whose deliveries move only when the test steps the returned dispatcher through
-/// time ([`Dispatcher::step`]), with Sluice's default retry schedule (5 s, 5 min, …).
+/// time ([`Dispatcher::step`]), with Sluice's default retry schedule (5 s, 5 min, …). The
+/// server runs on a manual clock ([`TestApp::clock`]) standing at the wall clock's time
+/// when it starts: the API and the dispatcher share it.
 pub async fn spawn_stepped_app(adjust: impl FnOnce(&mut Config)) -> (TestApp, Dispatcher) {
     let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
+    let clock = Arc::new(ManualClock::at(sluice_core::now_millis()));
     let app = start(
         dir,
         |c| {
             c.retry_schedule = sluice_core::retry::DEFAULT_SCHEDULE_SECS.to_vec();
             adjust(c);
         },
-        false,
+        Some(clock),
     )
     .await;
     let dispatcher = Dispatcher::of_state(&app.state);
     (app, dispatcher)
 }
 
+/// Starts a server; with a `manual_clock`, on that clock and without the background
+/// dispatcher (the test steps one).
 async fn start(
     dir: Arc<tempfile::TempDir>,
     adjust: impl FnOnce(&mut Config),
-    background_dispatch: bool,
+    manual_clock: Option<Arc<ManualClock>>,
 ) -> TestApp {
     LazyLock::force(&TRACING);
     let mut config = test_config(dir.path());
     adjust(&mut config);
     let mut server = Server::build(config).await.expect("server builds");
-    if !background_dispatch {
-        server = server.without_dispatcher();
+    if let Some(clock) = &manual_clock {
+        server = server.without_dispatcher().with_clock(clock.clone());
     }
     let addr = server.local_addr();
     let state = server.state().clone();
@@ -124,12 +133,20 @@ async fn start(
             .unwrap(),
         state,
         data_dir: dir,
+        manual_clock,
         shutdown,
         task: Some(task),
     }
 }
 
 impl TestApp {
+    /// The server's manual clock (servers of [`spawn_stepped_app`] only).
+    pub fn clock(&self) -> &ManualClock {
+        self.manual_clock
+            .as_deref()
+            .expect("a server started with a manual clock")
+    }
+
     /// Absolute URL of an API path.
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)

@@ -1,9 +1,11 @@
-//! The server's integration tests: one binary, one module per area. Every test starts a
+//! The server's integration tests: one binary, one module per area. Every test but
+//! `ops_direct` (which calls the operations without HTTP) starts a
 //! real server on port 0 with a fresh SQLite file (see `helpers`).
 
 mod api_apps;
 mod api_attempts;
 mod api_auth;
+mod api_concurrent_edits;
 mod api_endpoint_urls;
 mod api_endpoints;
 mod api_event_types;
@@ -37,3 +39,4 @@ mod inbound_providers;
 mod inbound_providers_ext;
 mod inbound_registry;
 mod inbound_stats;
+mod ops_direct;

@@ -9,7 +9,7 @@ use super::page::ListQuery;
 use super::queries::{by_id_or_key, delivery, endpoint};
 use super::rows::{endpoint_at, endpoint_params};
 use crate::sql::STATUSES;
-use crate::{Listed, Page, StoreError, StoreResult};
+use crate::{EndpointEdit, Listed, Page, StoreError, StoreResult};
 
 pub(crate) fn create_endpoint(c: &Connection, ep: &Endpoint) -> StoreResult<()> {
     exec_named(c, &endpoint::INSERT, &endpoint_params(ep)?)?;
@@ -48,6 +48,23 @@ pub(crate) fn update_endpoint(c: &Connection, ep: &Endpoint) -> StoreResult<bool
     let n = exec_named(c, &endpoint::UPDATE, &endpoint_params(ep)?)?;
     found(n)?;
     Ok(was_disabled && !ep.disabled)
+}
+
+/// Reads the endpoint on the writer's connection (inside its transaction, so no other
+/// write comes between), applies `edit`, writes it back. Returns it and whether it was
+/// re-enabled (the caller wakes the dispatcher).
+pub(crate) fn edit_endpoint(
+    c: &Connection,
+    app_id: &str,
+    endpoint_id: &str,
+    edit: EndpointEdit,
+) -> StoreResult<(Endpoint, bool)> {
+    let mut ep = endpoint_by_id(c, endpoint_id)?
+        .filter(|e| e.app_id == app_id)
+        .ok_or(StoreError::NotFound)?;
+    edit(&mut ep).map_err(StoreError::Declined)?;
+    let woke = update_endpoint(c, &ep)?;
+    Ok((ep, woke))
 }
 
 /// Deletes the endpoint and its unfinished deliveries. Finished deliveries and attempts stay

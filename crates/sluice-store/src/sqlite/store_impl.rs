@@ -13,8 +13,8 @@ use super::{
     portal_tokens, sources, SqliteStore,
 };
 use crate::{
-    AttemptFilter, CachedResponse, IdempotencyBegin, InboundAccepted, Listed, MessageFilter, Page,
-    PortalToken, Store, StoreError, StoreResult, MAX_VALID_OLD_TOKENS,
+    AttemptFilter, CachedResponse, EndpointEdit, IdempotencyBegin, InboundAccepted, Listed,
+    MessageFilter, Page, PortalToken, Store, StoreError, StoreResult, MAX_VALID_OLD_TOKENS,
 };
 
 #[async_trait]
@@ -104,6 +104,17 @@ impl Store for SqliteStore {
 
     async fn update_endpoint(&self, ep: Endpoint) -> StoreResult<()> {
         self.write_waking(move |c| Ok(((), endpoints::update_endpoint(c, &ep)?)))
+            .await
+    }
+
+    async fn edit_endpoint(
+        &self,
+        app_id: &str,
+        endpoint_id: &str,
+        edit: EndpointEdit,
+    ) -> StoreResult<Endpoint> {
+        let (app, ep) = (app_id.to_string(), endpoint_id.to_string());
+        self.write_waking(move |c| endpoints::edit_endpoint(c, &app, &ep, edit))
             .await
     }
 

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod dispatch;
+pub mod edits;
 pub mod fairness;
 pub mod idempotency;
 pub mod inbound;

@@ -75,7 +75,7 @@ impl Claims {
     }
 
     fn now(&self) -> i64 {
-        sluice_core::now_millis()
+        self.state.clock.now()
     }
 
     fn lease_ms(&self) -> i64 {

@@ -317,7 +317,7 @@ mod tests {
         .unwrap();
         let mut p = Problems::new();
         body.validate(&mut p);
-        let err = p.finish().unwrap_err();
+        let err = crate::error::ApiError::from(p.finish().unwrap_err());
         assert_eq!(err.status(), axum::http::StatusCode::UNPROCESSABLE_ENTITY);
     }
 }

@@ -9,15 +9,16 @@ use axum::Json;
 use serde_json::{json, Value};
 use sluice_core::ids;
 use sluice_core::model::{DeliveryStatus, Message};
-use sluice_store::{AttemptFilter, ConflictKind, Order, StoreError};
+use sluice_store::{AttemptFilter, Order};
 
-use super::{load_app, load_endpoint, load_message, Scope};
 use crate::api::extract::Params;
 use crate::api::models::attempt::{EndpointMessageOut, MessageAttemptOut, MessageEndpointOut};
 use crate::api::models::message::MessageOut;
 use crate::api::pagination::{page_from, ListResponse};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::ops::scope::{load_app, load_endpoint, load_message};
+use crate::ops::{self, Ctx, Scope};
 use crate::state::AppState;
 
 type Attempts = Json<ListResponse<MessageAttemptOut>>;
@@ -101,12 +102,12 @@ pub async fn list_by_msg(
     Path((app_id, msg_id)): Path<(String, String)>,
     params: Params,
 ) -> ApiResult<Attempts> {
-    let app = load_app(&state, &caller, &app_id, Scope::Portal).await?;
-    let msg = load_message(&state, &app, &msg_id).await?;
+    let app = load_app(Ctx::of(&state), &caller, &app_id, Scope::Portal).await?;
+    let msg = load_message(Ctx::of(&state), &app, &msg_id).await?;
     let mut filter = attempt_filter(&app.id, &params)?;
     filter.msg_id = Some(msg.id);
     if let Some(ep) = params.get("endpoint_id") {
-        filter.endpoint_id = Some(load_endpoint(&state, &app, ep).await?.id);
+        filter.endpoint_id = Some(load_endpoint(Ctx::of(&state), &app, ep).await?.id);
     }
     list_attempts(&state, filter, &params, false).await
 }
@@ -119,9 +120,9 @@ pub async fn list_by_msg_and_endpoint(
     Path((app_id, msg_id, ep_id)): Path<(String, String, String)>,
     params: Params,
 ) -> ApiResult<Attempts> {
-    let app = load_app(&state, &caller, &app_id, Scope::Portal).await?;
-    let msg = load_message(&state, &app, &msg_id).await?;
-    let ep = load_endpoint(&state, &app, &ep_id).await?;
+    let app = load_app(Ctx::of(&state), &caller, &app_id, Scope::Portal).await?;
+    let msg = load_message(Ctx::of(&state), &app, &msg_id).await?;
+    let ep = load_endpoint(Ctx::of(&state), &app, &ep_id).await?;
     let mut filter = attempt_filter(&app.id, &params)?;
     filter.msg_id = Some(msg.id);
     filter.endpoint_id = Some(ep.id);
@@ -135,8 +136,8 @@ pub async fn list_by_endpoint(
     Path((app_id, ep_id)): Path<(String, String)>,
     params: Params,
 ) -> ApiResult<Attempts> {
-    let app = load_app(&state, &caller, &app_id, Scope::Portal).await?;
-    let ep = load_endpoint(&state, &app, &ep_id).await?;
+    let app = load_app(Ctx::of(&state), &caller, &app_id, Scope::Portal).await?;
+    let ep = load_endpoint(Ctx::of(&state), &app, &ep_id).await?;
     let mut filter = attempt_filter(&app.id, &params)?;
     filter.endpoint_id = Some(ep.id);
     let with_msg = params.bool("with_msg")?.unwrap_or(false);
@@ -149,8 +150,8 @@ pub async fn get(
     caller: Caller,
     Path((app_id, msg_id, attempt_id)): Path<(String, String, String)>,
 ) -> ApiResult<Json<MessageAttemptOut>> {
-    let app = load_app(&state, &caller, &app_id, Scope::Portal).await?;
-    let msg = load_message(&state, &app, &msg_id).await?;
+    let app = load_app(Ctx::of(&state), &caller, &app_id, Scope::Portal).await?;
+    let msg = load_message(Ctx::of(&state), &app, &msg_id).await?;
     let attempt = state
         .store
         .get_attempt(&app.id, &msg.id, &attempt_id)
@@ -169,8 +170,8 @@ pub async fn attempted_messages(
     Path((app_id, ep_id)): Path<(String, String)>,
     params: Params,
 ) -> ApiResult<Json<ListResponse<EndpointMessageOut>>> {
-    let app = load_app(&state, &caller, &app_id, Scope::Portal).await?;
-    let ep = load_endpoint(&state, &app, &ep_id).await?;
+    let app = load_app(Ctx::of(&state), &caller, &app_id, Scope::Portal).await?;
+    let ep = load_endpoint(Ctx::of(&state), &app, &ep_id).await?;
     let with_content = params.bool("with_content")?.unwrap_or(true);
     let expanded = params.bool("expanded_statuses")?.unwrap_or(false);
     let channel = params.get("channel").map(String::from);
@@ -211,8 +212,8 @@ pub async fn attempted_destinations(
     Path((app_id, msg_id)): Path<(String, String)>,
     params: Params,
 ) -> ApiResult<Json<ListResponse<MessageEndpointOut>>> {
-    let app = load_app(&state, &caller, &app_id, Scope::Portal).await?;
-    let msg = load_message(&state, &app, &msg_id).await?;
+    let app = load_app(Ctx::of(&state), &caller, &app_id, Scope::Portal).await?;
+    let msg = load_message(Ctx::of(&state), &app, &msg_id).await?;
     let expanded = params.bool("expanded_statuses")?.unwrap_or(false);
     let page = page_from(&params, Order::Ascending, |k| ids::is_id(ids::ENDPOINT, k))?;
     let listed = state
@@ -227,14 +228,6 @@ pub async fn attempted_destinations(
     )))
 }
 
-/// Svix's refusal to resend a message whose payload is gone.
-fn missing_payload() -> ApiError {
-    ApiError::bad_request(
-        "missing_payload",
-        "Unable to resend message: its payload was expunged",
-    )
-}
-
 /// `POST /app/{app_id}/msg/{msg_id}/endpoint/{endpoint_id}/resend`: one manual try,
 /// filters bypassed. 202 `{}`; 400 `missing_payload` once the payload was expunged.
 pub async fn resend(
@@ -242,22 +235,9 @@ pub async fn resend(
     caller: Caller,
     Path((app_id, msg_id, ep_id)): Path<(String, String, String)>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let app = load_app(&state, &caller, &app_id, Scope::Portal).await?;
-    let msg = load_message(&state, &app, &msg_id).await?;
-    let ep = load_endpoint(&state, &app, &ep_id).await?;
-    if msg.expunged_at.is_some() {
-        return Err(missing_payload());
-    }
-    match state
-        .store
-        .resend(&msg.id, &ep.id, sluice_core::now_millis())
-        .await
-    {
-        Ok(()) => Ok((StatusCode::ACCEPTED, Json(json!({})))),
-        // Expunged between the read above and the write.
-        Err(StoreError::Conflict(ConflictKind::PayloadExpunged)) => Err(missing_payload()),
-        Err(e) => Err(e.into()),
-    }
+    let now = state.clock.now();
+    ops::delivery::resend(Ctx::of(&state), &caller, &app_id, &msg_id, &ep_id, now).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({}))))
 }
 
 /// `DELETE /app/{app_id}/msg/{msg_id}/attempt/{attempt_id}/content`: the attempt's stored
@@ -267,11 +247,7 @@ pub async fn expunge_content(
     caller: Caller,
     Path((app_id, msg_id, attempt_id)): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
-    let app = load_app(&state, &caller, &app_id, Scope::Org).await?;
-    let msg = load_message(&state, &app, &msg_id).await?;
-    state
-        .store
-        .expunge_attempt_content(&app.id, &msg.id, &attempt_id)
-        .await?;
+    let ctx = Ctx::of(&state);
+    ops::messages::expunge_attempt_content(ctx, &caller, &app_id, &msg_id, &attempt_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,13 +7,14 @@ use axum::http::StatusCode;
 use axum::Json;
 use sluice_store::Order;
 
-use super::same_name_as_path;
+use super::upserted;
 use crate::api::extract::{ApiJson, Params};
 use crate::api::models::event_type::{EventTypeIn, EventTypeOut, EventTypePatch};
 use crate::api::pagination::{page_from, ListResponse};
-use crate::api::validation::{self, Problems};
+use crate::api::validation;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::ops::{self, Ctx};
 use crate::state::AppState;
 
 /// `GET /event-type`: by name; archived types only with `include_archived=true`, schemas
@@ -47,27 +48,8 @@ pub async fn create(
     caller: Caller,
     ApiJson(body): ApiJson<EventTypeIn>,
 ) -> ApiResult<(StatusCode, Json<EventTypeOut>)> {
-    let org = caller.require_org()?;
-    let Some(name) = body.name.clone() else {
-        return Err(ApiError::validation(&["body", "name"], "field required"));
-    };
-    let mut p = Problems::new();
-    body.validate(&name, &mut p);
-    p.finish()?;
-    let now = sluice_core::now_millis();
-    if let Some(mut existing) = state.store.get_event_type(org, &name).await? {
-        if !existing.archived {
-            return Err(ApiError::conflict(
-                "An event type with this name already exists",
-            ));
-        }
-        body.replace(&mut existing, now);
-        existing.archived = false;
-        state.store.update_event_type(existing.clone()).await?;
-        return Ok((StatusCode::CREATED, Json(EventTypeOut::new(existing, true))));
-    }
-    let et = body.into_event_type(org, name, now);
-    state.store.create_event_type(et.clone()).await?;
+    let now = state.clock.now();
+    let et = ops::event_types::create(Ctx::of(&state), &caller, body, now).await?;
     Ok((StatusCode::CREATED, Json(EventTypeOut::new(et, true))))
 }
 
@@ -92,24 +74,9 @@ pub async fn upsert(
     Path(name): Path<String>,
     ApiJson(body): ApiJson<EventTypeIn>,
 ) -> ApiResult<(StatusCode, Json<EventTypeOut>)> {
-    let org = caller.require_org()?;
-    same_name_as_path(&name, body.name.as_deref())?;
-    let mut p = Problems::new();
-    body.validate(&name, &mut p);
-    p.finish()?;
-    let now = sluice_core::now_millis();
-    match state.store.get_event_type(org, &name).await? {
-        Some(mut et) => {
-            body.replace(&mut et, now);
-            state.store.update_event_type(et.clone()).await?;
-            Ok((StatusCode::OK, Json(EventTypeOut::new(et, true))))
-        }
-        None => {
-            let et = body.into_event_type(org, name, now);
-            state.store.create_event_type(et.clone()).await?;
-            Ok((StatusCode::CREATED, Json(EventTypeOut::new(et, true))))
-        }
-    }
+    let now = state.clock.now();
+    let et = ops::event_types::upsert(Ctx::of(&state), &caller, &name, body, now).await?;
+    Ok(upserted(et, |et| EventTypeOut::new(et, true)))
 }
 
 /// `PATCH /event-type/{name}`.
@@ -119,41 +86,20 @@ pub async fn patch(
     Path(name): Path<String>,
     ApiJson(body): ApiJson<EventTypePatch>,
 ) -> ApiResult<Json<EventTypeOut>> {
-    let org = caller.require_org()?;
-    let mut et = state
-        .store
-        .get_event_type(org, &name)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let mut p = Problems::new();
-    body.validate(&mut p);
-    p.finish()?;
-    body.apply(&mut et, sluice_core::now_millis());
-    state.store.update_event_type(et.clone()).await?;
+    let now = state.clock.now();
+    let et = ops::event_types::patch(Ctx::of(&state), &caller, &name, body, now).await?;
     Ok(Json(EventTypeOut::new(et, true)))
 }
 
-/// `DELETE /event-type/{name}`: archives (endpoints filtering on it keep working; new
-/// endpoints cannot subscribe), or removes it for good with `expunge=true`. 204.
+/// `DELETE /event-type/{name}`: archives, or removes for good with `expunge=true`. 204.
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
     Path(name): Path<String>,
     params: Params,
 ) -> ApiResult<StatusCode> {
-    let org = caller.require_org()?;
-    let et = state
-        .store
-        .get_event_type(org, &name)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    if params.bool("expunge")?.unwrap_or(false) {
-        state.store.delete_event_type(org, &et.name).await?;
-    } else if !et.archived {
-        let mut et = et;
-        et.archived = true;
-        et.updated_at = sluice_core::now_millis();
-        state.store.update_event_type(et).await?;
-    }
+    let expunge = params.bool("expunge")?.unwrap_or(false);
+    let now = state.clock.now();
+    ops::event_types::delete(Ctx::of(&state), &caller, &name, expunge, now).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,45 +1,20 @@
-//! `/api/v1/app/{app_id}/msg`: publish, list, get, expunge the payload.
-//!
-//! Publishing is the hot path (benchmarked): one `get_app` read and one `create_message`
-//! write (message + fan-out in one transaction), then a small response. The payload is
-//! carried as the raw JSON text received and never re-serialised.
+//! `/api/v1/app/{app_id}/msg`: publish, list, get, expunge the payload. Publishing is the
+//! hot path; what it does is in [`crate::ops::messages`].
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use sluice_core::ids;
-use sluice_core::model::Message;
 use sluice_store::{MessageFilter, Order};
 
-use super::{create_inline_app, load_app, load_message, Scope};
-use crate::api::extract::{parse_time, ApiJson, Params};
+use crate::api::extract::{ApiJson, Params};
+use crate::api::models::empty_object;
 use crate::api::models::message::{MessageIn, MessageOut};
-use crate::api::models::{empty_object, payload_out, ts};
 use crate::api::pagination::{page_from, ListResponse};
-use crate::api::validation::Problems;
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
+use crate::ops::{self, scope, Ctx, Scope};
 use crate::state::AppState;
-
-/// How far ahead `deliverAt` may be (Svix's bound: five days).
-pub const MAX_DELIVER_AHEAD_MS: i64 = 5 * 24 * 3600 * 1000;
-
-/// The requested delivery time of a `deliverAt`, checked against `now`: unparseable or more
-/// than [`MAX_DELIVER_AHEAD_MS`] ahead is a 422. A time in the past is kept as given (the
-/// deliveries are then due at once).
-fn deliver_at(text: Option<&str>, now: i64) -> ApiResult<Option<i64>> {
-    let Some(text) = text else { return Ok(None) };
-    let at = parse_time(text).ok_or_else(|| {
-        ApiError::validation(&["body", "deliverAt"], "must be an RFC 3339 timestamp")
-    })?;
-    if at > now.saturating_add(MAX_DELIVER_AHEAD_MS) {
-        return Err(ApiError::validation(
-            &["body", "deliverAt"],
-            "must be at most 5 days in the future",
-        ));
-    }
-    Ok(Some(at))
-}
 
 /// `POST …/msg`: 202 with the message; `with_content=false` answers `payload: {}`.
 /// A duplicate `eventId` in the app is a 409. With `deliverAt` ahead, the message is
@@ -49,63 +24,20 @@ pub async fn create(
     caller: Caller,
     Path(app_id): Path<String>,
     params: Params,
-    ApiJson(mut body): ApiJson<MessageIn>,
+    ApiJson(body): ApiJson<MessageIn>,
 ) -> ApiResult<(StatusCode, Json<MessageOut>)> {
-    let org = caller.require_org()?;
     let with_content = params.bool("with_content")?.unwrap_or(true);
-    let mut p = Problems::new();
-    body.validate(&mut p);
-    p.finish()?;
-    let now = sluice_core::now_millis();
-    let deliver_at = deliver_at(body.deliver_at.as_deref(), now)?;
-    let app = match state.store.get_app(org, &app_id).await? {
-        Some(app) => app,
-        None => match body.application.take() {
-            Some(app_in) => create_inline_app(&state, org, &app_id, app_in, now).await?,
-            None => return Err(ApiError::not_found()),
-        },
-    };
-    let id = ids::new_id(ids::MESSAGE, now);
-    let out = MessageOut {
-        id: id.clone(),
-        event_type: body.event_type.clone(),
-        event_id: body.event_id.clone(),
-        payload: empty_object(),
-        channels: body.channels.clone(),
-        tags: body.tags.clone(),
-        deliver_at: deliver_at.map(ts),
-        timestamp: ts(now),
-    };
-    // A raw payload is delivered as given; otherwise the payload's exact JSON text is.
-    let (payload, raw) = match body.transformations_params.and_then(|t| t.raw_payload) {
-        Some(text) => {
-            let echo = payload_out(&text, true);
-            (text, echo)
-        }
-        None => (body.payload.get().to_owned(), body.payload),
-    };
-    let msg = Message {
-        id,
-        app_id: app.id,
-        event_type: body.event_type,
-        event_id: body.event_id,
-        channels: body.channels,
-        payload,
-        tags: body.tags,
-        deliver_at,
-        created_at: now,
-        ..Message::default()
-    };
-    state.store.create_message(msg, None, now).await?;
-    let out = if with_content {
-        MessageOut {
-            payload: raw,
-            ..out
-        }
+    let now = state.clock.now();
+    let published = ops::messages::create(Ctx::of(&state), &caller, &app_id, body, now).await?;
+    let payload = if with_content {
+        published.payload
     } else {
-        out
+        empty_object()
     };
-    Ok((StatusCode::ACCEPTED, Json(out)))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(MessageOut::with_payload(published.msg, payload)),
+    ))
 }
 
 /// `GET …/msg`: newest first; filters `channel`, `tag`, `event_types`, `before`, `after`.
@@ -115,7 +47,7 @@ pub async fn list(
     Path(app_id): Path<String>,
     params: Params,
 ) -> ApiResult<Json<ListResponse<MessageOut>>> {
-    let app = load_app(&state, &caller, &app_id, Scope::Portal).await?;
+    let app = scope::load_app(Ctx::of(&state), &caller, &app_id, Scope::Portal).await?;
     let with_content = params.bool("with_content")?.unwrap_or(true);
     let filter = MessageFilter {
         channel: params.get("channel").map(String::from),
@@ -144,12 +76,11 @@ pub async fn get(
     Path((app_id, msg_id)): Path<(String, String)>,
     params: Params,
 ) -> ApiResult<Json<MessageOut>> {
-    let app = load_app(&state, &caller, &app_id, Scope::Portal).await?;
+    let ctx = Ctx::of(&state);
+    let app = scope::load_app(ctx, &caller, &app_id, Scope::Portal).await?;
     let with_content = params.bool("with_content")?.unwrap_or(true);
-    Ok(Json(MessageOut::new(
-        load_message(&state, &app, &msg_id).await?,
-        with_content,
-    )))
+    let msg = scope::load_message(ctx, &app, &msg_id).await?;
+    Ok(Json(MessageOut::new(msg, with_content)))
 }
 
 /// `DELETE …/msg/{msg_id}/content`: removes the payload for good (204). The message, its
@@ -160,11 +91,7 @@ pub async fn expunge_content(
     caller: Caller,
     Path((app_id, msg_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let app = load_app(&state, &caller, &app_id, Scope::Org).await?;
-    let msg = load_message(&state, &app, &msg_id).await?;
-    state
-        .store
-        .expunge_message_content(&app.id, &msg.id, sluice_core::now_millis())
-        .await?;
+    let now = state.clock.now();
+    ops::messages::expunge_content(Ctx::of(&state), &caller, &app_id, &msg_id, now).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,0 +1,109 @@
+//! `edit_endpoint`: a read-modify-write of one endpoint that holds the row, so concurrent
+//! edits of different fields all survive (the API's PATCH, PUT, header and secret routes
+//! rely on it).
+
+use std::error::Error;
+
+use sluice_store::{ConflictKind, StoreError};
+
+use super::*;
+
+/// Concurrent edits each setting their own metadata key: every key is there afterwards.
+pub async fn concurrent_edits_all_survive(s: Dyn) {
+    let app = new_app(&s).await;
+    let ep = new_endpoint(&s, &app.id, |e| e.metadata.clear()).await;
+    const EDITS: usize = 40;
+    let edits = (0..EDITS).map(|i| {
+        let s = s.clone();
+        let (app_id, ep_id) = (app.id.clone(), ep.id.clone());
+        tokio::spawn(async move {
+            s.edit_endpoint(
+                &app_id,
+                &ep_id,
+                Box::new(move |e| {
+                    e.metadata.insert(format!("k{i}"), i.to_string());
+                    Ok(())
+                }),
+            )
+            .await
+        })
+    });
+    for task in edits.collect::<Vec<_>>() {
+        task.await.expect("edit task").expect("edit");
+    }
+    let stored = s.get_endpoint(&app.id, &ep.id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.metadata.len(),
+        EDITS,
+        "an edit was lost: {:?}",
+        stored.metadata.keys().collect::<Vec<_>>()
+    );
+}
+
+/// What one edit returns and refuses: the row as written, `Declined` with the closure's own
+/// reason (and nothing written), `NotFound` outside the app, and the uid rule.
+pub async fn edit_outcomes(s: Dyn) {
+    let app = new_app(&s).await;
+    let ep = new_endpoint(&s, &app.id, |e| e.uid = Some("first".into())).await;
+    let other = new_endpoint(&s, &app.id, |e| e.uid = Some("second".into())).await;
+
+    let written = s
+        .edit_endpoint(
+            &app.id,
+            &ep.id,
+            Box::new(|e| {
+                e.url = "https://example.com/v2".into();
+                e.updated_at = T0 + 5;
+                Ok(())
+            }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(written.url, "https://example.com/v2");
+    assert_eq!(
+        s.get_endpoint(&app.id, &ep.id).await.unwrap(),
+        Some(written.clone())
+    );
+
+    let declined = s
+        .edit_endpoint(
+            &app.id,
+            &ep.id,
+            Box::new(|e| {
+                e.url = "https://example.com/never".into();
+                Err("too many secrets".into())
+            }),
+        )
+        .await;
+    match declined {
+        Err(StoreError::Declined(why)) => assert_eq!(why.to_string(), "too many secrets"),
+        other => panic!("expected Declined, got {other:?}"),
+    }
+    assert_eq!(
+        s.get_endpoint(&app.id, &ep.id).await.unwrap(),
+        Some(written),
+        "a declined edit wrote something"
+    );
+
+    let other_app = new_app(&s).await;
+    let missing = s
+        .edit_endpoint(&other_app.id, &ep.id, Box::new(|_| Ok(())))
+        .await;
+    assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+
+    let clash = s
+        .edit_endpoint(
+            &app.id,
+            &other.id,
+            Box::new(|e| {
+                e.uid = Some("first".into());
+                Ok(())
+            }),
+        )
+        .await;
+    match clash {
+        Err(StoreError::Conflict(kind)) => assert_eq!(kind, ConflictKind::EndpointUid),
+        Err(e) => panic!("expected Conflict(EndpointUid), got {e}: {:?}", e.source()),
+        Ok(_) => panic!("expected Conflict(EndpointUid), got Ok"),
+    }
+}
