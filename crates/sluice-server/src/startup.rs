@@ -175,7 +175,8 @@ pub struct Keys {
 
 /// Keys from the config, or generated once into the data dir (mode 0600) and reused.
 pub fn load_or_create_keys(config: &Config) -> anyhow::Result<Keys> {
-    create_private_dir(&config.data_dir)
+    // Owner-only: `sluice token` may create it before the store does.
+    sluice_store::sqlite::create_private_dir(&config.data_dir)
         .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
     let jwt_secret = match &config.jwt_secret {
         Some(s) => s.as_bytes().to_vec(),
@@ -211,19 +212,6 @@ fn read_or_create(path: &Path, generate: impl FnOnce() -> String) -> anyhow::Res
         }
         Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
     }
-}
-
-/// Creates the data dir owner-only (0700) if missing (`sluice token` may be the first to
-/// create it, before the store does); an existing directory keeps the mode its owner chose.
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
-    }
-    b.create(dir)
 }
 
 #[cfg(unix)]

@@ -26,23 +26,17 @@ fn patches(r: usize) -> Vec<Value> {
 }
 
 async fn create_endpoint(app: &TestApp, app_id: &str) -> String {
-    let ep = app
-        .post_ok(
-            &format!("/api/v1/app/{app_id}/endpoint"),
-            &json!({"url": "https://example.com/hook"}),
-            201,
-        )
-        .await;
-    ep["id"].as_str().expect("id").to_owned()
+    app.create_endpoint(app_id, "https://example.com/hook")
+        .await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
 }
 
 #[tokio::test]
 async fn concurrent_patches_of_different_fields_all_survive() {
     let app = spawn_app().await;
-    let app_id = app.create_app("concurrent").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let app_id = app.create_app_id("concurrent").await;
     for r in 0..ROUNDS {
         let ep_id = create_endpoint(&app, &app_id).await;
         let path = format!("/api/v1/app/{app_id}/endpoint/{ep_id}");
@@ -84,10 +78,7 @@ async fn concurrent_patches_of_different_fields_all_survive() {
 #[tokio::test]
 async fn a_patch_a_header_change_and_a_rotation_at_once_all_survive() {
     let app = spawn_app().await;
-    let app_id = app.create_app("concurrent").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let app_id = app.create_app_id("concurrent").await;
     for r in 0..ROUNDS {
         let ep_id = create_endpoint(&app, &app_id).await;
         let path = format!("/api/v1/app/{app_id}/endpoint/{ep_id}");

@@ -28,10 +28,7 @@ struct Paths {
 }
 
 async fn app_paths(app: &TestApp) -> Paths {
-    let id = app.create_app("u").await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = app.create_app_id("u").await;
     let list = format!("/api/v1/app/{id}/endpoint");
     let ep = app
         .post_ok(&list, &json!({"url": "https://example.com/first"}), 201)

@@ -90,10 +90,7 @@ fn assert_not_at_rest(dir: &std::path::Path, secrets: &[(&str, String)]) {
 #[tokio::test]
 async fn cached_responses_hold_no_secret_in_clear_and_still_replay() {
     let app = spawn_app().await;
-    let app_id = app.create_app("A").await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let app_id = app.create_app_id("A").await;
     let ep = app.create_endpoint(&app_id, "https://example.com/a").await;
     let ep_path = format!(
         "/api/v1/app/{app_id}/endpoint/{}",
@@ -162,10 +159,7 @@ async fn cached_responses_hold_no_secret_in_clear_and_still_replay() {
 #[tokio::test]
 async fn a_logged_out_token_cannot_replay_a_cached_secret() {
     let app = spawn_app().await;
-    let app_id = app.create_app("A").await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let app_id = app.create_app_id("A").await;
     let ep = app.create_endpoint(&app_id, "https://example.com/a").await;
     let rotate = format!(
         "/api/v1/app/{app_id}/endpoint/{}/secret/rotate",

@@ -191,10 +191,7 @@ async fn a_dead_nodes_claim_blocks_the_key_until_its_lease_runs_out() {
 async fn concurrent_duplicates_on_two_nodes_publish_once() {
     let app = spawn_app().await;
     let second = node(sluice_server::api::router(app.state.clone())).await;
-    let app_id = app.create_app("A").await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let app_id = app.create_app_id("A").await;
     let path = format!("/api/v1/app/{app_id}/msg");
     let msg = json!({"eventType": "a.b", "payload": {"n": 1}});
     let sends = (0..16).map(|i| {

@@ -136,10 +136,7 @@ async fn applications() {
     put.extend(metadata_bound("metadata", "metadata"));
     table(&app, Method::PUT, put_path, base, 201, &put).await;
 
-    let id = app.create_app("patched").await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = app.create_app_id("patched").await;
     let patch_path = |_| format!("/api/v1/app/{id}");
     let mut patch = vec![
         b("name", json!(s(256)), json!(s(257))),
@@ -183,10 +180,7 @@ async fn event_types() {
 #[tokio::test]
 async fn messages() {
     let app = spawn_app().await;
-    let id = app.create_app("m").await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = app.create_app_id("m").await;
     let five: Vec<String> = (0..5).map(|i| format!("{i}{}", "c".repeat(255))).collect();
     let mut six = five.clone();
     six.push("one-more".into());

@@ -63,10 +63,7 @@ fn header_bounds(path: &'static str) -> Vec<Bound> {
 }
 
 async fn new_app(app: &TestApp) -> String {
-    app.create_app("e").await["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    app.create_app_id("e").await
 }
 
 #[tokio::test]

@@ -123,10 +123,7 @@ async fn every_route_of_the_table_enforces_its_capability() {
 #[tokio::test]
 async fn read_only_and_view_base_tokens_change_nothing_and_see_no_secret() {
     let app = spawn_app().await;
-    let app_id = app.create_app("A").await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let app_id = app.create_app_id("A").await;
     let ep = app.create_endpoint(&app_id, "https://example.com/a").await;
     let ep_id = ep["id"].as_str().unwrap().to_string();
     let secret = app.endpoint_secret(&app_id, &ep_id).await;
@@ -216,10 +213,7 @@ async fn read_only_and_view_base_tokens_change_nothing_and_see_no_secret() {
 #[tokio::test]
 async fn logout_ends_only_that_token_and_survives_a_restart() {
     let app = spawn_app().await;
-    let app_id = app.create_app("A").await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let app_id = app.create_app_id("A").await;
     let path = format!("/api/v1/app/{app_id}");
     let a = mint(&app, &app_id, json!({})).await;
     let b = mint(&app, &app_id, json!({})).await;
@@ -267,14 +261,8 @@ async fn logout_ends_only_that_token_and_survives_a_restart() {
 #[tokio::test]
 async fn expire_all_ends_an_apps_tokens_or_one_sessions() {
     let app = spawn_app().await;
-    let app_id = app.create_app("A").await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let other_id = app.create_app("B").await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let app_id = app.create_app_id("A").await;
+    let other_id = app.create_app_id("B").await;
     let path = format!("/api/v1/app/{app_id}");
     let expire = format!("/api/v1/auth/app/{app_id}/expire-all");
     let alice = mint(&app, &app_id, json!({"sessionId": "alice@example_1"})).await;

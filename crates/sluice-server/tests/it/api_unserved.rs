@@ -11,10 +11,7 @@ use crate::helpers::{expect_json, spawn_app};
 #[tokio::test]
 async fn every_unserved_sdk_route_answers_501() {
     let app = spawn_app().await;
-    let app_id = app.create_app("A").await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let app_id = app.create_app_id("A").await;
     for (method, pattern, feature) in UNSERVED {
         // Real ids where the path has an app, placeholders elsewhere.
         let path: String = pattern
@@ -53,10 +50,7 @@ async fn other_unknown_routes_and_methods_are_404_and_405() {
     assert_eq!(err["code"], "method_not_allowed");
     // A served path keeps its own methods: GET of a message whose eventId happens to be
     // `expunge-all-contents` is an ordinary lookup.
-    let app_id = app.create_app("A").await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let app_id = app.create_app_id("A").await;
     let resp = app
         .get(&format!("/api/v1/app/{app_id}/msg/expunge-all-contents"))
         .await;

@@ -213,6 +213,14 @@ impl TestApp {
             .await
     }
 
+    /// Creates an application named `name`; returns its id.
+    pub async fn create_app_id(&self, name: &str) -> String {
+        self.create_app(name).await["id"]
+            .as_str()
+            .expect("an application has an id")
+            .to_owned()
+    }
+
     /// Creates an endpoint delivering to `url`; returns its JSON.
     pub async fn create_endpoint(&self, app_id: &str, url: &str) -> Value {
         self.post_ok(

@@ -48,6 +48,10 @@ use crate::{StoreError, StoreResult};
 use read_pool::ReadPool;
 use writer::Writer;
 
+/// Creates a directory (and missing parents) owner-only, 0700; an existing one keeps its
+/// mode. The server's data dir holds the keys beside the database, so it uses this too.
+pub use private::create_dir as create_private_dir;
+
 /// How hard SQLite works to make a commit durable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Synchronous {

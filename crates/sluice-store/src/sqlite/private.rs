@@ -21,7 +21,7 @@ pub(super) fn open_options() -> OpenOptions {
 
 /// Creates `dir` and its missing parents, owner-only. An existing directory keeps its mode:
 /// the operator chose it (e.g. a shared parent such as `/var/lib`).
-pub(super) fn create_dir(dir: &Path) -> io::Result<()> {
+pub fn create_dir(dir: &Path) -> io::Result<()> {
     let mut b = std::fs::DirBuilder::new();
     b.recursive(true);
     #[cfg(unix)]
