@@ -1,5 +1,6 @@
-//! The [`Store`] trait: every durable operation of Sluice, named by intent, and its embedded
-//! SQLite backend ([`sqlite::SqliteStore`]).
+//! The [`Store`] trait: every durable operation of Sluice, named by intent, with its embedded
+//! SQLite backend ([`sqlite::SqliteStore`]) and its PostgreSQL backend
+//! ([`postgres::PgStore`]).
 //!
 //! Rules every backend keeps (the conformance suite in `tests/` checks them):
 //! - A write returns only after its transaction is committed at the configured durability.
@@ -16,6 +17,7 @@ use sluice_core::Millis;
 
 mod error;
 mod idempotency;
+pub mod postgres;
 mod queue;
 mod sql;
 pub mod sqlite;

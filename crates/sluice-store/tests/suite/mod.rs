@@ -19,6 +19,58 @@ pub mod portal;
 pub mod queue;
 pub mod views;
 
+/// Calls `$runner!` with every test of the suite, so that each backend's runner runs all of
+/// them: a test added here runs on SQLite and on PostgreSQL.
+macro_rules! every_test {
+    ($runner:ident) => {
+        $runner!(
+            messages::fan_out_follows_filters,
+            messages::event_id_conflict_keeps_one,
+            messages::get_message_by_id_or_event_id,
+            messages::work_signal_after_deliveries,
+            queue::claim_respects_due_bounds_and_exclusions,
+            queue::expired_lease_is_reclaimed_and_fenced,
+            queue::blocked_backlog_does_not_starve_others,
+            queue::claim_from_large_backlog_returns_a_batch,
+            fairness::app_share_bounds_a_claim,
+            dispatch::record_outcomes_transitions,
+            dispatch::immediate_retry_wakes,
+            dispatch::recover_and_resend,
+            dispatch::reenabling_endpoint_wakes,
+            lists::pagination_forward_and_backward,
+            lists::pagination_while_appending,
+            lists::message_filters,
+            views::attempt_filters,
+            views::delivery_views,
+            admin::applications,
+            admin::endpoints,
+            admin::event_types,
+            edits::concurrent_edits_all_survive,
+            edits::edit_outcomes,
+            lookups::id_match_wins_over_key_match,
+            lifecycle::delete_app_cascades,
+            lifecycle::delete_endpoint_keeps_history,
+            lifecycle::endpoint_stats,
+            idempotency::claim_then_replay,
+            idempotency::expired_claim_is_taken_over_and_fenced,
+            idempotency::abandoned_claim_is_free_at_once,
+            idempotency::concurrent_begins_run_once,
+            idempotency::purge_drops_old_keys_only,
+            portal::portal_tokens,
+            inbound::sources_crud,
+            inbound::token_rotation_lookups,
+            inbound::dedupe_is_atomic,
+            inbound::dedupe_window_purge,
+            inbound::content_key_dedupe_is_bounded_by_the_window,
+            parity::tags_filter_messages_and_attempts,
+            parity::deliver_at_delays_the_deliveries,
+            parity::expunge_keeps_the_record_and_stops_sending,
+            integrations::integrations_crud,
+        );
+    };
+}
+pub(crate) use every_test;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;

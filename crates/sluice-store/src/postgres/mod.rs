@@ -1,0 +1,158 @@
+//! PostgreSQL backend of [`Store`](crate::Store): many stateless nodes on one database.
+//!
+//! - A pool of connections ([`deadpool_postgres`]); each statement is prepared once per
+//!   connection (`prepare_cached`). A pool that cannot hand out a connection in time, or a
+//!   lost connection, is `Unavailable` (the API's 503); the pool reconnects by itself.
+//! - Concurrent message writes of one node are batched into shared transactions by the
+//!   [`ingest`] writer, as the SQLite writer group-commits, so ingest is not one commit per
+//!   request.
+//! - Claims lease rows with `FOR UPDATE SKIP LOCKED` in short transactions, serialised
+//!   across nodes by an advisory lock so that per-endpoint and per-application bounds hold
+//!   for the cluster, not per node; each claim sets a fencing token that outcomes must match
+//!   ([`claim`], [`outcomes`]).
+//! - Commits that create due work `NOTIFY` a channel that every node `LISTEN`s on
+//!   ([`listen`]), which wakes idle dispatchers on all nodes; their periodic poll is only
+//!   the fallback.
+//! - Statements live in `.sql` files under `queries/<table>/<verb>.sql`, named as the
+//!   SQLite backend's are, rendered by [`crate::sql`].
+
+mod apps;
+mod claim;
+mod db;
+mod endpoints;
+mod errors;
+mod event_types;
+mod expunge;
+mod idempotency;
+mod ingest;
+mod integrations;
+mod jobs;
+mod listen;
+mod messages;
+mod outcomes;
+mod page;
+mod portal_tokens;
+mod queries;
+mod queue_impl;
+mod rows;
+mod schema;
+mod sources;
+mod store_impl;
+#[doc(hidden)]
+pub mod test_schema;
+mod views;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use tokio::sync::Notify;
+use tokio_postgres::NoTls;
+
+use crate::{StoreError, StoreResult};
+pub use schema::Migrated;
+
+/// Options of [`PgStore::connect`].
+#[derive(Debug, Clone)]
+pub struct PgOptions {
+    /// Connections in the pool (`database_pool_size`).
+    pub pool_size: usize,
+    /// How long a request waits for a free connection (or a new one) before it is told the
+    /// database is unavailable.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PgOptions {
+    fn default() -> Self {
+        Self {
+            pool_size: 16,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The PostgreSQL store. Share it as `Arc<dyn Store>`.
+pub struct PgStore {
+    pool: Pool,
+    work: Arc<Notify>,
+    /// The `NOTIFY` channel of this schema (nodes on other schemas of the same database do
+    /// not wake each other).
+    channel: Arc<str>,
+    ingest: ingest::Writer,
+    listener: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
+}
+
+/// Parses a `postgres://` URL (or libpq `key=value` string).
+fn parse(url: &str) -> StoreResult<tokio_postgres::Config> {
+    url.parse::<tokio_postgres::Config>()
+        .map_err(|e| StoreError::backend(crate::Context::new("parsing database_url", e)))
+}
+
+impl PgStore {
+    /// Applies pending migrations to the database at `url` (`sluice migrate`).
+    pub async fn migrate(url: &str) -> StoreResult<Migrated> {
+        let config = parse(url)?;
+        let (mut client, conn) = config.connect(NoTls).await.map_err(errors::pg)?;
+        let driver = tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::warn!(error = %e, "migration connection ended");
+            }
+        });
+        let out = schema::migrate(&mut client).await;
+        drop(client);
+        let _ = driver.await;
+        out
+    }
+
+    /// Connects to the database at `url`, checks that its schema is the one this binary
+    /// runs on (see [`PgStore::migrate`]), and starts listening for work.
+    pub async fn connect(url: &str, opts: PgOptions) -> StoreResult<PgStore> {
+        let config = parse(url)?;
+        let manager = Manager::from_config(
+            config.clone(),
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(opts.pool_size.max(2))
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(opts.acquire_timeout))
+            .create_timeout(Some(opts.acquire_timeout))
+            .recycle_timeout(Some(opts.acquire_timeout))
+            .build()
+            .map_err(StoreError::backend)?;
+        let client = pool.get().await.map_err(errors::pool)?;
+        schema::check(&client).await?;
+        queries::check_all().map_err(StoreError::backend)?;
+        let schema_name: String = client
+            .query_one("SELECT current_schema()", &[])
+            .await
+            .map_err(errors::pg)?
+            .get(0);
+        drop(client);
+        let channel: Arc<str> = listen::channel_name(&schema_name).into();
+        let work = Arc::new(Notify::new());
+        let listener = listen::spawn(config, channel.clone(), work.clone());
+        let ingest = ingest::Writer::spawn(pool.clone(), channel.clone());
+        Ok(PgStore {
+            pool,
+            work,
+            channel,
+            ingest,
+            listener,
+        })
+    }
+
+    /// A pooled connection, or `Unavailable`.
+    async fn client(&self) -> StoreResult<deadpool_postgres::Object> {
+        self.pool.get().await.map_err(errors::pool)
+    }
+}

@@ -1,0 +1,1 @@
+//! Keyset pagination shared by every list query (to be written; mirrors `sqlite/page.rs`).
