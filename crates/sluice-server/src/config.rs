@@ -33,6 +33,41 @@ pub enum Durability {
     Normal,
 }
 
+/// What a node runs (`sluice serve --role`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The API, ingest and the dispatcher (default; the only sensible role on SQLite).
+    #[default]
+    All,
+    /// The API and ingest, no deliveries: scale request handling on its own.
+    Api,
+    /// Deliveries only; its HTTP listener answers the health routes, for load balancers and
+    /// orchestrators, and nothing else.
+    Worker,
+}
+
+impl Role {
+    /// Whether this role runs the background dispatcher.
+    pub fn dispatches(self) -> bool {
+        matches!(self, Role::All | Role::Worker)
+    }
+
+    /// Whether this role serves the API and ingest routes.
+    pub fn serves_api(self) -> bool {
+        matches!(self, Role::All | Role::Api)
+    }
+}
+
+/// Which store a `database_url` selects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded SQLite file at this path.
+    Sqlite(PathBuf),
+    /// A PostgreSQL database at this URL (`postgres://` or `postgresql://`).
+    Postgres(String),
+}
+
 /// Everything the server needs to run.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -41,8 +76,13 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Directory of the SQLite file and generated keys.
     pub data_dir: PathBuf,
-    /// `sqlite:` path (default: `<data_dir>/sluice.db`). PostgreSQL is not supported yet.
+    /// `postgres://…` selects PostgreSQL; `sqlite:PATH` or nothing the embedded SQLite file
+    /// (default `<data_dir>/sluice.db`).
     pub database_url: Option<String>,
+    /// PostgreSQL connections per node (ignored on SQLite).
+    pub database_pool_size: usize,
+    /// What this node runs: `all`, `api` or `worker`.
+    pub role: Role,
     /// HS256 secret for API tokens; generated into the data dir when unset.
     pub jwt_secret: Option<String>,
     /// Base64 of the 32-byte key that encrypts endpoint secrets; generated when unset.
@@ -99,6 +139,8 @@ impl Default for Config {
             listen: "127.0.0.1:8071".parse().expect("valid literal"),
             data_dir: PathBuf::from("./sluice-data"),
             database_url: None,
+            database_pool_size: 16,
+            role: Role::All,
             jwt_secret: None,
             encryption_key: None,
             allowed_networks: Vec::new(),
@@ -153,25 +195,26 @@ impl Config {
         Duration::from_secs(self.request_timeout.max(1))
     }
 
-    /// The SQLite file path: `database_url` (`sqlite:PATH` or `sqlite://PATH`) or the default
-    /// inside `data_dir`. Any other scheme is refused with a clear message.
-    pub fn sqlite_path(&self) -> anyhow::Result<PathBuf> {
-        match &self.database_url {
-            None => Ok(self.data_dir.join("sluice.db")),
-            Some(url) => {
-                if let Some(p) = url
-                    .strip_prefix("sqlite://")
-                    .or_else(|| url.strip_prefix("sqlite:"))
-                {
-                    Ok(PathBuf::from(p))
-                } else {
-                    anyhow::bail!(
-                        "database_url {url:?}: only sqlite: URLs are supported by this build; \
-                         PostgreSQL support is planned"
-                    )
-                }
-            }
+    /// The store `database_url` selects: `postgres://` or `postgresql://` URLs select
+    /// PostgreSQL; `sqlite:PATH`, `sqlite://PATH` or no URL select the SQLite file (by
+    /// default inside `data_dir`). Any other scheme is refused with a clear message.
+    pub fn backend(&self) -> anyhow::Result<Backend> {
+        let Some(url) = &self.database_url else {
+            return Ok(Backend::Sqlite(self.data_dir.join("sluice.db")));
+        };
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Backend::Postgres(url.clone()));
         }
+        if let Some(p) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            return Ok(Backend::Sqlite(PathBuf::from(p)));
+        }
+        anyhow::bail!(
+            "database_url must start with sqlite: or postgres:// (got a URL starting {:?})",
+            url.split(':').next().unwrap_or_default()
+        )
     }
 }
 
@@ -266,12 +309,22 @@ mod tests {
     }
 
     #[test]
-    fn only_sqlite_urls() {
+    fn database_url_selects_the_backend() {
         let mut c = Config::default();
-        assert!(c.sqlite_path().unwrap().ends_with("sluice.db"));
+        assert_eq!(
+            c.backend().unwrap(),
+            Backend::Sqlite(PathBuf::from("./sluice-data/sluice.db"))
+        );
         c.database_url = Some("sqlite:///tmp/x.db".into());
-        assert_eq!(c.sqlite_path().unwrap(), PathBuf::from("/tmp/x.db"));
-        c.database_url = Some("postgres://localhost/db".into());
-        assert!(c.sqlite_path().is_err());
+        assert_eq!(c.backend().unwrap(), Backend::Sqlite("/tmp/x.db".into()));
+        c.database_url = Some("sqlite:rel.db".into());
+        assert_eq!(c.backend().unwrap(), Backend::Sqlite("rel.db".into()));
+        for url in ["postgres://u:p@localhost/db", "postgresql://localhost/db"] {
+            c.database_url = Some(url.into());
+            assert_eq!(c.backend().unwrap(), Backend::Postgres(url.into()));
+        }
+        c.database_url = Some("mysql://root:hunter2@localhost/db".into());
+        let err = c.backend().unwrap_err().to_string();
+        assert!(err.contains("mysql") && !err.contains("hunter2"), "{err}");
     }
 }

@@ -12,6 +12,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use sluice_core::clock::Clock;
 use sluice_core::secretbox::SecretBox;
+use sluice_store::postgres::{PgOptions, PgStore};
 use sluice_store::sqlite::{SqliteOptions, SqliteStore, Synchronous};
 use sluice_store::Store;
 use tokio::net::TcpListener;
@@ -19,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 use tower::Layer;
 use tower_http::normalize_path::NormalizePathLayer;
 
-use crate::config::{Config, Durability};
+use crate::config::{Backend, Config, Durability};
 use crate::state::AppState;
 
 /// How long idempotency responses are kept (Svix keeps them 12 h; a day is kinder to
@@ -35,9 +36,10 @@ pub struct Server {
 }
 
 impl Server {
-    /// Opens the store (migrating it), loads keys, and binds `config.listen`.
+    /// Opens the store (migrating SQLite; PostgreSQL must have been migrated with `sluice
+    /// migrate`), loads keys, and binds `config.listen`.
     pub async fn build(mut config: Config) -> anyhow::Result<Self> {
-        let store = open_store(&config)?;
+        let store = open_store(&config).await?;
         let keys = load_or_create_keys(&config)?;
         let listener = TcpListener::bind(config.listen)
             .await
@@ -99,16 +101,27 @@ impl Server {
         } = self;
         let limits = crate::serve::Limits::from_config(&state.config);
         warn_if_descriptors_are_short(&limits, state.config.max_in_flight);
-        let dispatcher =
-            dispatch.then(|| crate::dispatch::spawn(state.clone(), shutdown.child_token()));
+        let role = state.config.role;
+        let dispatcher = (dispatch && role.dispatches())
+            .then(|| crate::dispatch::spawn(state.clone(), shutdown.child_token()));
         let maintenance = tokio::spawn(maintenance(state.clone(), shutdown.child_token()));
-        let cron = tokio::spawn(crate::ingest::cron::run(
-            state.clone(),
-            shutdown.child_token(),
-        ));
+        // Cron ticks are ingest: nodes that serve ingest emit them (each tick once, by its
+        // dedupe key, however many nodes do).
+        let cron = role.serves_api().then(|| {
+            tokio::spawn(crate::ingest::cron::run(
+                state.clone(),
+                shutdown.child_token(),
+            ))
+        });
+        let routes = if role.serves_api() {
+            crate::api::router(state)
+        } else {
+            crate::api::health_router(state)
+        };
+        tracing::info!(?role, "node role");
         // Trailing slashes are optional on every route (as in Svix); the normaliser must wrap
         // the router, since routing happens before any layer added to it.
-        let app = NormalizePathLayer::trim_trailing_slash().layer(crate::api::router(state));
+        let app = NormalizePathLayer::trim_trailing_slash().layer(routes);
         tracing::info!(
             max_connections = limits.max_connections,
             open_files = limits.open_files,
@@ -125,7 +138,9 @@ impl Server {
             let _ = dispatcher.await;
         }
         let _ = maintenance.await;
-        let _ = cron.await;
+        if let Some(cron) = cron {
+            let _ = cron.await;
+        }
         Ok(())
     }
 }
@@ -149,20 +164,57 @@ fn warn_if_descriptors_are_short(limits: &crate::serve::Limits, max_in_flight: u
     }
 }
 
-/// Opens the SQLite store named by the config.
-pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    let path = config.sqlite_path()?;
-    let opts = SqliteOptions {
-        synchronous: match config.durability {
-            Durability::Full => Synchronous::Full,
-            Durability::Normal => Synchronous::Normal,
-        },
-        ..SqliteOptions::default()
-    };
-    // The store error keeps SQLite's as its source: the whole chain reaches the operator.
-    let store =
-        SqliteStore::open(&path, opts).with_context(|| format!("opening {}", path.display()))?;
-    Ok(Arc::new(store))
+/// Opens the store `database_url` selects. SQLite is migrated on open (one process owns
+/// the file); a PostgreSQL schema that is not the one this binary runs on is refused with a
+/// message saying what to run, since nodes of a cluster must not migrate by themselves.
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    match config.backend()? {
+        Backend::Sqlite(path) => {
+            let opts = SqliteOptions {
+                synchronous: match config.durability {
+                    Durability::Full => Synchronous::Full,
+                    Durability::Normal => Synchronous::Normal,
+                },
+                ..SqliteOptions::default()
+            };
+            // The store error keeps SQLite's as its source: the whole chain reaches the
+            // operator.
+            let store = SqliteStore::open(&path, opts)
+                .with_context(|| format!("opening {}", path.display()))?;
+            Ok(Arc::new(store))
+        }
+        Backend::Postgres(url) => {
+            let opts = PgOptions {
+                pool_size: config.database_pool_size,
+                ..PgOptions::default()
+            };
+            let store = PgStore::connect(&url, opts)
+                .await
+                .context("connecting to PostgreSQL")?;
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+/// Brings the selected database's schema up to date (`sluice migrate`); returns what was
+/// done, for the operator.
+pub async fn migrate_store(config: &Config) -> anyhow::Result<String> {
+    match config.backend()? {
+        Backend::Sqlite(path) => {
+            open_store(config).await?;
+            Ok(format!("SQLite database at {} is up to date", path.display()))
+        }
+        Backend::Postgres(url) => {
+            let m = PgStore::migrate(&url)
+                .await
+                .context("migrating the PostgreSQL schema")?;
+            Ok(if m.from == m.to {
+                format!("PostgreSQL schema is up to date (version {})", m.to)
+            } else {
+                format!("PostgreSQL schema migrated from version {} to {}", m.from, m.to)
+            })
+        }
+    }
 }
 
 /// Key material the server needs.
@@ -232,19 +284,34 @@ fn write_private(path: &Path, value: &str) -> std::io::Result<()> {
     std::fs::write(path, value)
 }
 
+/// How often a node looks at housekeeping.
+const MAINTENANCE_EVERY: Duration = Duration::from_secs(600);
+
 /// Periodic housekeeping: expire idempotency responses, inbound dedupe rows older than the
-/// window, rotated source tokens past their grace period, and ended app-portal tokens.
+/// window, rotated source tokens past their grace period, and ended app-portal tokens. On a
+/// cluster, only the node holding the `maintenance` job lease runs a pass; it renews the
+/// lease each tick, and another node takes over within one lease after it dies.
 async fn maintenance(state: AppState, shutdown: CancellationToken) {
     let store = &state.store;
+    let node = sluice_core::ids::new_id("node", state.clock.now());
+    let lease_ms = i64::try_from(MAINTENANCE_EVERY.as_millis()).unwrap_or(i64::MAX) * 3 / 2;
     let window_ms = i64::try_from(state.config.inbound_dedupe_window_secs)
         .unwrap_or(i64::MAX / 1000)
         .saturating_mul(1000);
-    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    let mut tick = tokio::time::interval(MAINTENANCE_EVERY);
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = tick.tick() => {
                 let now = state.clock.now();
+                match store.try_lead("maintenance", &node, now, lease_ms).await {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "taking the maintenance lease failed");
+                        continue;
+                    }
+                }
                 if let Err(e) = store.idempotency_purge(now - IDEMPOTENCY_TTL_MS).await {
                     tracing::warn!(error = %e, "purging idempotency keys failed");
                 }

@@ -440,4 +440,13 @@ pub trait Store: QueueStore {
     async fn purge_portal_tokens(&self, now: Millis) -> StoreResult<u64>;
     /// Checks that the backend answers.
     async fn ping(&self) -> StoreResult<()>;
+
+    // --- cluster-wide jobs ----------------------------------------------------------------
+    /// Takes, or keeps, the lease of the periodic job `job` for `holder` (a node's id) until
+    /// `now + ttl_ms`; false while another holder's lease runs. A job run only by the holder
+    /// of its lease runs on one node at a time, whatever the number of nodes; a holder that
+    /// dies loses the lease when it expires. (One process owns a SQLite file, so there it
+    /// is always true.)
+    async fn try_lead(&self, job: &str, holder: &str, now: Millis, ttl_ms: Millis)
+        -> StoreResult<bool>;
 }

@@ -31,6 +31,10 @@ enum Command {
         /// Listen address (default 127.0.0.1:8071).
         #[arg(long)]
         listen: Option<SocketAddr>,
+        /// What this node runs: `all` (API, ingest and deliveries; the default), `api` (no
+        /// deliveries) or `worker` (deliveries; HTTP answers only the health routes).
+        #[arg(long, value_parser = ["all", "api", "worker"])]
+        role: Option<String>,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
@@ -53,11 +57,11 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let listen = match &cli.command {
-        Command::Serve { listen } => *listen,
-        _ => None,
+    let (listen, role) = match &cli.command {
+        Command::Serve { listen, role } => (*listen, role.as_deref()),
+        _ => (None, None),
     };
-    let config = settings::load(cli.config.as_deref(), cli.data_dir.clone(), listen)?;
+    let config = settings::load(cli.config.as_deref(), cli.data_dir.clone(), listen, role)?;
     match cli.command {
         Command::Serve { .. } => {
             telemetry::init();
@@ -68,11 +72,11 @@ fn main() -> anyhow::Result<()> {
             runtime.block_on(serve(config))
         }
         Command::Migrate => {
-            sluice_server::startup::open_store(&config)?;
-            println!(
-                "database at {} is up to date",
-                config.sqlite_path()?.display()
-            );
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let done = runtime.block_on(sluice_server::startup::migrate_store(&config))?;
+            println!("{done}");
             Ok(())
         }
         Command::Token { org, ttl_days } => {

@@ -15,6 +15,8 @@ const KEYS: &[&str] = &[
     "listen",
     "data_dir",
     "database_url",
+    "database_pool_size",
+    "role",
     "jwt_secret",
     "encryption_key",
     "allowed_networks",
@@ -40,6 +42,7 @@ pub fn load(
     file: Option<&Path>,
     data_dir: Option<PathBuf>,
     listen: Option<SocketAddr>,
+    role: Option<&str>,
 ) -> anyhow::Result<Config> {
     let mut fig = Figment::new();
     match file {
@@ -55,6 +58,9 @@ pub fn load(
     }
     if let Some(addr) = listen {
         fig = fig.merge(Serialized::default("listen", addr.to_string()));
+    }
+    if let Some(role) = role {
+        fig = fig.merge(Serialized::default("role", role));
     }
     fig.extract::<Config>().context("invalid configuration")
 }

@@ -44,6 +44,15 @@ pub fn router(state: AppState) -> Router {
     management(state.clone()).merge(crate::ingest::router(state))
 }
 
+/// Only the unauthenticated health routes: what a `worker` node serves, so load balancers
+/// and orchestrators can probe it.
+pub fn health_router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/v1/health", get(health::health))
+        .route("/api/v1/health/ping", get(health::ping))
+        .with_state(state)
+}
+
 /// `/api/v1/**` and `/ingest/api/v1/**` with their body limit, idempotency and JSON errors.
 fn management(state: AppState) -> Router {
     let limit = state.config.max_payload_bytes;

@@ -8,7 +8,7 @@ use sluice_core::model::{
 use sluice_core::Millis;
 
 use super::{
-    apps, db, endpoints, event_types, expunge, idempotency, ingest, integrations, messages,
+    apps, db, endpoints, jobs, event_types, expunge, idempotency, ingest, integrations, messages,
     outcomes, portal_tokens, queries, sources, views, PgStore,
 };
 use crate::{
@@ -360,5 +360,9 @@ impl Store for PgStore {
     async fn ping(&self) -> StoreResult<()> {
         let c = self.client().await?;
         db::exec(&c, &queries::health::PING, &[]).await.map(|_| ())
+    }
+
+    async fn try_lead(&self, job: &str, holder: &str, now: Millis, ttl_ms: Millis) -> StoreResult<bool> {
+        jobs::try_lead(self, job, holder, now, ttl_ms).await
     }
 }
