@@ -7,12 +7,20 @@
 use reqwest::header::RETRY_AFTER;
 use serde_json::json;
 
-use crate::helpers::expect_json;
-use crate::inbound_common::{post_to, setup};
+use crate::helpers::{expect_json, spawn_sqlite_app, Receiver};
+use crate::inbound_common::{post_to, setup_on};
 
 #[tokio::test]
 async fn a_locked_database_answers_503_with_retry_after_then_recovers() {
-    let inbound = setup("generic-webhook", json!({})).await;
+    // SQLite's own lock; the PostgreSQL outage (a restarted server) is tested in the binary's
+    // cluster tests.
+    let inbound = setup_on(
+        spawn_sqlite_app().await,
+        "generic-webhook",
+        json!({}),
+        Receiver::ok().await,
+    )
+    .await;
     let app = &inbound.app;
     let holder = rusqlite::Connection::open(app.data_dir.path().join("sluice.db")).unwrap();
     holder.execute_batch("BEGIN EXCLUSIVE").unwrap();

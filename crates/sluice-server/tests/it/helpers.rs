@@ -1,5 +1,9 @@
-//! Test harness: a real server on 127.0.0.1:0 with a fresh SQLite file, and real HTTP
-//! receivers on 127.0.0.1 whose replies a test scripts. Set `TEST_LOG=1` to see logs.
+//! Test harness: a real server on 127.0.0.1:0 with a fresh store, and real HTTP receivers on
+//! 127.0.0.1 whose replies a test scripts. Set `TEST_LOG=1` to see logs.
+//!
+//! The store is a fresh SQLite file, or with `SLUICE_TEST_BACKEND=postgres` a fresh schema
+//! of the PostgreSQL test database (`SLUICE_TEST_DATABASE_URL`): `scripts/test` runs this
+//! whole suite once on each backend.
 
 #![allow(dead_code)] // each test module uses a different part of the harness
 
@@ -19,6 +23,8 @@ use sluice_server::config::Config;
 use sluice_server::dispatch::Dispatcher;
 use sluice_server::startup::Server;
 use sluice_server::state::AppState;
+use sluice_store::postgres::test_schema::TestSchema;
+use sluice_store::postgres::PgStore;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -30,6 +36,60 @@ static TRACING: LazyLock<()> = LazyLock::new(|| {
             .init();
     }
 });
+
+/// Where one test's server keeps its data: a temporary data directory (keys, and the SQLite
+/// file) and, on the PostgreSQL run, a schema of its own. Restarting a server over the same
+/// `TestData` finds the same database.
+pub struct TestData {
+    dir: tempfile::TempDir,
+    pg: Option<TestSchema>,
+}
+
+impl TestData {
+    /// Fresh data on the backend this run tests (`SLUICE_TEST_BACKEND`).
+    pub async fn create() -> Arc<TestData> {
+        match std::env::var("SLUICE_TEST_BACKEND").as_deref() {
+            Ok("postgres") => Self::create_postgres().await,
+            Ok("sqlite") | Err(_) => Self::create_sqlite(),
+            Ok(other) => panic!("SLUICE_TEST_BACKEND={other}: expected sqlite or postgres"),
+        }
+    }
+
+    /// Fresh data on SQLite whatever the run (tests of SQLite's own behaviour).
+    pub fn create_sqlite() -> Arc<TestData> {
+        Arc::new(TestData {
+            dir: tempfile::tempdir().expect("tempdir"),
+            pg: None,
+        })
+    }
+
+    /// Fresh data on a migrated PostgreSQL schema whatever the run.
+    pub async fn create_postgres() -> Arc<TestData> {
+        let schema = TestSchema::create()
+            .await
+            .expect("the PostgreSQL test database answers (run scripts/ensure-postgres)");
+        PgStore::migrate(schema.url()).await.expect("migrate");
+        Arc::new(TestData {
+            dir: tempfile::tempdir().expect("tempdir"),
+            pg: Some(schema),
+        })
+    }
+
+    /// The data directory.
+    pub fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// The PostgreSQL URL of this test's schema, on the PostgreSQL run.
+    pub fn database_url(&self) -> Option<&str> {
+        self.pg.as_ref().map(TestSchema::url)
+    }
+
+    /// Whether this test runs on SQLite.
+    pub fn is_sqlite(&self) -> bool {
+        self.pg.is_none()
+    }
+}
 
 /// A running server for one test.
 pub struct TestApp {
@@ -43,8 +103,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The server's shared state (store, config, keys).
     pub state: AppState,
-    /// Holds the data directory alive for the test's duration.
-    pub data_dir: Arc<tempfile::TempDir>,
+    /// Holds the data directory (and schema) alive for the test's duration.
+    pub data_dir: Arc<TestData>,
     /// The server's clock when the test set one ([`spawn_stepped_app`]): the API reads its
     /// `now` from it, so what the API queues is due in the stepped time.
     pub manual_clock: Option<Arc<ManualClock>>,
@@ -53,10 +113,12 @@ pub struct TestApp {
 }
 
 /// The configuration tests start from: loopback delivery allowed, short retries.
-pub fn test_config(dir: &std::path::Path) -> Config {
+pub fn test_config(data: &TestData) -> Config {
     Config {
         listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.to_path_buf(),
+        data_dir: data.path().to_path_buf(),
+        database_url: data.database_url().map(str::to_string),
+        database_pool_size: 8,
         allowed_networks: vec!["127.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()],
         retry_schedule: vec![1, 1, 1],
         request_timeout: 5,
@@ -71,13 +133,18 @@ pub async fn spawn_app() -> TestApp {
 
 /// A server with the test configuration adjusted by `adjust`.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
-    let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
-    spawn_app_in(dir, adjust).await
+    spawn_app_in(TestData::create().await, adjust).await
+}
+
+/// A server on SQLite whatever the run: for tests of SQLite's own behaviour (its files,
+/// its locks), which have PostgreSQL counterparts of their own.
+pub async fn spawn_sqlite_app() -> TestApp {
+    spawn_app_in(TestData::create_sqlite(), |_| {}).await
 }
 
 /// A server on an existing data directory (to restart over the same database).
 pub async fn spawn_app_in(
-    dir: Arc<tempfile::TempDir>,
+    dir: Arc<TestData>,
     adjust: impl FnOnce(&mut Config),
 ) -> TestApp {
     start(dir, adjust, None).await
@@ -88,7 +155,7 @@ pub async fn spawn_app_in(
 /// server runs on a manual clock ([`TestApp::clock`]) standing at the wall clock's time
 /// when it starts: the API and the dispatcher share it.
 pub async fn spawn_stepped_app(adjust: impl FnOnce(&mut Config)) -> (TestApp, Dispatcher) {
-    let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
+    let dir = TestData::create().await;
     let clock = Arc::new(ManualClock::at(sluice_core::now_millis()));
     let app = start(
         dir,
@@ -106,12 +173,12 @@ pub async fn spawn_stepped_app(adjust: impl FnOnce(&mut Config)) -> (TestApp, Di
 /// Starts a server; with a `manual_clock`, on that clock and without the background
 /// dispatcher (the test steps one).
 async fn start(
-    dir: Arc<tempfile::TempDir>,
+    dir: Arc<TestData>,
     adjust: impl FnOnce(&mut Config),
     manual_clock: Option<Arc<ManualClock>>,
 ) -> TestApp {
     LazyLock::force(&TRACING);
-    let mut config = test_config(dir.path());
+    let mut config = test_config(&dir);
     adjust(&mut config);
     let mut server = Server::build(config).await.expect("server builds");
     if let Some(clock) = &manual_clock {
