@@ -10,6 +10,8 @@ use std::sync::{Arc, Mutex};
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value;
 
+pub mod cluster;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_sluice");
 
 /// A `sluice serve` child process; killed on drop.
