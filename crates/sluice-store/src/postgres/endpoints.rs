@@ -74,12 +74,11 @@ pub(super) async fn list_endpoints(
 pub(super) async fn update_endpoint(s: &PgStore, ep: Endpoint) -> StoreResult<()> {
     let mut c = s.client().await?;
     let tx = c.transaction().await.map_err(pg)?;
-    let was_disabled: bool = match query_opt(&tx, &endpoint::DISABLED, &[&ep.id, &ep.app_id])
-        .await?
-    {
-        Some(r) => col(&r, 0)?,
-        None => return Err(StoreError::NotFound),
-    };
+    let was_disabled: bool =
+        match query_opt(&tx, &endpoint::DISABLED, &[&ep.id, &ep.app_id]).await? {
+            Some(r) => col(&r, 0)?,
+            None => return Err(StoreError::NotFound),
+        };
     write_endpoint(&tx, &ep, was_disabled, &s.channel).await?;
     tx.commit().await.map_err(pg)
 }
@@ -157,7 +156,12 @@ pub(super) async fn delete_endpoint(
     let mut c = s.client().await?;
     let tx = c.transaction().await.map_err(pg)?;
     found(exec(&tx, &endpoint::DELETE, &[&endpoint_id, &app_id]).await?)?;
-    exec(&tx, &delivery::DELETE_UNFINISHED_OF_ENDPOINT, &[&endpoint_id]).await?;
+    exec(
+        &tx,
+        &delivery::DELETE_UNFINISHED_OF_ENDPOINT,
+        &[&endpoint_id],
+    )
+    .await?;
     tx.commit().await.map_err(pg)
 }
 
@@ -170,13 +174,15 @@ pub(super) async fn endpoint_stats(
 ) -> StoreResult<Vec<(DeliveryStatus, u64)>> {
     let c = s.client().await?;
     let mut out = STATUSES.map(|s| (s, 0u64));
-    let rows = query(&c, &delivery::COUNT_BY_STATUS, &[&endpoint_id, &since, &until]).await?;
+    let rows = query(
+        &c,
+        &delivery::COUNT_BY_STATUS,
+        &[&endpoint_id, &since, &until],
+    )
+    .await?;
     for r in rows {
         let (status, count): (i32, i64) = (col(&r, 0)?, col(&r, 1)?);
-        if let Some(slot) = out
-            .iter_mut()
-            .find(|(s, _)| *s as i64 == i64::from(status))
-        {
+        if let Some(slot) = out.iter_mut().find(|(s, _)| *s as i64 == i64::from(status)) {
             slot.1 = count.max(0) as u64;
         }
     }
