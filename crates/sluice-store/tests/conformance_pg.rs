@@ -42,7 +42,7 @@ suite::every_test!(pg_suite);
 /// Two nodes on one schema: what a single node's connection pool already exercises, with
 /// the work split across two stores, as a cluster runs it.
 mod two_nodes {
-    use sluice_store::{IdempotencyBegin, Store};
+    use sluice_store::IdempotencyBegin;
 
     use super::*;
 
