@@ -44,7 +44,9 @@ pub(crate) const RULES: &[Rule] = &[
     rule("integration_key_hash", ConflictKind::IntegrationKey),
 ];
 
-/// Unique indexes deliberately not in [`RULES`] (see there).
+/// Unique indexes deliberately not in [`RULES`] (see there). Read only by the test that
+/// checks both lists against the schema.
+#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) const INTERNAL_UNIQUE: &[&str] = &[
     "delivery_pkey",
     "delivery_msg_endpoint",
@@ -111,4 +113,57 @@ pub(crate) fn pool(e: deadpool_postgres::PoolError) -> StoreError {
 /// Any other error as `Backend` (a JSON column that does not parse, say).
 pub(crate) fn backend(e: impl Into<BoxError>) -> StoreError {
     StoreError::Backend(e.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::{INTERNAL_UNIQUE, RULES};
+    use crate::postgres::test_schema::TestSchema;
+    use crate::postgres::PgStore;
+
+    /// Every unique index of the migrated schema (primary keys included) is either a rule
+    /// callers can break or one of the store's own, and neither list names an index the
+    /// schema does not have: a unique index added without a rule would turn a caller's
+    /// conflict into a `Backend` error (a 500).
+    #[tokio::test]
+    async fn rules_match_the_schema() {
+        let schema = TestSchema::create()
+            .await
+            .expect("the PostgreSQL test database answers (run scripts/ensure-postgres)");
+        PgStore::migrate(schema.url()).await.expect("migrate");
+        let config: tokio_postgres::Config = schema.url().parse().expect("url");
+        let (client, conn) = config
+            .connect(tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        let driver = tokio::spawn(conn);
+        let rows = client
+            .query(
+                "SELECT i.indexname FROM pg_indexes i \
+                 JOIN pg_class c ON c.relname = i.indexname \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = i.schemaname \
+                 JOIN pg_index x ON x.indexrelid = c.oid \
+                 WHERE i.schemaname = $1 AND x.indisunique",
+                &[&schema.name()],
+            )
+            .await
+            .expect("list unique indexes");
+        drop(client);
+        let _ = driver.await;
+
+        let in_schema: BTreeSet<String> = rows.iter().map(|r| r.get(0)).collect();
+        let listed: Vec<&str> = RULES
+            .iter()
+            .map(|r| r.index)
+            .chain(INTERNAL_UNIQUE.iter().copied())
+            .collect();
+        let listed_set: BTreeSet<String> = listed.iter().map(|s| s.to_string()).collect();
+        assert_eq!(listed.len(), listed_set.len(), "an index is listed twice");
+        assert_eq!(
+            in_schema, listed_set,
+            "RULES ∪ INTERNAL_UNIQUE must be exactly the schema's unique indexes"
+        );
+    }
 }

@@ -1,23 +1,35 @@
-//! (to be written)
+//! Event types of an organisation, keyed by name.
 
-#![allow(unused_imports)]
-use sluice_core::model::{
-    Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Integration, Message,
-    Source,
-};
-use sluice_core::Millis;
+use sluice_core::model::EventType;
 
+use super::apps::found;
+use super::db::{exec, query_opt};
+use super::page::ListQuery;
+use super::queries::event_type;
+use super::rows::{event_type_at, to_json};
 use super::PgStore;
-use crate::{
-    AttemptFilter, CachedResponse, EndpointEdit, IdempotencyBegin, InboundAccepted, Listed,
-    MessageFilter, Page, PortalToken, StoreResult,
-};
+use crate::{Listed, Page, StoreResult};
 
 pub(super) async fn create_event_type(s: &PgStore, et: EventType) -> StoreResult<()> {
-    let _ = (s, et);
-    Err(super::errors::backend(
-        "create_event_type: not yet on PostgreSQL",
-    ))
+    let c = s.client().await?;
+    let schemas = et.schemas.as_ref().map(to_json).transpose()?;
+    exec(
+        &c,
+        &event_type::INSERT,
+        &[
+            &et.org_id,
+            &et.name,
+            &et.description,
+            &schemas,
+            &et.archived,
+            &et.deprecated,
+            &et.feature_flag,
+            &et.created_at,
+            &et.updated_at,
+        ],
+    )
+    .await?;
+    Ok(())
 }
 
 pub(super) async fn get_event_type(
@@ -25,10 +37,11 @@ pub(super) async fn get_event_type(
     org_id: &str,
     name: &str,
 ) -> StoreResult<Option<EventType>> {
-    let _ = (s, org_id, name);
-    Err(super::errors::backend(
-        "get_event_type: not yet on PostgreSQL",
-    ))
+    let c = s.client().await?;
+    query_opt(&c, &event_type::GET, &[&org_id, &name])
+        .await?
+        .map(|r| event_type_at(&r, 0))
+        .transpose()
 }
 
 pub(super) async fn list_event_types(
@@ -37,22 +50,36 @@ pub(super) async fn list_event_types(
     include_archived: bool,
     page: Page,
 ) -> StoreResult<Listed<EventType>> {
-    let _ = (s, org_id, include_archived, page);
-    Err(super::errors::backend(
-        "list_event_types: not yet on PostgreSQL",
-    ))
+    let c = s.client().await?;
+    let mut q = ListQuery::new(&event_type::LIST, org_id.to_string());
+    if !include_archived {
+        q.and("NOT et.archived");
+    }
+    q.fetch(&c, "et.name", &page, |r| event_type_at(r, 0)).await
 }
 
 pub(super) async fn update_event_type(s: &PgStore, et: EventType) -> StoreResult<()> {
-    let _ = (s, et);
-    Err(super::errors::backend(
-        "update_event_type: not yet on PostgreSQL",
-    ))
+    let c = s.client().await?;
+    let schemas = et.schemas.as_ref().map(to_json).transpose()?;
+    let n = exec(
+        &c,
+        &event_type::UPDATE,
+        &[
+            &et.org_id,
+            &et.name,
+            &et.description,
+            &schemas,
+            &et.archived,
+            &et.deprecated,
+            &et.feature_flag,
+            &et.updated_at,
+        ],
+    )
+    .await?;
+    found(n)
 }
 
 pub(super) async fn delete_event_type(s: &PgStore, org_id: &str, name: &str) -> StoreResult<()> {
-    let _ = (s, org_id, name);
-    Err(super::errors::backend(
-        "delete_event_type: not yet on PostgreSQL",
-    ))
+    let c = s.client().await?;
+    found(exec(&c, &event_type::DELETE, &[&org_id, &name]).await?)
 }

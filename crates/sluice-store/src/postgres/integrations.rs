@@ -1,27 +1,39 @@
-//! (to be written)
+//! Integrations of an application: named, sealed keys with feature flags.
 
-#![allow(unused_imports)]
-use sluice_core::model::{
-    Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Integration, Message,
-    Source,
-};
+use sluice_core::model::Integration;
 use sluice_core::Millis;
 
+use super::apps::found;
+use super::db::{exec, query_opt};
+use super::page::ListQuery;
+use super::queries::integration;
+use super::rows::{integration_at, to_json};
 use super::PgStore;
-use crate::{
-    AttemptFilter, CachedResponse, EndpointEdit, IdempotencyBegin, InboundAccepted, Listed,
-    MessageFilter, Page, PortalToken, StoreResult,
-};
+use crate::{Listed, Page, StoreResult};
 
 pub(super) async fn create_integration(
     s: &PgStore,
     integ: Integration,
     key_hash: String,
 ) -> StoreResult<()> {
-    let _ = (s, integ, key_hash);
-    Err(super::errors::backend(
-        "create_integration: not yet on PostgreSQL",
-    ))
+    let c = s.client().await?;
+    let flags = to_json(&integ.feature_flags)?;
+    exec(
+        &c,
+        &integration::INSERT,
+        &[
+            &integ.id,
+            &integ.app_id,
+            &integ.name,
+            &flags,
+            &integ.key,
+            &key_hash,
+            &integ.created_at,
+            &integ.updated_at,
+        ],
+    )
+    .await?;
+    Ok(())
 }
 
 pub(super) async fn get_integration(
@@ -29,10 +41,11 @@ pub(super) async fn get_integration(
     app_id: &str,
     id: &str,
 ) -> StoreResult<Option<Integration>> {
-    let _ = (s, app_id, id);
-    Err(super::errors::backend(
-        "get_integration: not yet on PostgreSQL",
-    ))
+    let c = s.client().await?;
+    query_opt(&c, &integration::GET, &[&id, &app_id])
+        .await?
+        .map(|r| integration_at(&r, 0))
+        .transpose()
 }
 
 pub(super) async fn list_integrations(
@@ -40,26 +53,37 @@ pub(super) async fn list_integrations(
     app_id: &str,
     page: Page,
 ) -> StoreResult<Listed<Integration>> {
-    let _ = (s, app_id, page);
-    Err(super::errors::backend(
-        "list_integrations: not yet on PostgreSQL",
-    ))
+    let c = s.client().await?;
+    ListQuery::new(&integration::LIST, app_id.to_string())
+        .fetch(&c, "i.id", &page, |r| integration_at(r, 0))
+        .await
 }
 
+/// Replaces name and feature flags (matched by id and app).
 pub(super) async fn update_integration(s: &PgStore, integ: Integration) -> StoreResult<()> {
-    let _ = (s, integ);
-    Err(super::errors::backend(
-        "update_integration: not yet on PostgreSQL",
-    ))
+    let c = s.client().await?;
+    let flags = to_json(&integ.feature_flags)?;
+    let n = exec(
+        &c,
+        &integration::UPDATE,
+        &[
+            &integ.id,
+            &integ.app_id,
+            &integ.name,
+            &flags,
+            &integ.updated_at,
+        ],
+    )
+    .await?;
+    found(n)
 }
 
 pub(super) async fn delete_integration(s: &PgStore, app_id: &str, id: &str) -> StoreResult<()> {
-    let _ = (s, app_id, id);
-    Err(super::errors::backend(
-        "delete_integration: not yet on PostgreSQL",
-    ))
+    let c = s.client().await?;
+    found(exec(&c, &integration::DELETE, &[&id, &app_id]).await?)
 }
 
+/// Replaces the key; the previous one is gone at once (Svix: "immediately revoked").
 pub(super) async fn rotate_integration_key(
     s: &PgStore,
     app_id: &str,
@@ -68,8 +92,12 @@ pub(super) async fn rotate_integration_key(
     key_hash: String,
     now: Millis,
 ) -> StoreResult<()> {
-    let _ = (s, app_id, id, sealed_key, key_hash, now);
-    Err(super::errors::backend(
-        "rotate_integration_key: not yet on PostgreSQL",
-    ))
+    let c = s.client().await?;
+    let n = exec(
+        &c,
+        &integration::ROTATE_KEY,
+        &[&id, &app_id, &sealed_key, &key_hash, &now],
+    )
+    .await?;
+    found(n)
 }

@@ -34,6 +34,105 @@ macro_rules! statements {
 }
 
 statements! {
+    application {
+        INSERT = "insert";
+        UPDATE = "update";
+        GET = "get";
+        EXISTS = "exists";
+        LIST = "list";
+        DELETE = "delete";
+    }
+    event_type {
+        INSERT = "insert";
+        UPDATE = "update";
+        GET = "get";
+        LIST = "list";
+        DELETE = "delete";
+    }
+    endpoint {
+        INSERT = "insert";
+        UPDATE = "update";
+        GET = "get";
+        LOCK = "lock";
+        DISABLED = "disabled";
+        LIST = "list";
+        DELETE = "delete";
+        DELETE_OF_APP = "delete_of_app";
+    }
+    message {
+        GET = "get";
+        LIST = "list";
+        LIST_BY_TAG = "list_by_tag";
+        EXPUNGE = "expunge";
+        DELETE_OF_APP = "delete_of_app";
+    }
+    message_tag {
+        DELETE_OF_APP = "delete_of_app";
+    }
+    delivery {
+        DELETE_OF_APP = "delete_of_app";
+        DELETE_UNFINISHED_OF_ENDPOINT = "delete_unfinished_of_endpoint";
+        FAIL_WAITING_OF_MESSAGE = "fail_waiting_of_message";
+        COUNT_BY_STATUS = "count_by_status";
+        LIST_OF_ENDPOINT = "list_of_endpoint";
+        LIST_OF_MESSAGE = "list_of_message";
+    }
+    attempt {
+        GET = "get";
+        LIST = "list";
+        EXPUNGE = "expunge";
+        DELETE_OF_APP = "delete_of_app";
+    }
+    source {
+        INSERT = "insert";
+        UPDATE = "update";
+        GET = "get";
+        LOCK = "lock";
+        LOCK_BY_ID = "lock_by_id";
+        LIST = "list";
+        OF_KIND = "of_kind";
+        BY_TOKEN = "by_token";
+        SET_TOKEN = "set_token";
+        DELETE = "delete";
+    }
+    source_token {
+        INSERT = "insert";
+        DELETE_EXPIRED_OF_SOURCE = "delete_expired_of_source";
+        COUNT_RETIRED = "count_retired";
+        RETIRE_CURRENT = "retire_current";
+        DELETE_OF_SOURCE = "delete_of_source";
+        PURGE = "purge";
+    }
+    inbound_dedupe {
+        DELETE_OF_SOURCE = "delete_of_source";
+        PURGE = "purge";
+    }
+    integration {
+        INSERT = "insert";
+        UPDATE = "update";
+        GET = "get";
+        LIST = "list";
+        ROTATE_KEY = "rotate_key";
+        DELETE = "delete";
+        DELETE_OF_APP = "delete_of_app";
+    }
+    portal_token {
+        INSERT = "insert";
+        GET = "get";
+        REVOKE = "revoke";
+        EXPIRE_ALL = "expire_all";
+        EXPIRE_SESSION = "expire_session";
+        PURGE = "purge";
+    }
+    idempotency {
+        PEEK = "peek";
+        BEGIN = "begin";
+        RENEW = "renew";
+        FINISH = "finish";
+        ABANDON = "abandon";
+        PURGE = "purge";
+        DELETE_OF_MESSAGE = "delete_of_message";
+    }
     health {
         PING = "ping";
     }

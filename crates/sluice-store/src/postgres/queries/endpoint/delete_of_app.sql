@@ -1,0 +1,2 @@
+-- $1 app_id
+DELETE FROM endpoint WHERE app_id = $1

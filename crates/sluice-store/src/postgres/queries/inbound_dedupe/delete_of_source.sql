@@ -1,0 +1,2 @@
+-- $1 source_id
+DELETE FROM inbound_dedupe WHERE source_id = $1
