@@ -5,12 +5,15 @@
 -- store does the cascades, keeping the hot path free of per-row parent checks.
 -- Delivery status values (frozen): 0 success, 1 pending, 2 fail, 3 sending.
 -- Trigger values (frozen): 0 scheduled, 1 manual.
+-- Ids, keys and names are COLLATE "C": lists sort and page by them, ids sort by creation
+-- time only in byte order (as SQLite compares), and a database created with a linguistic
+-- default collation (en_US.UTF-8) would otherwise reorder mixed-case ids.
 
 CREATE TABLE application (
-    id            TEXT PRIMARY KEY,
-    org_id        TEXT NOT NULL,
-    uid           TEXT,
-    name          TEXT NOT NULL,
+    id            TEXT COLLATE "C" PRIMARY KEY,
+    org_id        TEXT COLLATE "C" NOT NULL,
+    uid           TEXT COLLATE "C",
+    name          TEXT COLLATE "C" NOT NULL,
     throttle_rate BIGINT,
     metadata      TEXT NOT NULL,
     created_at    BIGINT NOT NULL,
@@ -20,8 +23,8 @@ CREATE UNIQUE INDEX application_org_uid ON application (org_id, uid) WHERE uid I
 CREATE INDEX application_org_id ON application (org_id, id);
 
 CREATE TABLE event_type (
-    org_id       TEXT NOT NULL,
-    name         TEXT NOT NULL,
+    org_id       TEXT COLLATE "C" NOT NULL,
+    name         TEXT COLLATE "C" NOT NULL,
     description  TEXT NOT NULL,
     schemas      TEXT,
     archived     BOOLEAN NOT NULL,
@@ -33,9 +36,9 @@ CREATE TABLE event_type (
 );
 
 CREATE TABLE endpoint (
-    id              TEXT PRIMARY KEY,
-    app_id          TEXT NOT NULL,
-    uid             TEXT,
+    id              TEXT COLLATE "C" PRIMARY KEY,
+    app_id          TEXT COLLATE "C" NOT NULL,
+    uid             TEXT COLLATE "C",
     url             TEXT NOT NULL,
     description     TEXT NOT NULL,
     version         INTEGER NOT NULL,
@@ -54,10 +57,10 @@ CREATE UNIQUE INDEX endpoint_app_uid ON endpoint (app_id, uid) WHERE uid IS NOT 
 CREATE INDEX endpoint_app_id ON endpoint (app_id, id);
 
 CREATE TABLE message (
-    id           TEXT PRIMARY KEY,
-    app_id       TEXT NOT NULL,
-    event_type   TEXT NOT NULL,
-    event_id     TEXT,
+    id           TEXT COLLATE "C" PRIMARY KEY,
+    app_id       TEXT COLLATE "C" NOT NULL,
+    event_type   TEXT COLLATE "C" NOT NULL,
+    event_id     TEXT COLLATE "C",
     channels     TEXT,
     payload      TEXT NOT NULL,
     created_at   BIGINT NOT NULL,
@@ -77,9 +80,9 @@ CREATE INDEX message_app_id ON message (app_id, id);
 
 -- One row per (message, tag), so `?tag=` lists walk only the tagged messages.
 CREATE TABLE message_tag (
-    app_id TEXT NOT NULL,
-    tag    TEXT NOT NULL,
-    msg_id TEXT NOT NULL,
+    app_id TEXT COLLATE "C" NOT NULL,
+    tag    TEXT COLLATE "C" NOT NULL,
+    msg_id TEXT COLLATE "C" NOT NULL,
     CONSTRAINT message_tag_pkey PRIMARY KEY (app_id, tag, msg_id)
 );
 
@@ -87,10 +90,10 @@ CREATE TABLE message_tag (
 -- expiry there, so the partial indexes find due work and expired leases alike and hold
 -- only unfinished rows. `lease` is the fencing token of the current claim.
 CREATE TABLE delivery (
-    id              TEXT PRIMARY KEY,
-    msg_id          TEXT NOT NULL,
-    endpoint_id     TEXT NOT NULL,
-    app_id          TEXT NOT NULL,
+    id              TEXT COLLATE "C" PRIMARY KEY,
+    msg_id          TEXT COLLATE "C" NOT NULL,
+    endpoint_id     TEXT COLLATE "C" NOT NULL,
+    app_id          TEXT COLLATE "C" NOT NULL,
     status          INTEGER NOT NULL,
     attempts        INTEGER NOT NULL,
     round_attempts  INTEGER NOT NULL,
@@ -108,11 +111,11 @@ CREATE INDEX delivery_endpoint_due ON delivery (endpoint_id, next_attempt_at) WH
 CREATE INDEX delivery_sending ON delivery (endpoint_id) WHERE status = 3;
 
 CREATE TABLE attempt (
-    id                   TEXT PRIMARY KEY,
-    delivery_id          TEXT NOT NULL,
-    msg_id               TEXT NOT NULL,
-    endpoint_id          TEXT NOT NULL,
-    app_id               TEXT NOT NULL,
+    id                   TEXT COLLATE "C" PRIMARY KEY,
+    delivery_id          TEXT COLLATE "C" NOT NULL,
+    msg_id               TEXT COLLATE "C" NOT NULL,
+    endpoint_id          TEXT COLLATE "C" NOT NULL,
+    app_id               TEXT COLLATE "C" NOT NULL,
     url                  TEXT NOT NULL,
     response             TEXT NOT NULL,
     response_status_code INTEGER NOT NULL,
@@ -130,25 +133,25 @@ CREATE INDEX attempt_app ON attempt (app_id, id);
 -- held by the request whose token it carries until lease_until. A claim whose lease ran
 -- out may be taken over with token + 1, fencing the old holder out.
 CREATE TABLE idempotency (
-    key         TEXT PRIMARY KEY,
+    key         TEXT COLLATE "C" PRIMARY KEY,
     status      INTEGER,
     body        BYTEA,
     token       BIGINT NOT NULL DEFAULT 0,
     lease_until BIGINT,
     created_at  BIGINT NOT NULL,
-    msg_id      TEXT,
+    msg_id      TEXT COLLATE "C",
     CHECK ((status IS NULL) = (body IS NULL))
 );
 CREATE INDEX idempotency_created ON idempotency (created_at);
 CREATE INDEX idempotency_msg ON idempotency (msg_id) WHERE msg_id IS NOT NULL;
 
 CREATE TABLE source (
-    id         TEXT PRIMARY KEY,
-    org_id     TEXT NOT NULL,
-    app_id     TEXT NOT NULL,
-    uid        TEXT,
-    name       TEXT NOT NULL,
-    kind       TEXT NOT NULL,
+    id         TEXT COLLATE "C" PRIMARY KEY,
+    org_id     TEXT COLLATE "C" NOT NULL,
+    app_id     TEXT COLLATE "C" NOT NULL,
+    uid        TEXT COLLATE "C",
+    name       TEXT COLLATE "C" NOT NULL,
+    kind       TEXT COLLATE "C" NOT NULL,
     config     BYTEA NOT NULL,  -- sealed JSON: provider secrets
     token      BYTEA NOT NULL,  -- sealed current ingest-URL token
     metadata   TEXT NOT NULL,
@@ -161,8 +164,8 @@ CREATE INDEX source_kind ON source (kind);
 
 -- Ingest-URL tokens by hash. The current token has no expiry; rotated ones expire.
 CREATE TABLE source_token (
-    hash       TEXT PRIMARY KEY,
-    source_id  TEXT NOT NULL,
+    hash       TEXT COLLATE "C" PRIMARY KEY,
+    source_id  TEXT COLLATE "C" NOT NULL,
     expires_at BIGINT
 );
 CREATE INDEX source_token_source ON source_token (source_id);
@@ -170,8 +173,8 @@ CREATE INDEX source_token_source ON source_token (source_id);
 -- Dedupe keys seen per source; inserting a row that exists is what detects a duplicate,
 -- atomically with the message insert.
 CREATE TABLE inbound_dedupe (
-    source_id  TEXT NOT NULL,
-    event_id   TEXT NOT NULL,
+    source_id  TEXT COLLATE "C" NOT NULL,
+    event_id   TEXT COLLATE "C" NOT NULL,
     created_at BIGINT NOT NULL,
     CONSTRAINT inbound_dedupe_pkey PRIMARY KEY (source_id, event_id)
 );
@@ -179,10 +182,10 @@ CREATE INDEX inbound_dedupe_created ON inbound_dedupe (created_at);
 
 -- One row per app-portal token ever issued (`id` is its jti); valid_until only moves earlier.
 CREATE TABLE portal_token (
-    id          TEXT PRIMARY KEY,
-    org_id      TEXT NOT NULL,
-    app_id      TEXT NOT NULL,
-    session_id  TEXT,
+    id          TEXT COLLATE "C" PRIMARY KEY,
+    org_id      TEXT COLLATE "C" NOT NULL,
+    app_id      TEXT COLLATE "C" NOT NULL,
+    session_id  TEXT COLLATE "C",
     created_at  BIGINT NOT NULL,
     valid_until BIGINT NOT NULL
 );
@@ -190,12 +193,12 @@ CREATE INDEX portal_token_app ON portal_token (app_id, session_id);
 CREATE INDEX portal_token_valid ON portal_token (valid_until);
 
 CREATE TABLE integration (
-    id            TEXT PRIMARY KEY,
-    app_id        TEXT NOT NULL,
-    name          TEXT NOT NULL,
+    id            TEXT COLLATE "C" PRIMARY KEY,
+    app_id        TEXT COLLATE "C" NOT NULL,
+    name          TEXT COLLATE "C" NOT NULL,
     feature_flags TEXT NOT NULL,  -- JSON array
     key           BYTEA NOT NULL, -- sealed integsk_… key
-    key_hash      TEXT NOT NULL,
+    key_hash      TEXT COLLATE "C" NOT NULL,
     created_at    BIGINT NOT NULL,
     updated_at    BIGINT NOT NULL
 );
@@ -205,7 +208,7 @@ CREATE UNIQUE INDEX integration_key_hash ON integration (key_hash);
 -- Cluster-wide jobs (maintenance passes): a node runs one only while it holds its row's
 -- lease, so a job runs on one node per period whatever the number of nodes.
 CREATE TABLE job_lease (
-    name        TEXT PRIMARY KEY,
-    holder      TEXT NOT NULL,
+    name        TEXT COLLATE "C" PRIMARY KEY,
+    holder      TEXT COLLATE "C" NOT NULL,
     lease_until BIGINT NOT NULL
 );
