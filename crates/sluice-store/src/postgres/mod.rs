@@ -79,6 +79,8 @@ pub struct PgStore {
     /// not wake each other).
     channel: Arc<str>,
     ingest: ingest::Writer,
+    /// The lease tokens this node hands out (they say which node holds a claim).
+    leases: claim::Leases,
     listener: tokio::task::JoinHandle<()>,
 }
 
@@ -147,8 +149,15 @@ impl PgStore {
             work,
             channel,
             ingest,
+            leases: claim::Leases::random(),
             listener,
         })
+    }
+
+    /// Ingest transactions committed by this node since connecting. Fewer commits than
+    /// messages means writes were batched; tests and metrics use it.
+    pub fn commit_count(&self) -> u64 {
+        self.ingest.commits()
     }
 
     /// A pooled connection, or `Unavailable`.

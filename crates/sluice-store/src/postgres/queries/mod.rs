@@ -34,11 +34,49 @@ macro_rules! statements {
 }
 
 statements! {
+    attempt {
+        INSERT = "insert";
+    }
+    delivery {
+        BY_MESSAGE_ENDPOINT = "by_message_endpoint";
+        CLAIM_LOCK = "claim_lock";
+        DUE_OF_ENDPOINTS = "due_of_endpoints";
+        DUE_WINDOW = "due_window";
+        ENDPOINT_HEADS = "endpoint_heads";
+        FAIL_UNSENDABLE = "fail_unsendable";
+        INSERT = "insert";
+        INSERT_BATCH = "insert_batch";
+        LEASE = "lease";
+        MAKE_DUE = "make_due";
+        RECORD_OUTCOME = "record_outcome";
+        RECOVER = "recover";
+        RESTART_ROUND = "restart_round";
+        UNFINISHED_HEAD = "unfinished_head";
+    }
+    endpoint {
+        BY_IDS = "by_ids";
+        CLAIM_INFO = "claim_info";
+        DISABLE = "disable";
+        ENABLED_FILTERS = "enabled_filters";
+        ENABLED_OF = "enabled_of";
+        OF_APP = "of_app";
+    }
     health {
         PING = "ping";
     }
+    inbound_dedupe {
+        INSERT = "insert";
+    }
     job_lease {
         TAKE = "take";
+    }
+    message {
+        APP_AND_EXPUNGED = "app_and_expunged";
+        BY_IDS = "by_ids";
+        INSERT = "insert";
+    }
+    message_tag {
+        INSERT = "insert";
     }
 }
 
