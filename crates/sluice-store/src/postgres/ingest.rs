@@ -31,7 +31,7 @@ pub(crate) const MAX_BATCH: usize = 256;
 /// Jobs that may wait for a writer; beyond this, callers wait to enqueue (backpressure).
 const QUEUE: usize = 4096;
 /// Writer tasks, each writing one batch at a time on its own connection.
-pub(crate) const WRITERS: usize = 3;
+pub(crate) const WRITERS: usize = 2;
 
 /// What a job asks for.
 pub(crate) enum Kind {
