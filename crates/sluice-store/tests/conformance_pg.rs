@@ -118,7 +118,11 @@ mod nodes {
         let a2 = a.claim_due(claim_req(now, 10, per)).await.unwrap();
         assert!(a2.is_empty(), "A counts B's leases");
         assert_eq!(in_flight(&c, &ep.id, now).await, 4);
-        let mut seen: Vec<String> = a1.iter().chain(&b1).map(|c| c.delivery.id.clone()).collect();
+        let mut seen: Vec<String> = a1
+            .iter()
+            .chain(&b1)
+            .map(|c| c.delivery.id.clone())
+            .collect();
         a.record_outcomes(finished(&a1)).await.unwrap();
         b.record_outcomes(finished(&b1)).await.unwrap();
 

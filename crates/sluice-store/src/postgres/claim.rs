@@ -40,8 +40,8 @@ use super::rows::{col, delivery_at, endpoint_at, message_at};
 use super::PgStore;
 use crate::StoreResult;
 
-/// The advisory lock key of claims ("sluice" + "claim" in ASCII, shortened).
-const CLAIM_LOCK_KEY: i64 = 0x736c_7569_636c_6d;
+/// The advisory lock key of claims ("slucl", for sluice claims, in ASCII).
+const CLAIM_LOCK_KEY: i64 = 0x0073_6c75_636c;
 /// Bits of a lease token that are random; the bits above are the node's tag.
 const RANDOM_BITS: u32 = 40;
 /// Bits of a node's tag (so that tags and tokens stay positive).
@@ -112,7 +112,11 @@ async fn lease(
         leased.push((delivery_at(r, 0)?, col(r, 10)?));
     }
     // Oldest first, as chosen.
-    let order: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+    let order: HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
     leased.sort_by_key(|(d, _)| order.get(d.id.as_str()).copied().unwrap_or(usize::MAX));
 
     let mut msg_ids: Vec<&str> = leased.iter().map(|(d, _)| d.msg_id.as_str()).collect();

@@ -25,11 +25,10 @@ pub(super) async fn record_outcomes(s: &PgStore, mut outcomes: Vec<Outcome>) -> 
     outcomes.sort_by(|a, b| a.delivery_id.cmp(&b.delivery_id));
     let mut c = s.client().await?;
     let tx = c.transaction().await.map_err(pg)?;
-    let (attempts, updated) = futures::try_join!(
+    let ((), updated) = futures::try_join!(
         insert_attempts(&tx, &outcomes),
         update_deliveries(&tx, &outcomes)
     )?;
-    let _ = attempts;
     // A retry due at or before its try time is due now: wake the dispatchers.
     let wake = outcomes.iter().any(|o| {
         let tried_at = o.attempt.as_ref().map(|a| a.created_at);
@@ -160,7 +159,12 @@ pub(super) async fn resend(
     query_opt(&tx, &endpoint::OF_APP, &[&endpoint_id, &app_id])
         .await?
         .ok_or(StoreError::NotFound)?;
-    let existing = query_opt(&tx, &delivery::BY_MESSAGE_ENDPOINT, &[&msg_id, &endpoint_id]).await?;
+    let existing = query_opt(
+        &tx,
+        &delivery::BY_MESSAGE_ENDPOINT,
+        &[&msg_id, &endpoint_id],
+    )
+    .await?;
     let due = match existing {
         None => {
             let id = ids::new_id(ids::DELIVERY, now);
@@ -175,7 +179,9 @@ pub(super) async fn resend(
             let (id, status): (String, i32) = (col(&row, 0)?, col(&row, 1)?);
             let sql = match DeliveryStatus::from_i64(status.into()) {
                 // Finished: a fresh manual round.
-                Some(DeliveryStatus::Success | DeliveryStatus::Fail) => Some(&delivery::RESTART_ROUND),
+                Some(DeliveryStatus::Success | DeliveryStatus::Fail) => {
+                    Some(&delivery::RESTART_ROUND)
+                }
                 // Waiting for a retry: make it due now, keeping its round.
                 Some(DeliveryStatus::Pending) => Some(&delivery::MAKE_DUE),
                 // In flight: the try under way is the resend.
@@ -204,7 +210,12 @@ pub(super) async fn recover_endpoint(
 ) -> StoreResult<u64> {
     let mut c = s.client().await?;
     let tx = c.transaction().await.map_err(pg)?;
-    let n = exec(&tx, &delivery::RECOVER, &[&endpoint_id, &since, &until, &now]).await?;
+    let n = exec(
+        &tx,
+        &delivery::RECOVER,
+        &[&endpoint_id, &since, &until, &now],
+    )
+    .await?;
     if n > 0 {
         notify(&tx, &s.channel).await?;
     }

@@ -72,7 +72,10 @@ async fn write(tx: &Transaction<'_>, channel: &str, jobs: &[Job]) -> StoreResult
     let by_id: HashMap<&str, &Candidate> = candidates.iter().map(|c| (c.id.as_str(), c)).collect();
     for (i, job) in jobs.iter().enumerate() {
         if let Kind::Publish { only: Some(ep) } = &job.kind {
-            if by_id.get(ep.as_str()).is_none_or(|c| c.app_id != job.msg.app_id) {
+            if by_id
+                .get(ep.as_str())
+                .is_none_or(|c| c.app_id != job.msg.app_id)
+            {
                 fates[i].get_or_insert(Fate::NotFound);
             }
         }
@@ -289,7 +292,9 @@ impl Rows {
                     &self.created,
                     &self.due,
                 ];
-                db::exec(tx, &delivery::INSERT_BATCH, &params).await.map(drop)
+                db::exec(tx, &delivery::INSERT_BATCH, &params)
+                    .await
+                    .map(drop)
             }));
             writes.push(Box::pin(db::notify(tx, channel)));
         }
