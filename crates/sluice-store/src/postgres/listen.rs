@@ -11,7 +11,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Notify;
+use tokio::sync::{oneshot, Notify};
 use tokio_postgres::{AsyncMessage, NoTls};
 
 /// Longest pause between reconnect attempts.
@@ -27,16 +27,21 @@ pub(crate) fn channel_name(schema: &str) -> String {
     name
 }
 
-/// Starts the listener; it runs until the returned task is aborted.
+/// Starts the listener; it runs until the returned task is aborted. `ready` is sent once
+/// the first `LISTEN` is in place (and the wake-up that follows it is given), so that a
+/// store that waits for it returns with its wake-ups already settled: no late start-up
+/// wake-up lands after the caller has begun watching the signal.
 pub(crate) fn spawn(
     config: tokio_postgres::Config,
     channel: Arc<str>,
     work: Arc<Notify>,
+    ready: oneshot::Sender<()>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut backoff = Duration::from_millis(100);
+        let mut ready = Some(ready);
         loop {
-            match listen_once(&config, &channel, &work).await {
+            match listen_once(&config, &channel, &work, &mut ready).await {
                 Ok(()) => backoff = Duration::from_millis(100),
                 Err(e) => {
                     tracing::warn!(error = %e, "PostgreSQL LISTEN connection failed; retrying");
@@ -55,6 +60,7 @@ async fn listen_once(
     config: &tokio_postgres::Config,
     channel: &str,
     work: &Notify,
+    ready: &mut Option<oneshot::Sender<()>>,
 ) -> Result<(), tokio_postgres::Error> {
     let (client, mut conn) = config.connect(NoTls).await?;
     // The connection must be polled for the LISTEN to complete and for notifications to
@@ -81,6 +87,9 @@ async fn listen_once(
     tracing::debug!(channel, "listening for work notifications");
     // A session that just (re)started may have missed notifications.
     work.notify_one();
+    if let Some(ready) = ready.take() {
+        let _ = ready.send(());
+    }
     while notes.recv().await.is_some() {
         work.notify_one();
     }

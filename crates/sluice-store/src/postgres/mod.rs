@@ -142,7 +142,16 @@ impl PgStore {
         drop(client);
         let channel: Arc<str> = listen::channel_name(&schema_name).into();
         let work = Arc::new(Notify::new());
-        let listener = listen::spawn(config, channel.clone(), work.clone());
+        let (ready, listening) = tokio::sync::oneshot::channel();
+        let listener = listen::spawn(config, channel.clone(), work.clone(), ready);
+        // Serve once wake-ups arrive; a database that does not let us listen in time still
+        // gets served, the dispatcher's poll being the fallback (the listener keeps trying).
+        if tokio::time::timeout(opts.acquire_timeout, listening)
+            .await
+            .is_err()
+        {
+            tracing::warn!("PostgreSQL LISTEN not in place yet; relying on polling meanwhile");
+        }
         let ingest = ingest::Writer::spawn(pool.clone(), channel.clone());
         Ok(PgStore {
             pool,
