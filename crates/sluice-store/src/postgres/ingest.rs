@@ -21,7 +21,7 @@ use std::sync::Arc;
 use deadpool_postgres::Pool;
 use sluice_core::model::Message;
 use sluice_core::Millis;
-use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::sync::{mpsc, oneshot, Mutex, Notify};
 
 use super::PgStore;
 use crate::{ConflictKind, InboundAccepted, StoreError, StoreResult};
@@ -32,6 +32,16 @@ pub(crate) const MAX_BATCH: usize = 256;
 const QUEUE: usize = 4096;
 /// Writer tasks, each writing one batch at a time on its own connection.
 pub(crate) const WRITERS: usize = 2;
+
+/// How a batch that created deliveries wakes the dispatchers.
+pub(crate) struct Wake {
+    /// Notified in the batch's transaction, for the other nodes.
+    channel: Arc<str>,
+    /// The payload of this node's notifications (its own listener skips them).
+    node: Arc<str>,
+    /// This node's dispatcher, woken right after the commit.
+    work: Arc<Notify>,
+}
 
 /// What a job asks for.
 pub(crate) enum Kind {
@@ -78,15 +88,25 @@ pub(crate) struct Writer {
 
 impl Writer {
     /// Starts [`WRITERS`] writer tasks on connections of `pool`; commits that create
-    /// deliveries notify `channel`.
-    pub(crate) fn spawn(pool: Pool, channel: Arc<str>) -> Writer {
+    /// deliveries notify `channel` as `node`, and wake this node's dispatcher (`work`).
+    pub(crate) fn spawn(
+        pool: Pool,
+        channel: Arc<str>,
+        node: Arc<str>,
+        work: Arc<Notify>,
+    ) -> Writer {
+        let wake = Arc::new(Wake {
+            channel,
+            node,
+            work,
+        });
         let (tx, rx) = mpsc::channel(QUEUE);
         let rx = Arc::new(Mutex::new(rx));
         let commits = Arc::new(AtomicU64::new(0));
         for _ in 0..WRITERS {
-            let (pool, channel, rx, commits) =
-                (pool.clone(), channel.clone(), rx.clone(), commits.clone());
-            tokio::spawn(async move { run(pool, channel, rx, commits).await });
+            let (pool, wake, rx, commits) =
+                (pool.clone(), wake.clone(), rx.clone(), commits.clone());
+            tokio::spawn(async move { run(pool, wake, rx, commits).await });
         }
         Writer { tx, commits }
     }
@@ -115,7 +135,7 @@ fn stopped() -> StoreError {
 /// One writer: takes the next batch off the shared queue, writes it, answers, repeats.
 async fn run(
     pool: Pool,
-    channel: Arc<str>,
+    wake: Arc<Wake>,
     rx: Arc<Mutex<mpsc::Receiver<Queued>>>,
     commits: Arc<AtomicU64>,
 ) {
@@ -136,7 +156,7 @@ async fn run(
         };
         let (jobs, replies): (Vec<Job>, Vec<_>) =
             queued.into_iter().map(|q| (q.job, q.reply)).unzip();
-        let fates = write(&pool, &channel, &jobs, &commits).await;
+        let fates = write(&pool, &wake, &jobs, &commits).await;
         for (reply, fate) in replies.into_iter().zip(fates) {
             // The caller may have gone away (request cancelled); its rows are committed anyway.
             let _ = reply.send(fate);
@@ -148,11 +168,11 @@ async fn run(
 /// per transaction, so each job gets its own verdict.
 async fn write(
     pool: &Pool,
-    channel: &str,
+    wake: &Wake,
     jobs: &[Job],
     commits: &AtomicU64,
 ) -> Vec<StoreResult<Fate>> {
-    match batch::run(pool, channel, jobs).await {
+    match batch::run(pool, wake, jobs).await {
         Ok(fates) => {
             commits.fetch_add(1, Ordering::Relaxed);
             return fates.into_iter().map(Ok).collect();
@@ -168,7 +188,7 @@ async fn write(
     }
     let mut out = Vec::with_capacity(jobs.len());
     for job in jobs {
-        let one = batch::run(pool, channel, std::slice::from_ref(job)).await;
+        let one = batch::run(pool, wake, std::slice::from_ref(job)).await;
         if one.is_ok() {
             commits.fetch_add(1, Ordering::Relaxed);
         }

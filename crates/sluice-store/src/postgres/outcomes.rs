@@ -7,7 +7,7 @@ use sluice_core::model::{DeliveryStatus, Trigger};
 use sluice_core::queue::{DeliveryNext, Outcome};
 use sluice_core::Millis;
 
-use super::db::{exec, notify, query, query_opt};
+use super::db::{exec, notify_from, query, query_opt};
 use super::errors::pg;
 use super::queries::{attempt, delivery, endpoint, message};
 use super::rows::col;
@@ -37,9 +37,27 @@ pub(super) async fn record_outcomes(s: &PgStore, mut outcomes: Vec<Outcome>) -> 
     });
     disable_endpoints(&tx, &outcomes).await?;
     if wake {
-        notify(&tx, &s.channel).await?;
+        notify(s, &tx).await?;
     }
-    tx.commit().await.map_err(pg)
+    commit_waking(s, tx, wake).await
+}
+
+/// Notifies the other nodes when `tx` commits (this node is woken by [`commit_waking`]).
+async fn notify(s: &PgStore, tx: &deadpool_postgres::Transaction<'_>) -> StoreResult<()> {
+    notify_from(tx, &s.channel, &s.node).await
+}
+
+/// Commits `tx` and then, if it notified the other nodes, wakes this one.
+async fn commit_waking(
+    s: &PgStore,
+    tx: deadpool_postgres::Transaction<'_>,
+    wake: bool,
+) -> StoreResult<()> {
+    tx.commit().await.map_err(pg)?;
+    if wake {
+        s.work.notify_one();
+    }
+    Ok(())
 }
 
 async fn insert_attempts(
@@ -194,9 +212,9 @@ pub(super) async fn resend(
         }
     };
     if due {
-        notify(&tx, &s.channel).await?;
+        notify(s, &tx).await?;
     }
-    tx.commit().await.map_err(pg)
+    commit_waking(s, tx, due).await
 }
 
 /// Puts the endpoint's failed deliveries created in `[since, until)` back in the queue with
@@ -217,8 +235,8 @@ pub(super) async fn recover_endpoint(
     )
     .await?;
     if n > 0 {
-        notify(&tx, &s.channel).await?;
+        notify(s, &tx).await?;
     }
-    tx.commit().await.map_err(pg)?;
+    commit_waking(s, tx, n > 0).await?;
     Ok(n)
 }

@@ -8,7 +8,8 @@
 //!    not returned has a taken event id (also when another message of the same batch took
 //!    it), and gets no deliveries.
 //! 3. Deliveries and tags are inserted at once each, pipelined with the `NOTIFY` when any
-//!    delivery was created; then the commit.
+//!    delivery was created (for the other nodes); then the commit, then this node's own
+//!    dispatcher is woken.
 //!
 //! Rows are inserted in key order (dedupe keys by source and key, messages by app and
 //! event id), so two batches racing for the same keys wait for each other in one order and
@@ -22,7 +23,7 @@ use sluice_core::filter::endpoint_matches;
 use sluice_core::ids;
 use sluice_core::model::Message;
 
-use super::{Fate, Job, Kind};
+use super::{Fate, Job, Kind, Wake};
 use crate::postgres::db::{self, query};
 use crate::postgres::errors::{pg, pool as pool_err};
 use crate::postgres::queries::{delivery, endpoint, inbound_dedupe, message, message_tag};
@@ -51,15 +52,19 @@ impl Candidate {
 }
 
 /// Writes and commits `jobs`; one fate per job, in order.
-pub(super) async fn run(pool: &Pool, channel: &str, jobs: &[Job]) -> StoreResult<Vec<Fate>> {
+pub(super) async fn run(pool: &Pool, wake: &Wake, jobs: &[Job]) -> StoreResult<Vec<Fate>> {
     let mut c = pool.get().await.map_err(pool_err)?;
     let tx = c.transaction().await.map_err(pg)?;
-    let fates = write(&tx, channel, jobs).await?;
+    let (fates, woke) = write(&tx, wake, jobs).await?;
     tx.commit().await.map_err(pg)?;
+    if woke {
+        wake.work.notify_one();
+    }
     Ok(fates)
 }
 
-async fn write(tx: &Transaction<'_>, channel: &str, jobs: &[Job]) -> StoreResult<Vec<Fate>> {
+/// The batch's rows; also whether it created deliveries (and so notified).
+async fn write(tx: &Transaction<'_>, wake: &Wake, jobs: &[Job]) -> StoreResult<(Vec<Fate>, bool)> {
     let mut fates: Vec<Option<Fate>> = vec![None; jobs.len()];
     let (fresh_keys, candidates) = futures::try_join!(dedupe(tx, jobs), candidates(tx, jobs))?;
     for (i, fresh) in fresh_keys.into_iter().enumerate() {
@@ -112,11 +117,12 @@ async fn write(tx: &Transaction<'_>, channel: &str, jobs: &[Job]) -> StoreResult
         rows.add(job, &targets);
         fates[i] = Some(Fate::Created(targets.len()));
     }
-    rows.insert(tx, channel).await?;
-    fates
+    rows.insert(tx, wake).await?;
+    let fates = fates
         .into_iter()
         .map(|f| f.ok_or_else(|| backend("ingest job without a fate")))
-        .collect()
+        .collect::<StoreResult<_>>()?;
+    Ok((fates, !rows.ids.is_empty()))
 }
 
 /// Inserts the dedupe keys of the batch's inbound jobs; per job, false if its key was seen.
@@ -280,7 +286,7 @@ impl Rows {
     }
 
     /// Inserts the rows (pipelined), and notifies every node if any delivery was created.
-    async fn insert(&self, tx: &Transaction<'_>, channel: &str) -> StoreResult<()> {
+    async fn insert(&self, tx: &Transaction<'_>, wake: &Wake) -> StoreResult<()> {
         let mut writes: Vec<futures::future::BoxFuture<'_, StoreResult<()>>> = Vec::new();
         if !self.ids.is_empty() {
             writes.push(Box::pin(async {
@@ -296,7 +302,7 @@ impl Rows {
                     .await
                     .map(drop)
             }));
-            writes.push(Box::pin(db::notify(tx, channel)));
+            writes.push(Box::pin(db::notify_from(tx, &wake.channel, &wake.node)));
         }
         if !self.tags.is_empty() {
             writes.push(Box::pin(async {
