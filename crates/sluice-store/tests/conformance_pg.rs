@@ -127,3 +127,249 @@ mod two_nodes {
             .unwrap());
     }
 }
+
+
+/// Several nodes on one database: two `PgStore`s on one schema.
+mod nodes {
+    use std::collections::BTreeSet;
+    use std::time::Instant;
+
+    use sluice_core::model::DeliveryStatus;
+    use sluice_core::queue::{ClaimRequest, Claimed, DeliveryNext, Outcome};
+    use sluice_store::QueueStore;
+
+    use super::*;
+
+    /// Two nodes on a fresh schema.
+    async fn two_nodes() -> (TestSchema, Arc<PgStore>, Arc<PgStore>) {
+        let (schema, a) = fresh().await;
+        let b = PgStore::connect(schema.url(), PgOptions::default())
+            .await
+            .expect("connect the second node");
+        (schema, a, Arc::new(b))
+    }
+
+    /// A plain connection to the schema, for looking at rows directly.
+    async fn sql(schema: &TestSchema) -> tokio_postgres::Client {
+        let (client, conn) = tokio_postgres::connect(schema.url(), tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        tokio::spawn(conn);
+        client
+    }
+
+    /// Deliveries of `ep` in flight at `now` on every node.
+    async fn in_flight(c: &tokio_postgres::Client, ep: &str, now: i64) -> i64 {
+        c.query_one(
+            "SELECT count(*) FROM delivery WHERE endpoint_id = $1 AND status = $2 \
+             AND next_attempt_at > $3",
+            &[&ep, &(DeliveryStatus::Sending as i32), &now],
+        )
+        .await
+        .expect("count in flight")
+        .get(0)
+    }
+
+    fn finished(claimed: &[Claimed]) -> Vec<Outcome> {
+        claimed
+            .iter()
+            .map(|c| Outcome {
+                delivery_id: c.delivery.id.clone(),
+                lease: c.lease,
+                attempt: None,
+                next: DeliveryNext::Succeeded,
+                disable_endpoint: false,
+            })
+            .collect()
+    }
+
+    /// While two nodes hold leases of an endpoint, they hold at most `per_endpoint` in all;
+    /// claiming concurrently, every delivery is claimed exactly once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn claims_across_nodes_hold_the_endpoint_bound() {
+        let (schema, a, b) = two_nodes().await;
+        let s: Dyn = a.clone();
+        let app = new_app(&s).await;
+        let ep = new_endpoint(&s, &app.id, |_| {}).await;
+        let publishes = (0..60).map(|i| {
+            let (s, app_id) = (s.clone(), app.id.clone());
+            async move { publish(&s, &app_id, "t", T0 + i).await }
+        });
+        futures::future::join_all(publishes).await;
+        let c = sql(&schema).await;
+        let now = T0 + 100;
+        let per = 4;
+
+        // A holds 2; B may add only 2; then A, no longer alone, gets none.
+        let a1 = a.claim_due(claim_req(now, 2, per)).await.unwrap();
+        assert_eq!(a1.len(), 2);
+        let b1 = b.claim_due(claim_req(now, 10, per)).await.unwrap();
+        assert_eq!(b1.len(), 2, "B counts A's leases");
+        let a2 = a.claim_due(claim_req(now, 10, per)).await.unwrap();
+        assert!(a2.is_empty(), "A counts B's leases");
+        assert_eq!(in_flight(&c, &ep.id, now).await, 4);
+        let mut seen: Vec<String> = a1
+            .iter()
+            .chain(&b1)
+            .map(|c| c.delivery.id.clone())
+            .collect();
+        a.record_outcomes(finished(&a1)).await.unwrap();
+        b.record_outcomes(finished(&b1)).await.unwrap();
+
+        // Both nodes claim, check, finish, claim again, until the queue is empty.
+        let run = |node: Arc<PgStore>| {
+            let ep_id = ep.id.clone();
+            let c = &c;
+            async move {
+                let mut got = Vec::new();
+                loop {
+                    let claimed = node.claim_due(claim_req(now, 10, per)).await.unwrap();
+                    let held = in_flight(c, &ep_id, now).await;
+                    assert!(held <= per as i64, "{held} in flight across nodes");
+                    if claimed.is_empty() && held == 0 {
+                        return got;
+                    }
+                    got.extend(claimed.iter().map(|c| c.delivery.id.clone()));
+                    node.record_outcomes(finished(&claimed)).await.unwrap();
+                    tokio::task::yield_now().await;
+                }
+            }
+        };
+        let (from_a, from_b) = tokio::join!(run(a.clone()), run(b.clone()));
+        assert!(!from_a.is_empty() || !from_b.is_empty());
+        seen.extend(from_a);
+        seen.extend(from_b);
+        let unique: BTreeSet<&String> = seen.iter().collect();
+        assert_eq!(unique.len(), seen.len(), "a delivery was claimed twice");
+        assert_eq!(seen.len(), 60, "every delivery is claimed");
+    }
+
+    /// A message written on one node wakes the dispatcher of another (LISTEN/NOTIFY).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_on_one_node_wakes_another() {
+        let (_schema, a, b) = two_nodes().await;
+        let s: Dyn = a.clone();
+        let app = new_app(&s).await;
+        new_endpoint(&s, &app.id, |_| {}).await;
+        let signal = b.work_signal();
+        // B's listener signals once when its LISTEN is in place; nothing else has notified.
+        tokio::time::timeout(PATIENCE, signal.notified())
+            .await
+            .expect("B listens");
+        let (_, n) = publish(&s, &app.id, "t", T0).await;
+        assert_eq!(n, 1);
+        tokio::time::timeout(PATIENCE, signal.notified())
+            .await
+            .expect("B woken by A's commit");
+    }
+
+    /// An outcome under a lease that expired and was taken over by another node does not
+    /// overwrite that node's result; its attempt is still recorded.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn stale_outcome_from_another_node_is_fenced() {
+        let (_schema, a, b) = two_nodes().await;
+        let s: Dyn = a.clone();
+        let app = new_app(&s).await;
+        let ep = new_endpoint(&s, &app.id, |_| {}).await;
+        let (msg, _) = publish(&s, &app.id, "t", T0).await;
+        let req = |now| ClaimRequest {
+            lease_ms: 1_000,
+            ..claim_req(now, 10, 10)
+        };
+        let old = a.claim_due(req(T0)).await.unwrap().pop().expect("A claims");
+        assert!(b.claim_due(req(T0 + 999)).await.unwrap().is_empty());
+        let new = b
+            .claim_due(req(T0 + 1_000))
+            .await
+            .unwrap()
+            .pop()
+            .expect("B reclaims the expired lease");
+        assert_eq!(new.delivery.id, old.delivery.id);
+        assert_ne!(new.lease, old.lease);
+
+        let done = attempt_row(&new, 200, DeliveryStatus::Success, T0 + 1_100);
+        b.record_outcomes(vec![Outcome {
+            attempt: Some(done),
+            ..finished(std::slice::from_ref(&new)).remove(0)
+        }])
+        .await
+        .unwrap();
+        let stale = attempt_row(&old, 500, DeliveryStatus::Fail, T0 + 1_200);
+        a.record_outcomes(vec![Outcome {
+            delivery_id: old.delivery.id.clone(),
+            lease: old.lease,
+            attempt: Some(stale.clone()),
+            next: DeliveryNext::RetryAt(T0 + 5_000),
+            disable_endpoint: false,
+        }])
+        .await
+        .unwrap();
+        let d = delivery(&s, &msg.id, &ep.id).await.unwrap();
+        assert_eq!(d.status, DeliveryStatus::Success, "B's result stands");
+        assert_eq!((d.attempts, d.next_attempt_at), (1, None));
+        let got = s.get_attempt(&app.id, &msg.id, &stale.id).await.unwrap();
+        assert_eq!(got, Some(stale), "the stale try is still recorded");
+    }
+
+    /// Concurrent `create_message` calls on one node share transactions.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_messages_share_commits() {
+        let (_schema, store) = fresh().await;
+        let s: Dyn = store.clone();
+        let app = new_app(&s).await;
+        new_endpoint(&s, &app.id, |_| {}).await;
+        let calls = 400;
+        let before = store.commit_count();
+        let tasks: Vec<_> = (0..calls)
+            .map(|i| {
+                let (s, app_id) = (s.clone(), app.id.clone());
+                tokio::spawn(async move { publish(&s, &app_id, "t", T0 + i).await })
+            })
+            .collect();
+        for t in tasks {
+            assert_eq!(t.await.unwrap().1, 1);
+        }
+        let commits = store.commit_count() - before;
+        assert!(commits >= 1);
+        assert!(
+            commits < calls as u64,
+            "{calls} messages took {commits} commits"
+        );
+        let all = collect(|p| s.list_messages(&app.id, Default::default(), p)).await;
+        assert_eq!(all.len(), calls as usize);
+    }
+
+    /// Ingest throughput on this machine (run by hand: `-- --ignored --nocapture`).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore]
+    async fn ingest_throughput() {
+        let (_schema, store) = fresh().await;
+        let s: Dyn = store.clone();
+        let app = new_app(&s).await;
+        for _ in 0..3 {
+            new_endpoint(&s, &app.id, |_| {}).await;
+        }
+        let (writers, each) = (64, 100);
+        let started = Instant::now();
+        let tasks: Vec<_> = (0..writers)
+            .map(|w| {
+                let (s, app_id) = (s.clone(), app.id.clone());
+                tokio::spawn(async move {
+                    for i in 0..each {
+                        publish(&s, &app_id, "t", T0 + w * each + i).await;
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let took = started.elapsed();
+        let n = (writers * each) as f64;
+        println!(
+            "{n} messages (3 deliveries each) in {took:?}: {:.0} msg/s, {} commits",
+            n / took.as_secs_f64().max(f64::EPSILON),
+            store.commit_count()
+        );
+    }
+}

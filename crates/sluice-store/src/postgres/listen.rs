@@ -1,7 +1,13 @@
 //! Wake-ups across nodes: one connection per node `LISTEN`s on the schema's channel, and
 //! every commit that creates due work runs `pg_notify` inside its transaction (delivered
-//! at commit, to every listener, this node's included). A notification wakes the local
-//! dispatcher through the store's [`Notify`].
+//! at commit, to every listener). A notification wakes the local dispatcher through the
+//! store's [`Notify`].
+//!
+//! A notification whose payload is this node's name came from this node's own write
+//! ([`db::notify_from`](super::db::notify_from)), which woke the dispatcher itself right
+//! after its commit; the listener skips it. So a write's wake-up of its own node has landed
+//! when the write returns (as with SQLite), instead of arriving a moment later, when it
+//! could be taken for the wake-up of a later write.
 //!
 //! The listening connection reconnects by itself when it is lost (the database restarted),
 //! and wakes the dispatcher after each reconnect, since notifications sent while it was
@@ -11,7 +17,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Notify;
+use tokio::sync::{oneshot, Notify};
 use tokio_postgres::{AsyncMessage, NoTls};
 
 /// Longest pause between reconnect attempts.
@@ -27,16 +33,22 @@ pub(crate) fn channel_name(schema: &str) -> String {
     name
 }
 
-/// Starts the listener; it runs until the returned task is aborted.
+/// Starts the listener; it runs until the returned task is aborted. `ready` is sent once
+/// the first `LISTEN` is in place (and the wake-up that follows it is given), so that a
+/// store that waits for it returns with its wake-ups already settled: no late start-up
+/// wake-up lands after the caller has begun watching the signal.
 pub(crate) fn spawn(
     config: tokio_postgres::Config,
     channel: Arc<str>,
     work: Arc<Notify>,
+    node: Arc<str>,
+    ready: oneshot::Sender<()>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut backoff = Duration::from_millis(100);
+        let mut ready = Some(ready);
         loop {
-            match listen_once(&config, &channel, &work).await {
+            match listen_once(&config, &channel, &work, &node, &mut ready).await {
                 Ok(()) => backoff = Duration::from_millis(100),
                 Err(e) => {
                     tracing::warn!(error = %e, "PostgreSQL LISTEN connection failed; retrying");
@@ -55,14 +67,19 @@ async fn listen_once(
     config: &tokio_postgres::Config,
     channel: &str,
     work: &Notify,
+    node: &str,
+    ready: &mut Option<oneshot::Sender<()>>,
 ) -> Result<(), tokio_postgres::Error> {
     let (client, mut conn) = config.connect(NoTls).await?;
     // The connection must be polled for the LISTEN to complete and for notifications to
     // arrive; the driver task polls it and relays each notification.
     let (tx, mut notes) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let own = node.to_string();
     let driver = tokio::spawn(async move {
         loop {
             match std::future::poll_fn(|cx| conn.poll_message(cx)).await {
+                // This node's own writes woke it already (see `db::notify_from`).
+                Some(Ok(AsyncMessage::Notification(n))) if n.payload() == own => {}
                 Some(Ok(AsyncMessage::Notification(_))) => {
                     if tx.send(()).is_err() {
                         return Ok(());
@@ -81,6 +98,9 @@ async fn listen_once(
     tracing::debug!(channel, "listening for work notifications");
     // A session that just (re)started may have missed notifications.
     work.notify_one();
+    if let Some(ready) = ready.take() {
+        let _ = ready.send(());
+    }
     while notes.recv().await.is_some() {
         work.notify_one();
     }

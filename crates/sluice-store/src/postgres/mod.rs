@@ -78,7 +78,12 @@ pub struct PgStore {
     /// The `NOTIFY` channel of this schema (nodes on other schemas of the same database do
     /// not wake each other).
     channel: Arc<str>,
+    /// This node's name in the payload of its notifications, so that its listener skips
+    /// them: its own writes wake it directly.
+    node: Arc<str>,
     ingest: ingest::Writer,
+    /// The lease tokens this node hands out (they say which node holds a claim).
+    leases: claim::Leases,
     listener: tokio::task::JoinHandle<()>,
 }
 
@@ -140,15 +145,34 @@ impl PgStore {
         drop(client);
         let channel: Arc<str> = listen::channel_name(&schema_name).into();
         let work = Arc::new(Notify::new());
-        let listener = listen::spawn(config, channel.clone(), work.clone());
-        let ingest = ingest::Writer::spawn(pool.clone(), channel.clone());
+        let (ready, listening) = tokio::sync::oneshot::channel();
+        let node: Arc<str> = format!("{:016x}", rand::random::<u64>()).into();
+        let listener = listen::spawn(config, channel.clone(), work.clone(), node.clone(), ready);
+        // Serve once wake-ups arrive; a database that does not let us listen in time still
+        // gets served, the dispatcher's poll being the fallback (the listener keeps trying).
+        if tokio::time::timeout(opts.acquire_timeout, listening)
+            .await
+            .is_err()
+        {
+            tracing::warn!("PostgreSQL LISTEN not in place yet; relying on polling meanwhile");
+        }
+        let ingest =
+            ingest::Writer::spawn(pool.clone(), channel.clone(), node.clone(), work.clone());
         Ok(PgStore {
             pool,
             work,
             channel,
+            node,
             ingest,
+            leases: claim::Leases::random(),
             listener,
         })
+    }
+
+    /// Ingest transactions committed by this node since connecting. Fewer commits than
+    /// messages means writes were batched; tests and metrics use it.
+    pub fn commit_count(&self) -> u64 {
+        self.ingest.commits()
     }
 
     /// A pooled connection, or `Unavailable`.

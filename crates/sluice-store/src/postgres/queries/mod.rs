@@ -5,7 +5,8 @@
 //! `$2`, … in the order each file's header comment lists them.
 //!
 //! What is not here is assembled in Rust on purpose: list filters ([`super::page`]),
-//! batched multi-row writes built from arrays (`unnest`), and transaction control.
+//! and transaction control. Batched multi-row writes are statements too: they take arrays and
+//! `unnest` them.
 
 use crate::sql::Sql;
 
@@ -58,6 +59,12 @@ statements! {
         LIST = "list";
         DELETE = "delete";
         DELETE_OF_APP = "delete_of_app";
+        BY_IDS = "by_ids";
+        CLAIM_INFO = "claim_info";
+        DISABLE = "disable";
+        ENABLED_FILTERS = "enabled_filters";
+        ENABLED_OF = "enabled_of";
+        OF_APP = "of_app";
     }
     message {
         GET = "get";
@@ -65,9 +72,13 @@ statements! {
         LIST_BY_TAG = "list_by_tag";
         EXPUNGE = "expunge";
         DELETE_OF_APP = "delete_of_app";
+        APP_AND_EXPUNGED = "app_and_expunged";
+        BY_IDS = "by_ids";
+        INSERT = "insert";
     }
     message_tag {
         DELETE_OF_APP = "delete_of_app";
+        INSERT = "insert";
     }
     delivery {
         DELETE_OF_APP = "delete_of_app";
@@ -76,12 +87,27 @@ statements! {
         COUNT_BY_STATUS = "count_by_status";
         LIST_OF_ENDPOINT = "list_of_endpoint";
         LIST_OF_MESSAGE = "list_of_message";
+        BY_MESSAGE_ENDPOINT = "by_message_endpoint";
+        CLAIM_LOCK = "claim_lock";
+        DUE_OF_ENDPOINTS = "due_of_endpoints";
+        DUE_WINDOW = "due_window";
+        ENDPOINT_HEADS = "endpoint_heads";
+        FAIL_UNSENDABLE = "fail_unsendable";
+        INSERT = "insert";
+        INSERT_BATCH = "insert_batch";
+        LEASE = "lease";
+        MAKE_DUE = "make_due";
+        RECORD_OUTCOME = "record_outcome";
+        RECOVER = "recover";
+        RESTART_ROUND = "restart_round";
+        UNFINISHED_HEAD = "unfinished_head";
     }
     attempt {
         GET = "get";
         LIST = "list";
         EXPUNGE = "expunge";
         DELETE_OF_APP = "delete_of_app";
+        INSERT = "insert";
     }
     source {
         INSERT = "insert";
@@ -106,6 +132,7 @@ statements! {
     inbound_dedupe {
         DELETE_OF_SOURCE = "delete_of_source";
         PURGE = "purge";
+        INSERT = "insert";
     }
     integration {
         INSERT = "insert";

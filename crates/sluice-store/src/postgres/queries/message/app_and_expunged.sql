@@ -1,0 +1,1 @@
+SELECT app_id, expunged_at FROM message WHERE id = $1
