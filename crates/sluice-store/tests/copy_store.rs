@@ -403,3 +403,56 @@ async fn a_missing_file_is_not_created() {
     assert!(matches!(err, CopyError::SourceMissing(_)), "{err:?}");
     assert!(!path.exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_rows_go_in_batches_and_a_partial_copy_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sluice.db");
+    {
+        let opts = SqliteOptions {
+            synchronous: sluice_store::sqlite::Synchronous::Normal,
+            ..SqliteOptions::default()
+        };
+        let s = Arc::new(SqliteStore::open(&path, opts).unwrap());
+        let a = app(T0, None);
+        s.create_app(a.clone()).await.unwrap();
+        let writes = (0..1_234).map(|i| {
+            let s = s.clone();
+            let m = message(&a.id, T0 + i);
+            async move { s.create_message(m, None, T0).await.unwrap() }
+        });
+        futures::future::join_all(writes).await;
+    }
+    let schema = TestSchema::create().await.expect("PostgreSQL answers");
+    let mut seen = Vec::new();
+    let report = copy::sqlite_to_postgres(&path, schema.url(), CopyOptions::default(), &mut |p| {
+        if let CopyProgress::Rows {
+            table: "message",
+            done,
+        } = p
+        {
+            seen.push(done);
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(seen, vec![500, 1000, 1234], "batches of 500");
+    assert_eq!(report.inserted_into("message"), 1_234);
+    assert_eq!(report.inserted_into("message_tag"), 2 * 1_234);
+    let full = pg_dump(schema.url()).await;
+    assert_eq!(full, sqlite_dump(&path));
+
+    // As if the copy had stopped partway: the rest arrives on a re-run with the flag.
+    let c = pg(schema.url()).await;
+    let gone = c
+        .execute(
+            "DELETE FROM message WHERE id IN (SELECT id FROM message ORDER BY id DESC LIMIT 300)",
+            &[],
+        )
+        .await
+        .unwrap();
+    let again = run(&path, schema.url(), true).await.unwrap();
+    assert_eq!(again.inserted_into("message"), gone);
+    assert_eq!(again.inserted(), gone);
+    assert_eq!(pg_dump(schema.url()).await, full);
+}
