@@ -19,6 +19,7 @@
 //! directory or the configuration, so the nodes on PostgreSQL must be given that key.
 
 mod table;
+mod value;
 
 use std::path::{Path, PathBuf};
 
