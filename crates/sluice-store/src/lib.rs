@@ -15,6 +15,7 @@ use sluice_core::model::{
 };
 use sluice_core::Millis;
 
+pub mod copy;
 mod error;
 mod idempotency;
 pub mod postgres;

@@ -1,6 +1,8 @@
 //! `sluice`: the one binary. `serve` runs everything; `migrate` prepares the database;
-//! `token` prints an API token for an organisation, valid `--ttl-days`.
+//! `token` prints an API token for an organisation, valid `--ttl-days`; `copy-store` copies
+//! a SQLite database into PostgreSQL.
 
+mod copy_store;
 mod settings;
 mod telemetry;
 
@@ -53,6 +55,8 @@ enum Command {
         )]
         ttl_days: u32,
     },
+    /// Copy a SQLite database into PostgreSQL (moving to a cluster), then exit.
+    CopyStore(copy_store::CopyStoreArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -61,9 +65,10 @@ fn main() -> anyhow::Result<()> {
         Command::Serve { listen, role } => (*listen, role.as_deref()),
         _ => (None, None),
     };
-    let config = settings::load(cli.config.as_deref(), cli.data_dir.clone(), listen, role)?;
-    match cli.command {
+    let load = || settings::load(cli.config.as_deref(), cli.data_dir.clone(), listen, role);
+    match &cli.command {
         Command::Serve { .. } => {
+            let config = load()?;
             telemetry::init();
             raise_open_file_limit();
             let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -72,6 +77,7 @@ fn main() -> anyhow::Result<()> {
             runtime.block_on(serve(config))
         }
         Command::Migrate => {
+            let config = load()?;
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
@@ -80,10 +86,10 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token { org, ttl_days } => {
-            let keys = sluice_server::startup::load_or_create_keys(&config)?;
-            let org = org.unwrap_or_else(|| sluice_server::auth::DEFAULT_ORG.to_string());
-            let ttl = i64::from(ttl_days) * 24 * 3600;
-            let token = sluice_server::auth::issue_org_token_for(&keys.jwt_secret, &org, ttl);
+            let keys = sluice_server::startup::load_or_create_keys(&load()?)?;
+            let org = org.as_deref().unwrap_or(sluice_server::auth::DEFAULT_ORG);
+            let ttl = i64::from(*ttl_days) * 24 * 3600;
+            let token = sluice_server::auth::issue_org_token_for(&keys.jwt_secret, org, ttl);
             let expires = chrono::Utc::now() + chrono::Duration::seconds(ttl);
             // Only the token on stdout, so `TOKEN=$(sluice token)` works.
             println!("{token}");
@@ -93,6 +99,8 @@ fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        // Names both databases itself: no configuration to load.
+        Command::CopyStore(args) => copy_store::run(args),
     }
 }
 
