@@ -142,6 +142,9 @@ async fn shutdown_lets_in_flight_sends_finish_and_records_them() {
     let msg_id = publish(&app, &s.app_id, 1).await;
     rx.next().await; // the send is in flight, its reply held back
     let (state, addr) = (app.state.clone(), app.addr);
+    // The store is read after the server stopped: keep its data (and, on PostgreSQL, its
+    // schema and sessions) alive past `stop`.
+    let _data = app.data_dir.clone();
 
     // Stop while the send is in flight; its reply is released only once the server is
     // visibly shutting down, and stop must wait for it and record it.

@@ -31,7 +31,8 @@ impl TestSchema {
         let name = format!("t_{:016x}", rand::random::<u64>());
         run(&base, &format!("CREATE SCHEMA {name}")).await?;
         let sep = if base.contains('?') { '&' } else { '?' };
-        let url = format!("{base}{sep}options=-c%20search_path%3D{name}");
+        // The application name marks the schema's sessions, so the cleanup can end them.
+        let url = format!("{base}{sep}options=-c%20search_path%3D{name}&application_name={name}");
         Ok(TestSchema { base, name, url })
     }
 
@@ -61,26 +62,44 @@ async fn run(url: &str, sql: &str) -> StoreResult<()> {
     out
 }
 
+/// Ends the sessions still using schema `name` (a server of the test that has not shut down
+/// yet may hold locks in an open transaction, which would make the DROP wait), then drops it.
+async fn drop_schema(base: &str, name: &str) -> StoreResult<()> {
+    run(
+        base,
+        &format!(
+            "SET lock_timeout = '5s';
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+              WHERE application_name = '{name}' AND pid <> pg_backend_pid();
+             DROP SCHEMA IF EXISTS {name} CASCADE"
+        ),
+    )
+    .await
+}
+
 impl Drop for TestSchema {
     fn drop(&mut self) {
         if self.name.is_empty() {
             return;
         }
         let (base, name) = (self.base.clone(), std::mem::take(&mut self.name));
-        // Drop may run inside a runtime; the cleanup gets its own thread and runtime.
-        let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        // Drop may run on the test's runtime thread, which may also be the one that drives
+        // the server's connections: the cleanup gets its own thread and runtime, and this
+        // waits for it only a bounded time (scripts/ensure-postgres drops leftovers).
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
-            else {
-                return;
-            };
-            rt.block_on(async {
-                if let Err(e) = run(&base, &format!("DROP SCHEMA IF EXISTS {name} CASCADE")).await {
-                    eprintln!("could not drop test schema {name}: {e}");
-                }
-            });
-        })
-        .join();
+            {
+                rt.block_on(async {
+                    if let Err(e) = drop_schema(&base, &name).await {
+                        eprintln!("could not drop test schema {name}: {e}");
+                    }
+                });
+            }
+            let _ = done_tx.send(());
+        });
+        let _ = done_rx.recv_timeout(std::time::Duration::from_secs(10));
     }
 }
