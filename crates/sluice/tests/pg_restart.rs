@@ -156,5 +156,9 @@ async fn a_database_restart_under_load_loses_nothing_and_needs_no_node_restart()
         acked.len(),
         unavailable.load(Ordering::SeqCst)
     );
+    assert!(
+        others.is_empty(),
+        "while the database was down, requests got {others:?} instead of 503"
+    );
     c.assert_all_running();
 }
