@@ -202,7 +202,10 @@ pub async fn migrate_store(config: &Config) -> anyhow::Result<String> {
     match config.backend()? {
         Backend::Sqlite(path) => {
             open_store(config).await?;
-            Ok(format!("SQLite database at {} is up to date", path.display()))
+            Ok(format!(
+                "SQLite database at {} is up to date",
+                path.display()
+            ))
         }
         Backend::Postgres(url) => {
             let m = PgStore::migrate(&url)
@@ -211,7 +214,10 @@ pub async fn migrate_store(config: &Config) -> anyhow::Result<String> {
             Ok(if m.from == m.to {
                 format!("PostgreSQL schema is up to date (version {})", m.to)
             } else {
-                format!("PostgreSQL schema migrated from version {} to {}", m.from, m.to)
+                format!(
+                    "PostgreSQL schema migrated from version {} to {}",
+                    m.from, m.to
+                )
             })
         }
     }

@@ -448,6 +448,11 @@ pub trait Store: QueueStore {
     /// of its lease runs on one node at a time, whatever the number of nodes; a holder that
     /// dies loses the lease when it expires. (One process owns a SQLite file, so there it
     /// is always true.)
-    async fn try_lead(&self, job: &str, holder: &str, now: Millis, ttl_ms: Millis)
-        -> StoreResult<bool>;
+    async fn try_lead(
+        &self,
+        job: &str,
+        holder: &str,
+        now: Millis,
+        ttl_ms: Millis,
+    ) -> StoreResult<bool>;
 }

@@ -128,7 +128,6 @@ mod two_nodes {
     }
 }
 
-
 /// Several nodes on one database: two `PgStore`s on one schema.
 mod nodes {
     use std::collections::BTreeSet;

@@ -159,7 +159,10 @@ async fn the_endpoint_cap_holds_across_two_nodes() {
     println!("two nodes, cap 4: at most {max} requests in flight at the receiver");
     assert!(max <= 4, "{max} requests in flight at once; the cap is 4");
     // The cap was reached, so the bound was tested, not just never approached.
-    assert!(max >= 2, "only {max} in flight: the test did not load the endpoint");
+    assert!(
+        max >= 2,
+        "only {max} in flight: the test did not load the endpoint"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -197,7 +200,10 @@ async fn a_cron_source_ticks_once_per_tick_with_three_nodes() {
     let seen = rx.seen.lock().unwrap().clone();
     // One message per tick (webhook-id is the message id), each delivered once.
     let repeated: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
-    assert!(repeated.is_empty(), "delivered more than once: {repeated:?}");
+    assert!(
+        repeated.is_empty(),
+        "delivered more than once: {repeated:?}"
+    );
     // And one message per tick: the messages' event ids (cron:<tick>) are distinct, and
     // there are as many messages as deliveries.
     let schema_url = c.schema.url().to_string();

@@ -66,7 +66,13 @@ async fn a_database_restart_under_load_loses_nothing_and_needs_no_node_restart()
     let mut c = Cluster::start(2, &[]).await;
     let client = reqwest::Client::new();
     let base0 = c.base(0);
-    let app = post(&client, &base0, &c.token, "/api/v1/app", json!({"name": "r"}));
+    let app = post(
+        &client,
+        &base0,
+        &c.token,
+        "/api/v1/app",
+        json!({"name": "r"}),
+    );
     let app: Value = app.await.unwrap().json().await.unwrap();
     let app_id = app["id"].as_str().unwrap().to_string();
     let eps = format!("/api/v1/app/{app_id}/endpoint");
@@ -106,7 +112,10 @@ async fn a_database_restart_under_load_loses_nothing_and_needs_no_node_restart()
                             .insert(v["id"].as_str().unwrap().to_string());
                     }
                     503 => {
-                        assert!(r.headers().contains_key("retry-after"), "503 without Retry-After");
+                        assert!(
+                            r.headers().contains_key("retry-after"),
+                            "503 without Retry-After"
+                        );
                         unavailable.fetch_add(1, Ordering::SeqCst);
                         tokio::time::sleep(Duration::from_millis(20)).await;
                     }
@@ -118,16 +127,20 @@ async fn a_database_restart_under_load_loses_nothing_and_needs_no_node_restart()
             }
         }));
     }
-    wait_for("traffic before the restart", Duration::from_secs(60), || {
-        acked.lock().unwrap().len() >= 500
-    })
+    wait_for(
+        "traffic before the restart",
+        Duration::from_secs(60),
+        || acked.lock().unwrap().len() >= 500,
+    )
     .await;
 
     let guard = StartOnDrop;
     pg_ctl("stop");
-    wait_for("503s while the database is down", Duration::from_secs(30), || {
-        unavailable.load(Ordering::SeqCst) >= 20
-    })
+    wait_for(
+        "503s while the database is down",
+        Duration::from_secs(30),
+        || unavailable.load(Ordering::SeqCst) >= 20,
+    )
     .await;
     pg_ctl("start");
     drop(guard);

@@ -9,7 +9,7 @@ use base64::Engine;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_sqlite_app, spawn_app, TestApp};
+use crate::helpers::{spawn_app, spawn_sqlite_app, TestApp};
 
 /// POSTs `body` with `key` as idempotency key and `token`; returns status and body text.
 async fn post_keyed(

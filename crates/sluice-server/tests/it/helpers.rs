@@ -143,10 +143,7 @@ pub async fn spawn_sqlite_app() -> TestApp {
 }
 
 /// A server on an existing data directory (to restart over the same database).
-pub async fn spawn_app_in(
-    dir: Arc<TestData>,
-    adjust: impl FnOnce(&mut Config),
-) -> TestApp {
+pub async fn spawn_app_in(dir: Arc<TestData>, adjust: impl FnOnce(&mut Config)) -> TestApp {
     start(dir, adjust, None).await
 }
 

@@ -8,7 +8,7 @@ use sluice_core::model::{
 use sluice_core::Millis;
 
 use super::{
-    apps, db, endpoints, jobs, event_types, expunge, idempotency, ingest, integrations, messages,
+    apps, db, endpoints, event_types, expunge, idempotency, ingest, integrations, jobs, messages,
     outcomes, portal_tokens, queries, sources, views, PgStore,
 };
 use crate::{
@@ -362,7 +362,13 @@ impl Store for PgStore {
         db::exec(&c, &queries::health::PING, &[]).await.map(|_| ())
     }
 
-    async fn try_lead(&self, job: &str, holder: &str, now: Millis, ttl_ms: Millis) -> StoreResult<bool> {
+    async fn try_lead(
+        &self,
+        job: &str,
+        holder: &str,
+        now: Millis,
+        ttl_ms: Millis,
+    ) -> StoreResult<bool> {
         jobs::try_lead(self, job, holder, now, ttl_ms).await
     }
 }

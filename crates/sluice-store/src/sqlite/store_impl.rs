@@ -506,7 +506,13 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn try_lead(&self, _job: &str, _holder: &str, _now: Millis, _ttl_ms: Millis) -> StoreResult<bool> {
+    async fn try_lead(
+        &self,
+        _job: &str,
+        _holder: &str,
+        _now: Millis,
+        _ttl_ms: Millis,
+    ) -> StoreResult<bool> {
         // The file lock makes this process the only one: it leads every job.
         Ok(true)
     }

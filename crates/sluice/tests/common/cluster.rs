@@ -57,13 +57,18 @@ impl Cluster {
     pub fn add_node(&mut self, env: &[(&str, &str)]) -> usize {
         let mut all = vec![("SLUICE_DATABASE_URL", self.schema.url())];
         all.extend_from_slice(env);
-        self.nodes.push(Some(Node::start_with(self.dir.path(), &all)));
+        self.nodes
+            .push(Some(Node::start_with(self.dir.path(), &all)));
         self.nodes.len() - 1
     }
 
     /// The API base URL of node `i`.
     pub fn base(&self, i: usize) -> String {
-        self.nodes[i].as_ref().expect("node is running").base.clone()
+        self.nodes[i]
+            .as_ref()
+            .expect("node is running")
+            .base
+            .clone()
     }
 
     /// SIGKILLs node `i`.
