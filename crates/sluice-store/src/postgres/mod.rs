@@ -94,9 +94,22 @@ impl Drop for PgStore {
 }
 
 /// Parses a `postgres://` URL (or libpq `key=value` string).
+///
+/// This build speaks to PostgreSQL without TLS, so a URL that requires it
+/// (`sslmode=require`) is refused here, with what to do instead, rather than failing at the
+/// handshake; `prefer` (the default) connects in clear.
 fn parse(url: &str) -> StoreResult<tokio_postgres::Config> {
-    url.parse::<tokio_postgres::Config>()
-        .map_err(|e| StoreError::backend(crate::Context::new("parsing database_url", e)))
+    let config = url
+        .parse::<tokio_postgres::Config>()
+        .map_err(|e| StoreError::backend(crate::Context::new("parsing database_url", e)))?;
+    if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
+        return Err(StoreError::backend(
+            "database_url asks for sslmode=require, but this build connects to PostgreSQL \
+             without TLS: reach the database over a private network, a Unix socket or a local \
+             TLS tunnel, and drop sslmode=require (see docs/OPERATIONS.md)",
+        ));
+    }
+    Ok(config)
 }
 
 impl PgStore {
@@ -178,5 +191,26 @@ impl PgStore {
     /// A pooled connection, or `Unavailable`.
     async fn client(&self) -> StoreResult<deadpool_postgres::Object> {
         self.pool.get().await.map_err(errors::pool)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_that_require_tls_are_refused_with_what_to_do() {
+        let err = parse("postgres://u:secret@db.internal/sluice?sslmode=require")
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(err.contains("sslmode=require") && !err.contains("secret"), "{err}");
+        for ok in [
+            "postgres://u@db.internal/sluice",
+            "postgres://u@db.internal/sluice?sslmode=disable",
+            "postgres:///sluice?host=/var/run/postgresql",
+        ] {
+            assert!(parse(ok).is_ok(), "{ok}");
+        }
     }
 }
