@@ -372,3 +372,79 @@ mod nodes {
         );
     }
 }
+
+/// The migration gate: a node refuses a schema it was not built for, saying what to run,
+/// and accepts a newer one that declares itself compatible (a rolling deploy).
+mod schema_gate {
+    use super::*;
+    use sluice_store::{Store, StoreError};
+
+    async fn sql(schema: &TestSchema, text: &str) {
+        let (c, conn) = tokio_postgres::connect(schema.url(), tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        let driver = tokio::spawn(conn);
+        c.batch_execute(text).await.expect(text);
+        drop(c);
+        let _ = driver.await;
+    }
+
+    async fn connect_error(schema: &TestSchema) -> String {
+        match PgStore::connect(schema.url(), PgOptions::default()).await {
+            Ok(_) => panic!("connected to a schema it must refuse"),
+            Err(e @ StoreError::Backend(_)) => e.to_string(),
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn unmigrated_and_incompatible_schemas_are_refused() {
+        let schema = TestSchema::create().await.expect("test database");
+        let err = connect_error(&schema).await;
+        assert!(err.contains("sluice migrate"), "{err}");
+
+        // Concurrent migrations (two nodes deploying at once) apply it once, both succeed.
+        let (a, b) = tokio::join!(
+            PgStore::migrate(schema.url()),
+            PgStore::migrate(schema.url())
+        );
+        let (a, b) = (a.expect("migrate a"), b.expect("migrate b"));
+        assert_eq!((a.to, b.to), (1, 1));
+        assert!(a.from == 0 || b.from == 0);
+        PgStore::connect(schema.url(), PgOptions::default())
+            .await
+            .expect("a migrated schema is accepted");
+
+        // A newer schema an older binary can still run on: accepted.
+        sql(&schema, "UPDATE sluice_schema SET version = 7, compatible_with = 1").await;
+        PgStore::connect(schema.url(), PgOptions::default())
+            .await
+            .expect("a compatible newer schema is accepted");
+        // A newer schema that is not: refused, saying so; migrate does not downgrade it.
+        sql(&schema, "UPDATE sluice_schema SET version = 7, compatible_with = 5").await;
+        let err = connect_error(&schema).await;
+        assert!(err.contains("newer"), "{err}");
+        assert!(PgStore::migrate(schema.url()).await.is_err());
+    }
+
+    /// A job lease is held by one node at a time, renewed by its holder, and taken over
+    /// by another node once it has expired.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn job_leases_lead_one_node_at_a_time() {
+        let (schema, a) = fresh().await;
+        let b = PgStore::connect(schema.url(), PgOptions::default())
+            .await
+            .expect("second node");
+        let ttl = 60_000;
+        assert!(a.try_lead("maintenance", "node-a", T0, ttl).await.unwrap());
+        assert!(!b.try_lead("maintenance", "node-b", T0 + 1, ttl).await.unwrap());
+        // The holder renews before expiry; the other node still cannot take it.
+        assert!(a.try_lead("maintenance", "node-a", T0 + 50_000, ttl).await.unwrap());
+        assert!(!b.try_lead("maintenance", "node-b", T0 + 70_000, ttl).await.unwrap());
+        // Another job is independent.
+        assert!(b.try_lead("other", "node-b", T0, ttl).await.unwrap());
+        // After the holder stops renewing, the lease expires and the other node leads.
+        assert!(b.try_lead("maintenance", "node-b", T0 + 110_000, ttl).await.unwrap());
+        assert!(!a.try_lead("maintenance", "node-a", T0 + 110_001, ttl).await.unwrap());
+    }
+}
