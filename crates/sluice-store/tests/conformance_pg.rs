@@ -416,12 +416,20 @@ mod schema_gate {
             .expect("a migrated schema is accepted");
 
         // A newer schema an older binary can still run on: accepted.
-        sql(&schema, "UPDATE sluice_schema SET version = 7, compatible_with = 1").await;
+        sql(
+            &schema,
+            "UPDATE sluice_schema SET version = 7, compatible_with = 1",
+        )
+        .await;
         PgStore::connect(schema.url(), PgOptions::default())
             .await
             .expect("a compatible newer schema is accepted");
         // A newer schema that is not: refused, saying so; migrate does not downgrade it.
-        sql(&schema, "UPDATE sluice_schema SET version = 7, compatible_with = 5").await;
+        sql(
+            &schema,
+            "UPDATE sluice_schema SET version = 7, compatible_with = 5",
+        )
+        .await;
         let err = connect_error(&schema).await;
         assert!(err.contains("newer"), "{err}");
         assert!(PgStore::migrate(schema.url()).await.is_err());
@@ -437,14 +445,29 @@ mod schema_gate {
             .expect("second node");
         let ttl = 60_000;
         assert!(a.try_lead("maintenance", "node-a", T0, ttl).await.unwrap());
-        assert!(!b.try_lead("maintenance", "node-b", T0 + 1, ttl).await.unwrap());
+        assert!(!b
+            .try_lead("maintenance", "node-b", T0 + 1, ttl)
+            .await
+            .unwrap());
         // The holder renews before expiry; the other node still cannot take it.
-        assert!(a.try_lead("maintenance", "node-a", T0 + 50_000, ttl).await.unwrap());
-        assert!(!b.try_lead("maintenance", "node-b", T0 + 70_000, ttl).await.unwrap());
+        assert!(a
+            .try_lead("maintenance", "node-a", T0 + 50_000, ttl)
+            .await
+            .unwrap());
+        assert!(!b
+            .try_lead("maintenance", "node-b", T0 + 70_000, ttl)
+            .await
+            .unwrap());
         // Another job is independent.
         assert!(b.try_lead("other", "node-b", T0, ttl).await.unwrap());
         // After the holder stops renewing, the lease expires and the other node leads.
-        assert!(b.try_lead("maintenance", "node-b", T0 + 110_000, ttl).await.unwrap());
-        assert!(!a.try_lead("maintenance", "node-a", T0 + 110_001, ttl).await.unwrap());
+        assert!(b
+            .try_lead("maintenance", "node-b", T0 + 110_000, ttl)
+            .await
+            .unwrap());
+        assert!(!a
+            .try_lead("maintenance", "node-a", T0 + 110_001, ttl)
+            .await
+            .unwrap());
     }
 }

@@ -6,6 +6,8 @@
 //! - Two nodes, one endpoint, `endpoint_concurrency = 4`: never more than 4 requests in
 //!   flight at the receiver, across both nodes.
 //! - A cron source with three nodes: each tick is emitted once.
+//! - `--role api` takes messages and delivers none; `--role worker` delivers and serves only
+//!   the health routes.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -222,4 +224,87 @@ async fn a_cron_source_ticks_once_per_tick_with_three_nodes() {
     assert_eq!(messages, ticks, "a tick emitted twice");
     assert!(messages as usize >= seen.len());
     println!("cron on three nodes: {messages} ticks, each emitted and delivered once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn api_and_worker_roles_split_the_work() {
+    let rx = counting_receiver(Duration::ZERO).await;
+    let mut c = Cluster::start(0, &[]).await;
+    let api = c.add_node_with_args(&["--role", "api"], &[]);
+    let worker = c.add_node_with_args(&["--role", "worker"], &[]);
+    let client = reqwest::Client::new();
+    let (api_base, worker_base) = (c.base(api), c.base(worker));
+
+    // The worker answers health checks and nothing else.
+    let health = client
+        .get(format!("{worker_base}/api/v1/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let refused = post(
+        &client,
+        &worker_base,
+        &c.token,
+        "/api/v1/app",
+        json!({"name": "w"}),
+    );
+    assert_eq!(refused.await.unwrap().status(), 404);
+
+    // The API node takes the message; only the worker can have delivered it.
+    let app = post(
+        &client,
+        &api_base,
+        &c.token,
+        "/api/v1/app",
+        json!({"name": "r"}),
+    );
+    let app: Value = app.await.unwrap().json().await.unwrap();
+    let app_id = app["id"].as_str().unwrap();
+    let eps = format!("/api/v1/app/{app_id}/endpoint");
+    let ep = post(&client, &api_base, &c.token, &eps, json!({"url": rx.url}));
+    assert_eq!(ep.await.unwrap().status(), 201);
+    let msgs = format!("/api/v1/app/{app_id}/msg");
+    let msg = post(
+        &client,
+        &api_base,
+        &c.token,
+        &msgs,
+        json!({"eventType": "role.test", "payload": {}}),
+    );
+    let msg: Value = msg.await.unwrap().json().await.unwrap();
+    let msg_id = msg["id"].as_str().unwrap().to_string();
+    wait_for("the worker delivers", Duration::from_secs(30), || {
+        rx.seen.lock().unwrap().contains_key(&msg_id)
+    })
+    .await;
+
+    // With the worker gone, the API node still takes messages but delivers none of them.
+    c.kill(worker);
+    let msg = post(
+        &client,
+        &api_base,
+        &c.token,
+        &msgs,
+        json!({"eventType": "role.test", "payload": {}}),
+    );
+    let msg: Value = msg.await.unwrap().json().await.unwrap();
+    let undelivered = msg["id"].as_str().unwrap().to_string();
+    // An absence cannot be awaited: give the API node more than a dispatcher's poll period
+    // (1 s) to (wrongly) deliver it, then check that it is still pending and unseen.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let listed: Value = client
+        .get(format!(
+            "{api_base}/api/v1/app/{app_id}/msg/{undelivered}/endpoint"
+        ))
+        .bearer_auth(&c.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["data"][0]["status"], 1, "pending: {listed}");
+    assert!(!rx.seen.lock().unwrap().contains_key(&undelivered));
+    c.assert_all_running();
 }

@@ -204,7 +204,10 @@ mod tests {
             .err()
             .expect("refused")
             .to_string();
-        assert!(err.contains("sslmode=require") && !err.contains("secret"), "{err}");
+        assert!(
+            err.contains("sslmode=require") && !err.contains("secret"),
+            "{err}"
+        );
         for ok in [
             "postgres://u@db.internal/sluice",
             "postgres://u@db.internal/sluice?sslmode=disable",

@@ -55,10 +55,15 @@ impl Cluster {
 
     /// Starts one more node; returns its index.
     pub fn add_node(&mut self, env: &[(&str, &str)]) -> usize {
+        self.add_node_with_args(&[], env)
+    }
+
+    /// Starts one more node with extra `serve` arguments (`--role worker`); returns its index.
+    pub fn add_node_with_args(&mut self, args: &[&str], env: &[(&str, &str)]) -> usize {
         let mut all = vec![("SLUICE_DATABASE_URL", self.schema.url())];
         all.extend_from_slice(env);
         self.nodes
-            .push(Some(Node::start_with(self.dir.path(), &all)));
+            .push(Some(Node::start_serve(args, self.dir.path(), &all)));
         self.nodes.len() - 1
     }
 

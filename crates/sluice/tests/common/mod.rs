@@ -38,6 +38,20 @@ impl Node {
     /// Like [`Node::start_with`], run through `wrapper` (e.g. `["prlimit", "--nofile=256:256"]`),
     /// which must exec the binary in its own process (so [`Node::pid`] is sluice's).
     pub fn start_via(wrapper: &[&str], data_dir: &std::path::Path, env: &[(&str, &str)]) -> Node {
+        Self::launch(wrapper, &[], data_dir, env)
+    }
+
+    /// Like [`Node::start_with`] with extra `serve` arguments (e.g. `["--role", "worker"]`).
+    pub fn start_serve(args: &[&str], data_dir: &std::path::Path, env: &[(&str, &str)]) -> Node {
+        Self::launch(&[], args, data_dir, env)
+    }
+
+    fn launch(
+        wrapper: &[&str],
+        args: &[&str],
+        data_dir: &std::path::Path,
+        env: &[(&str, &str)],
+    ) -> Node {
         let mut command = match wrapper.split_first() {
             Some((program, args)) => {
                 let mut c = Command::new(program);
@@ -49,6 +63,7 @@ impl Node {
         let mut child = command
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
+            .args(args)
             .env("SLUICE_ALLOWED_NETWORKS", "127.0.0.0/8")
             .env("SLUICE_RETRY_SCHEDULE", "1,1,1,1,1")
             .env("SLUICE_REQUEST_TIMEOUT", "2")
