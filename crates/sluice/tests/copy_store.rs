@@ -2,10 +2,9 @@
 //! an endpoint with a secret, a message whose delivery was in flight when the node was
 //! killed) is copied into a fresh PostgreSQL schema.
 //!
-//! Checked by SQL on the target: PgStore's reads (`get_app`, `get_endpoint`) are not
-//! written yet on this branch, so a `sluice serve` on the copy cannot show the rows through
-//! the API. Once they are, this test should start a node with SLUICE_DATABASE_URL on the
-//! same data dir (same keys) and read the app and the endpoint's secret back.
+//! Checked by SQL on the target, then by serving it: a node started on the copy (same data dir,
+//! so the same keys) shows the app and opens the endpoint's sealed secret, and delivers the
+//! message whose delivery was in flight when the SQLite node died.
 
 mod common;
 
@@ -157,4 +156,35 @@ async fn copies_a_served_data_dir_into_postgres() {
     assert!(out.status.success(), "{text}");
     assert!(text.contains("copied 0 rows of 12 tables"), "{text}");
     assert!(text.contains("4 rows skipped"), "{text}");
+
+    // Serve the copy: the same token and keys work, the sealed secret opens, and the delivery
+    // that was in flight is sent (the receiver answers now).
+    rx.hang.store(false, std::sync::atomic::Ordering::SeqCst);
+    let seen_before = rx.seen.lock().unwrap().len();
+    let node = Node::start_with(dir.path(), &[("SLUICE_DATABASE_URL", schema.url())]);
+    let get = |path: String| {
+        let (client, base, token) = (client.clone(), node.base.clone(), token.clone());
+        async move {
+            let r = client
+                .get(format!("{base}{path}"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{path}");
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let served = get(format!("/api/v1/app/{app_id}")).await;
+    assert_eq!(served["name"], "c");
+    let secret = get(format!("/api/v1/app/{app_id}/endpoint/{ep_id}/secret")).await;
+    assert_eq!(secret["key"], SECRET);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while rx.seen.lock().unwrap().len() == seen_before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the copied pending delivery is sent by the PostgreSQL node"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
