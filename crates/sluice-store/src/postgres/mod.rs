@@ -201,8 +201,7 @@ mod tests {
     #[test]
     fn urls_that_require_tls_are_refused_with_what_to_do() {
         let err = parse("postgres://u:secret@db.internal/sluice?sslmode=require")
-            .err()
-            .expect("refused")
+            .expect_err("refused")
             .to_string();
         assert!(
             err.contains("sslmode=require") && !err.contains("secret"),
