@@ -35,7 +35,9 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Where requests go and what a success looks like.
 #[derive(Debug, Clone)]
 pub struct Target {
-    pub addr: SocketAddr,
+    /// The listeners to send to: connection k uses `addrs[k % len]` (several nodes of one
+    /// cluster share the load this way). Never empty.
+    pub addrs: Vec<SocketAddr>,
     pub path: String,
     pub auth: Option<HeaderValue>,
     /// Further headers sent with every request.
@@ -75,6 +77,22 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 impl Target {
+    /// One listener.
+    pub fn at(addr: SocketAddr, path: String, auth: Option<HeaderValue>, expect: Expect) -> Self {
+        Self {
+            addrs: vec![addr],
+            path,
+            auth,
+            headers: Vec::new(),
+            expect,
+        }
+    }
+
+    /// The listener connection `k` uses.
+    pub fn addr(&self, k: usize) -> SocketAddr {
+        self.addrs[k % self.addrs.len()]
+    }
+
     /// The request carrying `body`, plus `extra` (a per-request header such as a signature).
     pub fn request(
         &self,
@@ -82,7 +100,7 @@ impl Target {
         extra: Option<(HeaderName, HeaderValue)>,
     ) -> anyhow::Result<Request<Full<Bytes>>> {
         let mut b = Request::post(&self.path)
-            .header(HOST, self.addr.to_string())
+            .header(HOST, self.addrs[0].to_string())
             .header(CONTENT_TYPE, "application/json");
         if let Some(auth) = &self.auth {
             b = b.header(AUTHORIZATION, auth.clone());
@@ -232,10 +250,10 @@ pub async fn closed_loop(
     let start = Instant::now();
     let (from, until) = (start + warmup, start + warmup + measure);
     let tasks: Vec<_> = (0..conns)
-        .map(|_| {
+        .map(|k| {
             let (target, body) = (target.clone(), body.clone());
             tokio::spawn(async move {
-                let mut conn = Conn::new(target.addr);
+                let mut conn = Conn::new(target.addr(k));
                 let mut out = Outcome::default();
                 while Instant::now() < until {
                     let result = exchange(&mut conn, &target, &body).await;
@@ -263,10 +281,10 @@ pub async fn count_bounded(
     let until = Instant::now() + deadline;
     let issued = Arc::new(AtomicU64::new(0));
     let tasks: Vec<_> = (0..conns)
-        .map(|_| {
+        .map(|k| {
             let (target, body, issued) = (target.clone(), body.clone(), issued.clone());
             tokio::spawn(async move {
-                let mut conn = Conn::new(target.addr);
+                let mut conn = Conn::new(target.addr(k));
                 let mut out = Outcome::default();
                 while Instant::now() < until && issued.fetch_add(1, Ordering::Relaxed) < n {
                     out.record(exchange(&mut conn, &target, &body).await);
@@ -299,7 +317,7 @@ pub async fn open_loop(
         .map(|k| {
             let (target, seq) = (target.clone(), seq.clone());
             tokio::spawn(async move {
-                let mut conn = Conn::new(target.addr);
+                let mut conn = Conn::new(target.addr(k));
                 let mut out = Outcome::default();
                 let mut at = start + gap * k as u32;
                 while at < until {
@@ -341,7 +359,7 @@ pub async fn once(
     extra: Option<(HeaderName, HeaderValue)>,
 ) -> anyhow::Result<(StatusCode, Bytes)> {
     let req = target.request(body, extra)?;
-    let mut conn = Conn::new(target.addr);
+    let mut conn = Conn::new(target.addr(0));
     conn.send(req).await
 }
 
