@@ -68,6 +68,8 @@ pub struct EndToEnd {
     pub delivered: u64,
     /// Seconds from the first publish until the receiver counted `published` deliveries.
     pub total_secs: Option<f64>,
+    /// Seconds from the first publish to the end of the wait (the time limit if not all came).
+    pub wall_secs: f64,
     pub cpu: Usage,
 }
 
@@ -202,6 +204,7 @@ pub async fn end_to_end(s: &Settings, rx: &Receiver, store: &Store) -> anyhow::R
         publish_secs,
         delivered: stats.count,
         total_secs: (reached != 0).then(|| reached.saturating_sub(t0) as f64 / 1e9),
+        wall_secs: started.elapsed().as_secs_f64(),
         cpu,
     })
 }

@@ -225,9 +225,10 @@ fn end_to_end(e: &EndToEnd) -> String {
             int(rate as u64)
         ),
         _ => format!(
-            "**not all delivered**: {} of {} within the time limit (",
+            "**not all delivered**: {} of {} within the time limit ({} deliveries/s",
             int(e.delivered),
-            int(e.published)
+            int(e.published),
+            int((e.delivered as f64 / e.wall_secs.max(1e-9)) as u64)
         ),
     };
     format!(
