@@ -10,6 +10,7 @@ mod bare;
 mod child;
 mod cpu;
 mod entry;
+mod expect;
 mod load;
 mod payload;
 mod pg;
