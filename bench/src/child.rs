@@ -127,6 +127,21 @@ pub fn sluice_token(bin: &Path, dir: &Path, env: &[(String, String)]) -> anyhow:
     Ok(token)
 }
 
+/// Runs `sluice migrate` (the PostgreSQL schema must exist before `serve` starts).
+pub fn sluice_migrate(bin: &Path, dir: &Path, env: &[(String, String)]) -> anyhow::Result<()> {
+    let out = sluice_command(bin, dir, env)
+        .arg("migrate")
+        .output()
+        .context("running sluice migrate")?;
+    anyhow::ensure!(
+        out.status.success(),
+        "sluice migrate failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    Ok(())
+}
+
 fn sluice_command(bin: &Path, dir: &Path, env: &[(String, String)]) -> Command {
     let mut cmd = Command::new(bin);
     cmd.current_dir(dir)

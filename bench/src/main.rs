@@ -9,23 +9,29 @@
 mod bare;
 mod child;
 mod cpu;
+mod entry;
+mod expect;
 mod load;
 mod payload;
+mod pg;
 mod phases;
 mod probe;
 mod receiver;
 mod report;
+mod server;
+mod settings;
 mod stats;
 mod stripe;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
-use report::Results;
+use report::{PgRun, Results};
+use server::Store;
+pub use settings::{Backend, Phase, Settings};
 
 #[derive(Parser)]
 #[command(name = "sluice-bench", about = "Reproducible benchmark of Sluice")]
@@ -44,143 +50,6 @@ enum Helper {
     /// The webhook receiver (started by the bench itself).
     #[command(hide = true)]
     Receiver,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Phase {
-    Ceiling,
-    Ingest,
-    Inbound,
-    E2e,
-    Latency,
-}
-
-/// What to run and how hard.
-#[derive(Args, Debug, Clone)]
-pub struct Settings {
-    /// Phases to run (always in this order, whatever the order given).
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "ceiling,ingest,inbound,e2e,latency"
-    )]
-    phases: Vec<Phase>,
-    /// Connections of the closed-loop (ceiling, ingest, inbound) and end-to-end phases.
-    #[arg(long, default_value_t = 64)]
-    connections: usize,
-    /// Warm-up of the closed-loop phases, in seconds.
-    #[arg(long, default_value_t = 2)]
-    warmup_secs: u64,
-    /// Measured window of the closed-loop phases, in seconds.
-    #[arg(long, default_value_t = 10)]
-    duration_secs: u64,
-    /// Messages published in the end-to-end phase.
-    #[arg(long, default_value_t = 100_000)]
-    messages: u64,
-    /// Time limit of the end-to-end phase (publishing plus delivery), in seconds.
-    #[arg(long, default_value_t = 120)]
-    e2e_timeout_secs: u64,
-    /// Steady publish rate of the latency phase, messages per second.
-    #[arg(long, default_value_t = 500)]
-    rate: u64,
-    /// Connections the latency phase spreads its schedule over.
-    #[arg(long, default_value_t = 32)]
-    latency_connections: usize,
-    /// Warm-up of the latency phase, in seconds.
-    #[arg(long, default_value_t = 5)]
-    latency_warmup_secs: u64,
-    /// Measured window of the latency phase, in seconds.
-    #[arg(long, default_value_t = 20)]
-    latency_secs: u64,
-    /// Worker threads of the load generator's runtime.
-    #[arg(long, default_value_t = 2)]
-    client_threads: usize,
-    /// The `sluice` binary (default: built with `cargo build --release -p sluice`).
-    #[arg(long)]
-    sluice_bin: Option<PathBuf>,
-    /// Use `target/release/sluice` as it is instead of building it first.
-    #[arg(long)]
-    no_build: bool,
-    /// `SLUICE_DURABILITY` for the server.
-    #[arg(long, default_value = "full")]
-    durability: String,
-    /// `SLUICE_ENDPOINT_CONCURRENCY` for the server (default: the server's).
-    #[arg(long)]
-    endpoint_concurrency: Option<usize>,
-    /// `SLUICE_MAX_IN_FLIGHT` for the server (default: the server's).
-    #[arg(long)]
-    max_in_flight: Option<usize>,
-    /// Append the results as a dated entry to bench/README.md.
-    #[arg(long)]
-    write_results: bool,
-}
-
-impl Settings {
-    fn warmup(&self) -> Duration {
-        Duration::from_secs(self.warmup_secs)
-    }
-    fn duration(&self) -> Duration {
-        Duration::from_secs(self.duration_secs.max(1))
-    }
-    fn latency_warmup(&self) -> Duration {
-        Duration::from_secs(self.latency_warmup_secs)
-    }
-    fn latency_duration(&self) -> Duration {
-        Duration::from_secs(self.latency_secs.max(1))
-    }
-
-    fn sluice_bin(&self) -> PathBuf {
-        self.sluice_bin.clone().unwrap_or_else(|| {
-            let exe = std::env::current_exe().unwrap_or_default();
-            exe.with_file_name("sluice")
-        })
-    }
-
-    /// Environment of every `sluice` process.
-    fn sluice_env(&self) -> Vec<(String, String)> {
-        let mut env = vec![
-            (
-                "SLUICE_ALLOWED_NETWORKS".to_string(),
-                "127.0.0.0/8".to_string(),
-            ),
-            ("SLUICE_DURABILITY".to_string(), self.durability.clone()),
-        ];
-        if let Some(n) = self.endpoint_concurrency {
-            env.push(("SLUICE_ENDPOINT_CONCURRENCY".into(), n.to_string()));
-        }
-        if let Some(n) = self.max_in_flight {
-            env.push(("SLUICE_MAX_IN_FLIGHT".into(), n.to_string()));
-        }
-        env
-    }
-
-    /// One line for the results entry.
-    fn describe(&self) -> String {
-        let server = self
-            .sluice_env()
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(" ");
-        format!(
-            "{} connections; closed loop {} s warm-up + {} s measured; end-to-end {} messages; \
-             latency {} msg/s open loop over {} connections, {} s warm-up + {} s measured; \
-             load generator {} threads; server env {server}",
-            self.connections,
-            self.warmup_secs,
-            self.duration_secs,
-            report::int(self.messages),
-            self.rate,
-            self.latency_connections,
-            self.latency_warmup_secs,
-            self.latency_secs,
-            self.client_threads,
-        )
-    }
-
-    fn runs(&self, p: Phase) -> bool {
-        self.phases.contains(&p)
-    }
 }
 
 fn main() -> anyhow::Result<()> {
@@ -234,7 +103,7 @@ async fn bench(s: &Settings) -> anyhow::Result<()> {
         .parent()
         .context("repo root")?
         .to_path_buf();
-    let needs_sluice = s.phases.iter().any(|p| *p != Phase::Ceiling);
+    let needs_sluice = s.phases.iter().any(|p| *p != Phase::Ceiling) && !s.backends.is_empty();
     if needs_sluice && s.sluice_bin.is_none() && !s.no_build {
         build_sluice(&repo)?;
     }
@@ -247,13 +116,15 @@ async fn bench(s: &Settings) -> anyhow::Result<()> {
         );
     }
     let mut r = Results {
-        load_before: report::load_average(),
+        load_before: entry::load_average(),
         fsync: probe::fsync(500).map_err(fmt),
         ceiling: None,
         ingest: None,
         inbound: None,
         e2e: None,
         latency: None,
+        pg: Vec::new(),
+        pg_settings: None,
     };
     if r.load_before.parse::<f64>().is_ok_and(|l| l > 0.5) {
         eprintln!(
@@ -274,40 +145,81 @@ async fn bench(s: &Settings) -> anyhow::Result<()> {
             addr,
             pid: receiver.pid(),
         };
-        if s.runs(Phase::Ingest) {
+        if s.runs_sqlite(Phase::Ingest) {
             eprintln!(
                 "[bench] durable ingest: sluice serve, {} connections ...",
                 s.connections
             );
-            r.ingest = Some(phases::ingest(s, rx).await.map_err(fmt));
+            r.ingest = Some(phases::ingest(s, rx, &Store::Sqlite).await.map_err(fmt));
         }
-        if s.runs(Phase::Inbound) {
+        if s.runs_sqlite(Phase::Inbound) {
             eprintln!(
                 "[bench] verified inbound ingest: Stripe-signed, {} connections ...",
                 s.connections
             );
             r.inbound = Some(phases::inbound(s, rx).await.map_err(fmt));
         }
-        if s.runs(Phase::E2e) {
+        if s.runs_sqlite(Phase::E2e) {
             eprintln!("[bench] end-to-end: {} messages ...", s.messages);
-            r.e2e = Some(phases::end_to_end(s, rx).await.map_err(fmt));
+            r.e2e = Some(phases::end_to_end(s, rx, &Store::Sqlite).await.map_err(fmt));
         }
-        if s.runs(Phase::Latency) {
+        if s.runs_sqlite(Phase::Latency) {
             eprintln!(
                 "[bench] latency: {} msg/s for {} s ...",
                 s.rate, s.latency_secs
             );
             r.latency = Some(phases::latency(s, rx).await.map_err(fmt));
         }
+        if s.runs_postgres() {
+            postgres(s, rx, &repo, &mut r).await;
+        }
     }
-    println!("\n{}\n{}", report::context(&r, s), report::table(&r, s));
+    println!("\n{}\n{}", entry::context(&r, s), report::table(&r, s));
     if s.write_results {
         let readme = repo.join("bench/README.md");
-        report::append(&readme, &r, s, &repo)?;
+        entry::append(&readme, &r, s, &repo)?;
         eprintln!("[bench] results appended to {}", readme.display());
     }
     anyhow::ensure!(!r.failed(), "a phase failed (see the table)");
     Ok(())
+}
+
+/// The PostgreSQL runs: ingest and end-to-end for each node count, each on a fresh schema.
+async fn postgres(s: &Settings, rx: &phases::Receiver, repo: &Path, r: &mut Results) {
+    let base = match pg::base_url(s.pg_url.as_deref(), repo) {
+        Ok(base) => base,
+        Err(e) => return r.pg_settings = Some(Err(fmt(e))),
+    };
+    r.pg_settings = Some(pg::settings(&base).await.map_err(fmt));
+    if !matches!(r.pg_settings, Some(Ok(_))) {
+        return;
+    }
+    for &nodes in &s.nodes {
+        let store = Store::Postgres {
+            base: base.clone(),
+            nodes,
+        };
+        let mut run = PgRun {
+            nodes,
+            ingest: None,
+            e2e: None,
+        };
+        if s.runs(Phase::Ingest) {
+            eprintln!(
+                "[bench] durable ingest: PostgreSQL, {nodes} node(s), {} connections ...",
+                s.connections
+            );
+            run.ingest = Some(phases::ingest(s, rx, &store).await.map_err(fmt));
+        }
+        if s.runs(Phase::E2e) {
+            eprintln!(
+                "[bench] end-to-end: PostgreSQL, {nodes} node(s), {} messages ...",
+                s.messages
+            );
+            run.e2e = Some(phases::end_to_end(s, rx, &store).await.map_err(fmt));
+        }
+        r.pg.push(run);
+    }
 }
 
 fn fmt(e: anyhow::Error) -> String {

@@ -1,23 +1,22 @@
-//! The five measurements. Each Sluice phase starts `sluice serve` on a fresh temporary data
-//! dir (default durability: fsync on every commit) with one app (or, for the inbound phase,
-//! one Stripe source) whose one endpoint points at the receiver, and stops it (and removes
-//! the dir) at the end of the phase.
+//! The five measurements. Each Sluice phase starts a fresh [`Sluice`]: `sluice serve` on a
+//! fresh temporary data dir (default durability: fsync on every commit), or for ingest and
+//! end-to-end also one or more nodes on a fresh PostgreSQL schema, with one app (or, for the
+//! inbound phase, one Stripe source) whose one endpoint points at the receiver, and stops it
+//! (removing the dir and the schema) at the end of the phase.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
-use http::header::USER_AGENT;
-use http::{HeaderValue, Method, StatusCode};
+use http::{Method, StatusCode};
 use tokio::time::{sleep, Instant};
 
-use crate::child::{self, Guard};
+use crate::child;
 use crate::cpu::{Meter, Usage};
 use crate::load::{self, Body, Expect, Outcome, Target};
 use crate::payload::{self, now_ns};
 use crate::receiver;
+use crate::server::{Sluice, Store};
 use crate::stats::Summary;
 use crate::stripe;
 use crate::Settings;
@@ -69,6 +68,8 @@ pub struct EndToEnd {
     pub delivered: u64,
     /// Seconds from the first publish until the receiver counted `published` deliveries.
     pub total_secs: Option<f64>,
+    /// Seconds from the first publish to the end of the wait (the time limit if not all came).
+    pub wall_secs: f64,
     pub cpu: Usage,
 }
 
@@ -94,26 +95,25 @@ pub struct Latency {
 /// Phase 1: the bare axum server (a child process), closed loop.
 pub async fn ceiling(s: &Settings) -> anyhow::Result<Throughput> {
     let (server, addr) = child::spawn_helper("bare-server")?;
-    let target = Target {
-        addr,
-        path: "/api/v1/app/app_bench/msg".into(),
-        auth: None,
-        headers: Vec::new(),
-        expect: Expect::Status(StatusCode::ACCEPTED),
-    };
-    let meter = Meter::start(server.pid(), None);
+    let path = "/api/v1/app/app_bench/msg".to_string();
+    let target = Target::at(addr, path, None, Expect::Status(StatusCode::ACCEPTED));
+    let meter = Meter::start(&[server.pid()], None, false);
     let out = load::closed_loop(&target, body(), s.connections, s.warmup(), s.duration()).await;
-    Ok(Throughput::of(out, s.duration(), meter.stop()))
+    Ok(Throughput::of(
+        out,
+        s.duration(),
+        meter.stop(&Default::default()),
+    ))
 }
 
 /// Phase 2: Sluice ingest, closed loop, with the dispatcher delivering meanwhile.
-pub async fn ingest(s: &Settings, rx: &Receiver) -> anyhow::Result<Ingest> {
-    let mut sluice = Sluice::start(s, "ingest").await?;
+pub async fn ingest(s: &Settings, rx: &Receiver, store: &Store) -> anyhow::Result<Ingest> {
+    let mut sluice = Sluice::start(s, "ingest", store).await?;
     let target = sluice.app_with_endpoint(rx.addr).await?;
     rx_reset(rx, 0).await?;
-    let meter = Meter::start(sluice.guard.pid(), Some(rx.pid));
+    let meter = sluice.meter(rx.pid);
     let out = load::closed_loop(&target, body(), s.connections, s.warmup(), s.duration()).await;
-    let cpu = meter.stop();
+    let cpu = sluice.usage(&meter).await;
     sluice.alive()?;
     let delivered_meanwhile = rx_stats(rx).await?.count;
     Ok(Ingest {
@@ -126,16 +126,16 @@ pub async fn ingest(s: &Settings, rx: &Receiver) -> anyhow::Result<Ingest> {
 /// fresh Stripe event, signed at send time, posted to a Stripe source's ingest URL; the
 /// source's one endpoint is the receiver, so forwarding runs meanwhile.
 pub async fn inbound(s: &Settings, rx: &Receiver) -> anyhow::Result<Ingest> {
-    let mut sluice = Sluice::start(s, "inbound").await?;
+    let mut sluice = Sluice::start(s, "inbound", &Store::Sqlite).await?;
     let secret = stripe::new_secret();
     let target = sluice.stripe_source(&secret, rx.addr).await?;
     let signer = Arc::new(stripe::Signer::new(&secret));
     preflight(&target, &signer).await?;
     rx_reset(rx, 0).await?;
-    let meter = Meter::start(sluice.guard.pid(), Some(rx.pid));
+    let meter = sluice.meter(rx.pid);
     let body = Body::Stripe(signer);
     let out = load::closed_loop(&target, body, s.connections, s.warmup(), s.duration()).await;
-    let cpu = meter.stop();
+    let cpu = sluice.usage(&meter).await;
     sluice.alive()?;
     let delivered_meanwhile = rx_stats(rx).await?.count;
     Ok(Ingest {
@@ -173,12 +173,12 @@ fn now_secs() -> u64 {
 }
 
 /// Phase 4: publish N as fast as possible; time until the receiver has counted them all.
-pub async fn end_to_end(s: &Settings, rx: &Receiver) -> anyhow::Result<EndToEnd> {
-    let mut sluice = Sluice::start(s, "e2e").await?;
+pub async fn end_to_end(s: &Settings, rx: &Receiver, store: &Store) -> anyhow::Result<EndToEnd> {
+    let mut sluice = Sluice::start(s, "e2e", store).await?;
     let target = sluice.app_with_endpoint(rx.addr).await?;
     rx_reset(rx, s.messages).await?;
     let deadline = Duration::from_secs(s.e2e_timeout_secs);
-    let meter = Meter::start(sluice.guard.pid(), Some(rx.pid));
+    let meter = sluice.meter(rx.pid);
     let (t0, started) = (now_ns(), Instant::now());
     let out = load::count_bounded(&target, body(), s.connections, s.messages, deadline).await;
     let publish_secs = started.elapsed().as_secs_f64();
@@ -195,7 +195,7 @@ pub async fn end_to_end(s: &Settings, rx: &Receiver) -> anyhow::Result<EndToEnd>
         sluice.alive()?;
         sleep(Duration::from_millis(20)).await;
     };
-    let cpu = meter.stop();
+    let cpu = sluice.usage(&meter).await;
     let reached = stats.target_reached_ns;
     Ok(EndToEnd {
         published: out.ok,
@@ -204,19 +204,20 @@ pub async fn end_to_end(s: &Settings, rx: &Receiver) -> anyhow::Result<EndToEnd>
         publish_secs,
         delivered: stats.count,
         total_secs: (reached != 0).then(|| reached.saturating_sub(t0) as f64 / 1e9),
+        wall_secs: started.elapsed().as_secs_f64(),
         cpu,
     })
 }
 
 /// Phase 5: a steady open-loop rate; the receiver measures receive time − send time.
 pub async fn latency(s: &Settings, rx: &Receiver) -> anyhow::Result<Latency> {
-    let mut sluice = Sluice::start(s, "latency").await?;
+    let mut sluice = Sluice::start(s, "latency", &Store::Sqlite).await?;
     let target = sluice.app_with_endpoint(rx.addr).await?;
     rx_reset(rx, 0).await?;
     let (warmup, measure) = (s.latency_warmup(), s.latency_duration());
-    let meter = Meter::start(sluice.guard.pid(), Some(rx.pid));
+    let meter = sluice.meter(rx.pid);
     let mut out = load::open_loop(&target, s.rate, s.latency_connections, warmup, measure).await;
-    let cpu = meter.stop();
+    let cpu = sluice.usage(&meter).await;
     sluice.alive()?;
     let until = Instant::now() + Duration::from_secs(30);
     let stats = loop {
@@ -242,142 +243,6 @@ fn body() -> Body {
     Body::Fixed(payload::message(0, false, 0))
 }
 
-/// One `sluice serve` on a fresh data dir. Dropping it kills the server, then removes the dir.
-struct Sluice {
-    guard: Guard,
-    addr: SocketAddr,
-    auth: HeaderValue,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Sluice {
-    async fn start(s: &Settings, label: &str) -> anyhow::Result<Self> {
-        let bin = s.sluice_bin();
-        let dir = tempfile::Builder::new().prefix("sluice-bench-").tempdir()?;
-        let env = s.sluice_env();
-        let token = child::sluice_token(&bin, dir.path(), &env)?;
-        let auth = HeaderValue::from_str(&format!("Bearer {token}"))?;
-        let addr = child::free_port()?;
-        let logs = child::log_dir();
-        std::fs::create_dir_all(&logs)?;
-        let log = logs.join(format!("{label}-sluice.log"));
-        let guard = child::spawn_sluice(&bin, dir.path(), addr, &env, &log)?;
-        let mut me = Self {
-            guard,
-            addr,
-            auth,
-            log,
-            _dir: dir,
-        };
-        me.wait_healthy().await?;
-        Ok(me)
-    }
-
-    async fn wait_healthy(&mut self) -> anyhow::Result<()> {
-        let until = Instant::now() + Duration::from_secs(30);
-        loop {
-            self.alive()?;
-            if let Ok((st, _)) =
-                load::call(self.addr, Method::GET, "/api/v1/health", None, None).await
-            {
-                if st.is_success() {
-                    return Ok(());
-                }
-            }
-            anyhow::ensure!(
-                Instant::now() < until,
-                "sluice not healthy after 30 s ({})",
-                self.log.display()
-            );
-            sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// Fails with the end of the log if the server has exited.
-    fn alive(&mut self) -> anyhow::Result<()> {
-        match self.guard.exited() {
-            None => Ok(()),
-            Some(status) => anyhow::bail!(
-                "sluice exited ({status}); last lines of {}:\n{}",
-                self.log.display(),
-                child::tail(&self.log, 30)
-            ),
-        }
-    }
-
-    /// Creates one app with one endpoint delivering to `hook`; returns the publish target.
-    async fn app_with_endpoint(&self, hook: SocketAddr) -> anyhow::Result<Target> {
-        let app = self
-            .post("/api/v1/app", serde_json::json!({"name": "bench"}))
-            .await?;
-        let id = app["id"].as_str().context("app without id")?.to_string();
-        let url = format!("http://{hook}/hook");
-        self.post(
-            &format!("/api/v1/app/{id}/endpoint"),
-            serde_json::json!({"url": url}),
-        )
-        .await?;
-        Ok(Target {
-            addr: self.addr,
-            path: format!("/api/v1/app/{id}/msg"),
-            auth: Some(self.auth.clone()),
-            headers: Vec::new(),
-            expect: Expect::Status(StatusCode::ACCEPTED),
-        })
-    }
-
-    /// Creates a Stripe source with `secret` and one endpoint delivering to `hook`; returns
-    /// the target its ingest URL names (always on this server's address: only the path of
-    /// `ingestUrl` is used, whatever public host it shows).
-    async fn stripe_source(&self, secret: &str, hook: SocketAddr) -> anyhow::Result<Target> {
-        let src = self
-            .post(
-                "/ingest/api/v1/source",
-                serde_json::json!({"name": "bench", "type": "stripe", "config": {"secret": secret}}),
-            )
-            .await?;
-        let id = src["id"].as_str().context("source without id")?.to_string();
-        let url = src["ingestUrl"]
-            .as_str()
-            .context("source without ingestUrl")?;
-        let path = url_path(url).with_context(|| format!("ingestUrl {url:?} has no path"))?;
-        let hook = format!("http://{hook}/hook");
-        self.post(
-            &format!("/ingest/api/v1/source/{id}/endpoint"),
-            serde_json::json!({"url": hook}),
-        )
-        .await?;
-        Ok(Target {
-            addr: self.addr,
-            path,
-            auth: None,
-            headers: vec![(USER_AGENT, HeaderValue::from_static(stripe::USER_AGENT))],
-            expect: Expect::NewEvent,
-        })
-    }
-
-    async fn post(&self, path: &str, body: serde_json::Value) -> anyhow::Result<serde_json::Value> {
-        let (st, bytes) =
-            load::call(self.addr, Method::POST, path, Some(&self.auth), Some(body)).await?;
-        anyhow::ensure!(
-            st.is_success(),
-            "POST {path}: {st} {}",
-            String::from_utf8_lossy(&bytes)
-        );
-        serde_json::from_slice(&bytes).with_context(|| format!("POST {path}: body not JSON"))
-    }
-}
-
-/// The path (and query) of an absolute or relative URL.
-fn url_path(url: &str) -> Option<String> {
-    let rest = match url.split_once("://") {
-        Some((_, after_scheme)) => &after_scheme[after_scheme.find('/')?..],
-        None => url,
-    };
-    rest.starts_with('/').then(|| rest.to_string())
-}
-
 async fn rx_reset(rx: &Receiver, target: u64) -> anyhow::Result<()> {
     call_ok(rx.addr, Method::POST, &format!("/reset?target={target}"))
         .await
@@ -393,24 +258,4 @@ async fn call_ok(addr: SocketAddr, method: Method, path: &str) -> anyhow::Result
     let (st, bytes) = load::call(addr, method, path, None, None).await?;
     anyhow::ensure!(st.is_success(), "receiver {path}: {st}");
     Ok(bytes)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::url_path;
-
-    #[test]
-    fn ingest_url_paths() {
-        assert_eq!(
-            url_path("http://0.0.0.0:8071/ingest/abc").as_deref(),
-            Some("/ingest/abc")
-        );
-        assert_eq!(
-            url_path("https://hooks.example.com/ingest/abc?x=1").as_deref(),
-            Some("/ingest/abc?x=1")
-        );
-        assert_eq!(url_path("/ingest/abc").as_deref(), Some("/ingest/abc"));
-        assert_eq!(url_path("http://host-only"), None);
-        assert_eq!(url_path("ingest/abc"), None);
-    }
 }

@@ -1,8 +1,6 @@
-//! The results table (printed) and the dated entry appended to `bench/README.md`.
+//! The results table, printed and (by [`crate::entry`]) appended to `bench/README.md`.
 
 use std::fmt::Write as _;
-use std::path::Path;
-use std::process::Command;
 
 use crate::cpu::Usage;
 use crate::phases::{EndToEnd, Ingest, Latency, Throughput};
@@ -20,6 +18,17 @@ pub struct Results {
     pub load_before: String,
     /// Append 1 KiB + fdatasync on the temp dir's disk.
     pub fsync: Result<Summary, String>,
+    /// The PostgreSQL runs, one per node count.
+    pub pg: Vec<PgRun>,
+    /// The PostgreSQL server's durability settings (`None`: PostgreSQL not run).
+    pub pg_settings: Option<Result<String, String>>,
+}
+
+/// Ingest and end-to-end on `nodes` Sluice nodes sharing one PostgreSQL schema.
+pub struct PgRun {
+    pub nodes: usize,
+    pub ingest: Option<Result<Ingest, String>>,
+    pub e2e: Option<Result<EndToEnd, String>>,
 }
 
 impl Results {
@@ -30,6 +39,11 @@ impl Results {
             || self.inbound.as_ref().is_some_and(Result::is_err)
             || self.e2e.as_ref().is_some_and(Result::is_err)
             || self.latency.as_ref().is_some_and(Result::is_err)
+            || self.pg_settings.as_ref().is_some_and(Result::is_err)
+            || self.pg.iter().any(|p| {
+                p.ingest.as_ref().is_some_and(Result::is_err)
+                    || p.e2e.as_ref().is_some_and(Result::is_err)
+            })
     }
 }
 
@@ -117,6 +131,7 @@ pub fn table(r: &Results, s: &Settings) -> String {
         let fig = res.as_ref().map(latency);
         rows.push([label, cell(fig, &mut notes), target]);
     }
+    pg_rows(r, s, &mut rows, &mut notes);
     let mut out = String::from("| Figure | Result | Target |\n|---|---|---|\n");
     for [a, b, c] in rows {
         let _ = writeln!(out, "| {a} | {b} | {c} |");
@@ -125,6 +140,55 @@ pub fn table(r: &Results, s: &Settings) -> String {
         let _ = write!(out, "\n{n}\n");
     }
     out
+}
+
+/// The PostgreSQL rows (targets for one node: ingest ≥ 10,000 msg/s, end-to-end ≥ 5,000/s).
+fn pg_rows(r: &Results, s: &Settings, rows: &mut Vec<[String; 3]>, notes: &mut Vec<String>) {
+    if let Some(Err(e)) = &r.pg_settings {
+        let fig = cell(Err(e), notes);
+        rows.push(["PostgreSQL".into(), fig, "—".into()]);
+    }
+    let c = s.connections;
+    for run in &r.pg {
+        let n = run.nodes;
+        let nodes = if n == 1 {
+            "1 node".to_string()
+        } else {
+            format!("{n} nodes")
+        };
+        if let Some(res) = &run.ingest {
+            let target = match res {
+                Ok(i) if n == 1 => verdict("≥ 10,000 msg/s", i.load.per_sec >= 10_000.0),
+                _ if n == 1 => "≥ 10,000 msg/s".into(),
+                _ => "—".into(),
+            };
+            let fig = res.as_ref().map(|i| {
+                let meanwhile = format!("; {} delivered meanwhile", int(i.delivered_meanwhile));
+                throughput(&i.load, "msg/s") + &meanwhile
+            });
+            rows.push([
+                format!("Durable ingest: PostgreSQL, {nodes}, {c} conns"),
+                cell(fig, notes),
+                target,
+            ]);
+        }
+        if let Some(res) = &run.e2e {
+            let target = match res {
+                Ok(e) if n == 1 => verdict("≥ 5,000/s", e.per_sec().is_some_and(|x| x >= 5_000.0)),
+                _ if n == 1 => "≥ 5,000/s".into(),
+                _ => "—".into(),
+            };
+            let fig = res.as_ref().map(end_to_end);
+            rows.push([
+                format!(
+                    "End-to-end: PostgreSQL, {nodes}, {} messages, {c} conns",
+                    int(s.messages)
+                ),
+                cell(fig, notes),
+                target,
+            ]);
+        }
+    }
 }
 
 fn cell(fig: Result<String, &String>, notes: &mut Vec<String>) -> String {
@@ -161,9 +225,10 @@ fn end_to_end(e: &EndToEnd) -> String {
             int(rate as u64)
         ),
         _ => format!(
-            "**not all delivered**: {} of {} within the time limit (",
+            "**not all delivered**: {} of {} within the time limit ({} deliveries/s",
             int(e.delivered),
-            int(e.published)
+            int(e.published),
+            int((e.delivered as f64 / e.wall_secs.max(1e-9)) as u64)
         ),
     };
     format!(
@@ -199,8 +264,17 @@ fn cores(u: &Usage) -> String {
     } else {
         String::new()
     };
+    let db = u
+        .database
+        .map(|d| {
+            format!(
+                ", PostgreSQL {:.2} (of which the phase's backends {:.2})",
+                d.total, d.ours
+            )
+        })
+        .unwrap_or_default();
     format!(
-        "CPU cores: server {:.2}, load generator {:.2}{rx}",
+        "CPU cores: server {:.2}, load generator {:.2}{rx}{db}",
         u.server, u.client
     )
 }
@@ -223,101 +297,6 @@ pub fn int(n: u64) -> String {
     groups.join(",")
 }
 
-/// Appends a dated entry with the machine, commit, settings and table to `readme`.
-pub fn append(readme: &Path, r: &Results, s: &Settings, repo: &Path) -> anyhow::Result<()> {
-    let date = run(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M:%S UTC"]));
-    let commit = run(Command::new("git")
-        .current_dir(repo)
-        .args(["rev-parse", "--short", "HEAD"]));
-    let dirty = run(Command::new("git").current_dir(repo).args([
-        "status",
-        "--porcelain",
-        "--",
-        "crates",
-        "Cargo.lock",
-    ]));
-    let dirty = if dirty.is_empty() || dirty == "?" {
-        ""
-    } else {
-        " (plus uncommitted changes under crates/)"
-    };
-    let mut entry = format!("\n### {date} — commit {commit}{dirty}\n\n");
-    entry.push_str(&context(r, s));
-    let _ = writeln!(entry);
-    entry.push_str(&table(r, s));
-    let mut text = std::fs::read_to_string(readme).unwrap_or_default();
-    if !text.ends_with('\n') && !text.is_empty() {
-        text.push('\n');
-    }
-    text.push_str(&entry);
-    std::fs::write(readme, text)?;
-    Ok(())
-}
-
-/// Machine, disk, load and settings of a run, as a Markdown list.
-pub fn context(r: &Results, s: &Settings) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "- Machine: {}", machine());
-    let _ = writeln!(out, "- Disk: {}", fsync(&r.fsync));
-    let _ = writeln!(
-        out,
-        "- Load average (1 min) before the run: {}",
-        r.load_before
-    );
-    let _ = writeln!(out, "- Settings: {}", s.describe());
-    out
-}
-
-/// The fsync probe in words.
-fn fsync(probe: &Result<Summary, String>) -> String {
-    match probe {
-        Ok(s) => format!(
-            "append 1 KiB + fdatasync in the temp dir: p50 {}, p99 {} ({} rounds)",
-            ms(s.p50_us),
-            ms(s.p99_us),
-            s.n
-        ),
-        Err(e) => format!("fsync probe failed: {e}"),
-    }
-}
-
-/// The 1-minute load average.
-pub fn load_average() -> String {
-    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    text.split_whitespace().next().unwrap_or("?").to_string()
-}
-
-/// `nproc`, CPU model, kernel and RAM of this machine.
-pub fn machine() -> String {
-    let nproc = run(&mut Command::new("nproc"));
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = field(&cpuinfo, "model name").unwrap_or("unknown CPU");
-    let kernel = run(Command::new("uname").arg("-r"));
-    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    let kib: f64 = field(&meminfo, "MemTotal")
-        .and_then(|v| v.trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0.0);
-    format!(
-        "{nproc} CPUs (nproc), {model}, Linux {kernel}, {:.1} GiB RAM",
-        kib / 1024.0 / 1024.0
-    )
-}
-
-fn field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
-    text.lines().find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        (k.trim() == key).then_some(v.trim())
-    })
-}
-
-fn run(cmd: &mut Command) -> String {
-    cmd.output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_else(|| "?".into())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,17 +307,5 @@ mod tests {
         assert_eq!(int(999), "999");
         assert_eq!(int(1_000), "1,000");
         assert_eq!(int(1_234_567), "1,234,567");
-    }
-
-    #[test]
-    fn fields() {
-        assert_eq!(
-            field("model name\t: AMD EPYC\nx: y", "model name"),
-            Some("AMD EPYC")
-        );
-        assert_eq!(
-            field("MemTotal:  24683656 kB", "MemTotal"),
-            Some("24683656 kB")
-        );
     }
 }
