@@ -40,31 +40,3 @@ pub(crate) async fn query_opt<C: GenericClient>(
     let stmt = c.prepare_cached(sql.text()).await.map_err(pg)?;
     c.query_opt(&stmt, params).await.map_err(pg)
 }
-
-/// Wakes every other node's dispatcher when the surrounding transaction commits; the
-/// listener of `node` (this node) ignores it, and the caller wakes its own dispatcher right
-/// after the commit instead, so that the wake-up has landed when the write returns, as
-/// with SQLite, rather than some time later.
-pub(crate) async fn notify_from<C: GenericClient>(
-    c: &C,
-    channel: &str,
-    node: &str,
-) -> StoreResult<()> {
-    let stmt = c
-        .prepare_cached("SELECT pg_notify($1, $2)")
-        .await
-        .map_err(pg)?;
-    c.execute(&stmt, &[&channel, &node]).await.map_err(pg)?;
-    Ok(())
-}
-
-/// Wakes every node's dispatcher when the surrounding transaction commits (`NOTIFY` is
-/// transactional: a rolled-back transaction notifies nobody).
-pub(crate) async fn notify<C: GenericClient>(c: &C, channel: &str) -> StoreResult<()> {
-    let stmt = c
-        .prepare_cached("SELECT pg_notify($1, '')")
-        .await
-        .map_err(pg)?;
-    c.execute(&stmt, &[&channel]).await.map_err(pg)?;
-    Ok(())
-}

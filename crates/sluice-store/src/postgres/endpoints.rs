@@ -9,7 +9,7 @@ use sluice_core::model::{DeliveryStatus, Endpoint};
 use sluice_core::Millis;
 
 use super::apps::found;
-use super::db::{self, exec, query, query_opt};
+use super::db::{exec, query, query_opt};
 use super::page::ListQuery;
 use super::queries::{delivery, endpoint};
 use super::rows::{col, endpoint_at, opt_json, opt_u32, retired_json, to_json};
@@ -79,8 +79,12 @@ pub(super) async fn update_endpoint(s: &PgStore, ep: Endpoint) -> StoreResult<()
             Some(r) => col(&r, 0)?,
             None => return Err(StoreError::NotFound),
         };
-    write_endpoint(&tx, &ep, was_disabled, &s.channel).await?;
-    tx.commit().await.map_err(pg)
+    let woke = write_endpoint(&tx, &ep, was_disabled).await?;
+    tx.commit().await.map_err(pg)?;
+    if woke {
+        s.committed_work();
+    }
+    Ok(())
 }
 
 /// Reads the endpoint with its row locked (`FOR UPDATE`, so no other node's write comes
@@ -101,19 +105,21 @@ pub(super) async fn edit_endpoint(
     };
     let was_disabled = ep.disabled;
     edit(&mut ep).map_err(StoreError::Declined)?;
-    write_endpoint(&tx, &ep, was_disabled, &s.channel).await?;
+    let woke = write_endpoint(&tx, &ep, was_disabled).await?;
     tx.commit().await.map_err(pg)?;
+    if woke {
+        s.committed_work();
+    }
     Ok(ep)
 }
 
-/// Replaces the endpoint's row; notifies the dispatchers when it went from disabled to
-/// enabled, which makes its waiting deliveries sendable.
+/// Replaces the endpoint's row; says whether it went from disabled to enabled, which makes
+/// its waiting deliveries sendable (the caller wakes the dispatchers after the commit).
 async fn write_endpoint<C: GenericClient>(
     c: &C,
     ep: &Endpoint,
     was_disabled: bool,
-    channel: &str,
-) -> StoreResult<()> {
+) -> StoreResult<bool> {
     let (event_types, channels) = (opt_json(&ep.event_types)?, opt_json(&ep.channels)?);
     let (metadata, retired) = (to_json(&ep.metadata)?, retired_json(&ep.retired_secrets)?);
     let throttle = opt_u32(ep.throttle_rate);
@@ -140,10 +146,7 @@ async fn write_endpoint<C: GenericClient>(
     )
     .await?;
     found(n)?;
-    if was_disabled && !ep.disabled {
-        db::notify(c, channel).await?;
-    }
-    Ok(())
+    Ok(was_disabled && !ep.disabled)
 }
 
 /// Deletes the endpoint and its unfinished deliveries. Finished deliveries and attempts stay

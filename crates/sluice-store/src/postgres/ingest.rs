@@ -23,6 +23,7 @@ use sluice_core::model::Message;
 use sluice_core::Millis;
 use tokio::sync::{mpsc, oneshot, Mutex, Notify};
 
+use super::notifier::Notifier;
 use super::PgStore;
 use crate::{ConflictKind, InboundAccepted, StoreError, StoreResult};
 
@@ -35,10 +36,8 @@ pub(crate) const WRITERS: usize = 2;
 
 /// How a batch that created deliveries wakes the dispatchers.
 pub(crate) struct Wake {
-    /// Notified in the batch's transaction, for the other nodes.
-    channel: Arc<str>,
-    /// The payload of this node's notifications (its own listener skips them).
-    node: Arc<str>,
+    /// Wakes the other nodes, after the commit.
+    cluster: Arc<Notifier>,
     /// This node's dispatcher, woken right after the commit.
     work: Arc<Notify>,
 }
@@ -88,18 +87,9 @@ pub(crate) struct Writer {
 
 impl Writer {
     /// Starts [`WRITERS`] writer tasks on connections of `pool`; commits that create
-    /// deliveries notify `channel` as `node`, and wake this node's dispatcher (`work`).
-    pub(crate) fn spawn(
-        pool: Pool,
-        channel: Arc<str>,
-        node: Arc<str>,
-        work: Arc<Notify>,
-    ) -> Writer {
-        let wake = Arc::new(Wake {
-            channel,
-            node,
-            work,
-        });
+    /// deliveries wake this node's dispatcher (`work`) and the other nodes (`cluster`).
+    pub(crate) fn spawn(pool: Pool, cluster: Arc<Notifier>, work: Arc<Notify>) -> Writer {
+        let wake = Arc::new(Wake { cluster, work });
         let (tx, rx) = mpsc::channel(QUEUE);
         let rx = Arc::new(Mutex::new(rx));
         let commits = Arc::new(AtomicU64::new(0));

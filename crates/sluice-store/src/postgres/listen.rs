@@ -1,11 +1,10 @@
 //! Wake-ups across nodes: one connection per node `LISTEN`s on the schema's channel, and
-//! every commit that creates due work runs `pg_notify` inside its transaction (delivered
-//! at commit, to every listener). A notification wakes the local dispatcher through the
-//! store's [`Notify`].
+//! after every commit that creates due work the writer's node sends a `pg_notify` there
+//! ([`notifier`](super::notifier), coalesced, outside the writing transaction). A
+//! notification wakes the local dispatcher through the store's [`Notify`].
 //!
-//! A notification whose payload is this node's name came from this node's own write
-//! ([`db::notify_from`](super::db::notify_from)), which woke the dispatcher itself right
-//! after its commit; the listener skips it. So a write's wake-up of its own node has landed
+//! A notification whose payload is this node's name came from this node's own write, which
+//! woke the dispatcher itself right after its commit; the listener skips it. So a write's wake-up of its own node has landed
 //! when the write returns (as with SQLite), instead of arriving a moment later, when it
 //! could be taken for the wake-up of a later write.
 //!

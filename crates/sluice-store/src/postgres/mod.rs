@@ -10,9 +10,9 @@
 //!   across nodes by an advisory lock so that per-endpoint and per-application bounds hold
 //!   for the cluster, not per node; each claim sets a fencing token that outcomes must match
 //!   ([`claim`], [`outcomes`]).
-//! - Commits that create due work `NOTIFY` a channel that every node `LISTEN`s on
-//!   ([`listen`]), which wakes idle dispatchers on all nodes; their periodic poll is only
-//!   the fallback.
+//! - Commits that create due work are followed by a `NOTIFY` (coalesced, outside the
+//!   writing transaction: [`notifier`]) on a channel every node `LISTEN`s on ([`listen`]),
+//!   which wakes idle dispatchers on all nodes; their periodic poll is only the fallback.
 //! - Statements live in `.sql` files under `queries/<table>/<verb>.sql`, named as the
 //!   SQLite backend's are, rendered by [`crate::sql`].
 
@@ -29,6 +29,7 @@ mod integrations;
 mod jobs;
 mod listen;
 mod messages;
+mod notifier;
 mod outcomes;
 mod page;
 mod portal_tokens;
@@ -75,12 +76,8 @@ impl Default for PgOptions {
 pub struct PgStore {
     pool: Pool,
     work: Arc<Notify>,
-    /// The `NOTIFY` channel of this schema (nodes on other schemas of the same database do
-    /// not wake each other).
-    channel: Arc<str>,
-    /// This node's name in the payload of its notifications, so that its listener skips
-    /// them: its own writes wake it directly.
-    node: Arc<str>,
+    /// Wakes the other nodes after commits that created due work.
+    notifier: Arc<notifier::Notifier>,
     ingest: ingest::Writer,
     /// The lease tokens this node hands out (they say which node holds a claim).
     leases: claim::Leases,
@@ -169,13 +166,12 @@ impl PgStore {
         {
             tracing::warn!("PostgreSQL LISTEN not in place yet; relying on polling meanwhile");
         }
-        let ingest =
-            ingest::Writer::spawn(pool.clone(), channel.clone(), node.clone(), work.clone());
+        let notifier = Arc::new(notifier::Notifier::spawn(pool.clone(), channel, node));
+        let ingest = ingest::Writer::spawn(pool.clone(), notifier.clone(), work.clone());
         Ok(PgStore {
             pool,
             work,
-            channel,
-            node,
+            notifier,
             ingest,
             leases: claim::Leases::random(),
             listener,
@@ -186,6 +182,13 @@ impl PgStore {
     /// messages means writes were batched; tests and metrics use it.
     pub fn commit_count(&self) -> u64 {
         self.ingest.commits()
+    }
+
+    /// After a commit that created due work: wakes this node's dispatcher at once and the
+    /// other nodes' through a notification.
+    fn committed_work(&self) {
+        self.work.notify_one();
+        self.notifier.committed_work();
     }
 
     /// A pooled connection, or `Unavailable`.

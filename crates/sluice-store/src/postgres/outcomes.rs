@@ -7,7 +7,7 @@ use sluice_core::model::{DeliveryStatus, Trigger};
 use sluice_core::queue::{DeliveryNext, Outcome};
 use sluice_core::Millis;
 
-use super::db::{exec, notify_from, query, query_opt};
+use super::db::{exec, query, query_opt};
 use super::errors::pg;
 use super::queries::{attempt, delivery, endpoint, message};
 use super::rows::col;
@@ -36,18 +36,10 @@ pub(super) async fn record_outcomes(s: &PgStore, mut outcomes: Vec<Outcome>) -> 
             && updated.contains(&o.delivery_id)
     });
     disable_endpoints(&tx, &outcomes).await?;
-    if wake {
-        notify(s, &tx).await?;
-    }
     commit_waking(s, tx, wake).await
 }
 
-/// Notifies the other nodes when `tx` commits (this node is woken by [`commit_waking`]).
-async fn notify(s: &PgStore, tx: &deadpool_postgres::Transaction<'_>) -> StoreResult<()> {
-    notify_from(tx, &s.channel, &s.node).await
-}
-
-/// Commits `tx` and then, if it notified the other nodes, wakes this one.
+/// Commits `tx` and then, if it created due work, wakes this node and the others.
 async fn commit_waking(
     s: &PgStore,
     tx: deadpool_postgres::Transaction<'_>,
@@ -55,7 +47,7 @@ async fn commit_waking(
 ) -> StoreResult<()> {
     tx.commit().await.map_err(pg)?;
     if wake {
-        s.work.notify_one();
+        s.committed_work();
     }
     Ok(())
 }
@@ -211,9 +203,6 @@ pub(super) async fn resend(
             sql.is_some()
         }
     };
-    if due {
-        notify(s, &tx).await?;
-    }
     commit_waking(s, tx, due).await
 }
 
@@ -234,9 +223,6 @@ pub(super) async fn recover_endpoint(
         &[&endpoint_id, &since, &until, &now],
     )
     .await?;
-    if n > 0 {
-        notify(s, &tx).await?;
-    }
     commit_waking(s, tx, n > 0).await?;
     Ok(n)
 }

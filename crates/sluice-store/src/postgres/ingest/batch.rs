@@ -7,9 +7,9 @@
 //! 2. The messages are inserted at once, `ON CONFLICT DO NOTHING RETURNING id`: a message
 //!    not returned has a taken event id (also when another message of the same batch took
 //!    it), and gets no deliveries.
-//! 3. Deliveries and tags are inserted at once each, pipelined with the `NOTIFY` when any
-//!    delivery was created (for the other nodes); then the commit, then this node's own
-//!    dispatcher is woken.
+//! 3. Deliveries and tags are inserted at once each, pipelined; then the commit, then this
+//!    node's own dispatcher is woken and, through the notifier, the other nodes (outside
+//!    the transaction, so commits never queue on the notification lock).
 //!
 //! Rows are inserted in key order (dedupe keys by source and key, messages by app and
 //! event id), so two batches racing for the same keys wait for each other in one order and
@@ -55,16 +55,17 @@ impl Candidate {
 pub(super) async fn run(pool: &Pool, wake: &Wake, jobs: &[Job]) -> StoreResult<Vec<Fate>> {
     let mut c = pool.get().await.map_err(pool_err)?;
     let tx = c.transaction().await.map_err(pg)?;
-    let (fates, woke) = write(&tx, wake, jobs).await?;
+    let (fates, woke) = write(&tx, jobs).await?;
     tx.commit().await.map_err(pg)?;
     if woke {
         wake.work.notify_one();
+        wake.cluster.committed_work();
     }
     Ok(fates)
 }
 
-/// The batch's rows; also whether it created deliveries (and so notified).
-async fn write(tx: &Transaction<'_>, wake: &Wake, jobs: &[Job]) -> StoreResult<(Vec<Fate>, bool)> {
+/// The batch's rows; also whether it created deliveries.
+async fn write(tx: &Transaction<'_>, jobs: &[Job]) -> StoreResult<(Vec<Fate>, bool)> {
     let mut fates: Vec<Option<Fate>> = vec![None; jobs.len()];
     let (fresh_keys, candidates) = futures::try_join!(dedupe(tx, jobs), candidates(tx, jobs))?;
     for (i, fresh) in fresh_keys.into_iter().enumerate() {
@@ -117,7 +118,7 @@ async fn write(tx: &Transaction<'_>, wake: &Wake, jobs: &[Job]) -> StoreResult<(
         rows.add(job, &targets);
         fates[i] = Some(Fate::Created(targets.len()));
     }
-    rows.insert(tx, wake).await?;
+    rows.insert(tx).await?;
     let fates = fates
         .into_iter()
         .map(|f| f.ok_or_else(|| backend("ingest job without a fate")))
@@ -285,8 +286,8 @@ impl Rows {
         }
     }
 
-    /// Inserts the rows (pipelined), and notifies every node if any delivery was created.
-    async fn insert(&self, tx: &Transaction<'_>, wake: &Wake) -> StoreResult<()> {
+    /// Inserts the rows (pipelined).
+    async fn insert(&self, tx: &Transaction<'_>) -> StoreResult<()> {
         let mut writes: Vec<futures::future::BoxFuture<'_, StoreResult<()>>> = Vec::new();
         if !self.ids.is_empty() {
             writes.push(Box::pin(async {
@@ -302,7 +303,6 @@ impl Rows {
                     .await
                     .map(drop)
             }));
-            writes.push(Box::pin(db::notify_from(tx, &wake.channel, &wake.node)));
         }
         if !self.tags.is_empty() {
             writes.push(Box::pin(async {
