@@ -152,6 +152,10 @@ pub enum InboundAccepted {
 /// must be quick and do no I/O.
 pub type EndpointEdit = Box<dyn FnOnce(&mut Endpoint) -> Result<(), BoxError> + Send>;
 
+/// A change to one application, run by [`Store::edit_app`] on the row as it is inside the
+/// write, as [`EndpointEdit`] is for endpoints.
+pub type AppEdit = Box<dyn FnOnce(&mut Application) -> Result<(), BoxError> + Send>;
+
 /// How many rotated ingest tokens of one source may be valid at once (Svix: "rotated a
 /// maximum of three times within the 48-hour period").
 pub const MAX_VALID_OLD_TOKENS: usize = 3;
@@ -169,6 +173,13 @@ pub trait Store: QueueStore {
     async fn list_apps(&self, org_id: &str, page: Page) -> StoreResult<Listed<Application>>;
     /// Replaces the mutable fields of an existing application (matched by id).
     async fn update_app(&self, app: Application) -> StoreResult<()>;
+    /// Reads application `app_id` of `org_id`, applies `edit` and writes the result in one
+    /// write transaction with the row held, so concurrent edits (on any node) apply one
+    /// after the other and none overwrites another with a stale copy. Returns the
+    /// application as written. `NotFound` if absent; `Declined` if `edit` refused;
+    /// `Conflict(AppUid)` if the edit took a uid in use.
+    async fn edit_app(&self, org_id: &str, app_id: &str, edit: AppEdit)
+        -> StoreResult<Application>;
     /// Deletes an application with its endpoints, integrations, messages, deliveries and
     /// attempts.
     async fn delete_app(&self, org_id: &str, app_id: &str) -> StoreResult<()>;

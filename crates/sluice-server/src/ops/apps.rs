@@ -56,12 +56,17 @@ pub async fn upsert(
     let found = find_app(ctx, caller, key, Scope::Org).await?;
     let org = org_of(caller)?;
     match found {
-        Some(mut app) => {
+        Some(app) => {
             let mut p = Problems::new();
             body.validate(&mut p);
             p.finish()?;
-            body.replace(&mut app, now);
-            ctx.store.update_app(app.clone()).await?;
+            // Applied to the row as stored, inside the write: a concurrent change of the
+            // same application (on any node) is not overwritten with a stale copy.
+            let edit = Box::new(move |a: &mut Application| {
+                body.replace(a, now);
+                Ok(())
+            });
+            let app = ctx.store.edit_app(&app.org_id, &app.id, edit).await?;
             Ok(Upserted::Existing(app))
         }
         None => {
@@ -84,13 +89,15 @@ pub async fn patch(
     body: ApplicationPatch,
     now: Millis,
 ) -> Result<Application> {
-    let mut app = load_app(ctx, caller, key, Scope::Org).await?;
+    let app = load_app(ctx, caller, key, Scope::Org).await?;
     let mut p = Problems::new();
     body.validate(&mut p);
     p.finish()?;
-    body.apply(&mut app, now);
-    ctx.store.update_app(app.clone()).await?;
-    Ok(app)
+    let edit = Box::new(move |a: &mut Application| {
+        body.apply(a, now);
+        Ok(())
+    });
+    Ok(ctx.store.edit_app(&app.org_id, &app.id, edit).await?)
 }
 
 /// Deletes the application with everything in it. A source's application goes only with

@@ -65,11 +65,36 @@ pub(super) async fn list_apps(
 
 pub(super) async fn update_app(s: &PgStore, app: Application) -> StoreResult<()> {
     let c = s.client().await?;
+    write_app(&c, &app).await
+}
+
+/// Reads the application with its row locked, applies `edit`, writes it back and commits:
+/// concurrent edits on any node wait for each other instead of overwriting each other.
+pub(super) async fn edit_app(
+    s: &PgStore,
+    org_id: &str,
+    app_id: &str,
+    edit: crate::AppEdit,
+) -> StoreResult<Application> {
+    let mut c = s.client().await?;
+    let tx = c.transaction().await.map_err(pg)?;
+    let row = query_opt(&tx, &application::LOCK, &[&app_id, &org_id])
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let mut app = application_at(&row, 0)?;
+    edit(&mut app).map_err(StoreError::Declined)?;
+    write_app(&tx, &app).await?;
+    tx.commit().await.map_err(pg)?;
+    Ok(app)
+}
+
+/// Replaces the application's mutable fields.
+async fn write_app<C: GenericClient>(c: &C, app: &Application) -> StoreResult<()> {
     let metadata = to_json(&app.metadata)?;
     let throttle = opt_u32(app.throttle_rate);
     found(
         exec(
-            &c,
+            c,
             &application::UPDATE,
             &[
                 &app.id,

@@ -12,8 +12,8 @@ use super::{
     outcomes, portal_tokens, queries, sources, views, PgStore,
 };
 use crate::{
-    AttemptFilter, CachedResponse, EndpointEdit, IdempotencyBegin, InboundAccepted, Listed,
-    MessageFilter, Page, PortalToken, Store, StoreResult,
+    AppEdit, AttemptFilter, CachedResponse, EndpointEdit, IdempotencyBegin, InboundAccepted,
+    Listed, MessageFilter, Page, PortalToken, Store, StoreResult,
 };
 
 #[async_trait]
@@ -32,6 +32,15 @@ impl Store for PgStore {
 
     async fn update_app(&self, app: Application) -> StoreResult<()> {
         apps::update_app(self, app).await
+    }
+
+    async fn edit_app(
+        &self,
+        org_id: &str,
+        app_id: &str,
+        edit: AppEdit,
+    ) -> StoreResult<Application> {
+        apps::edit_app(self, org_id, app_id, edit).await
     }
 
     async fn delete_app(&self, org_id: &str, app_id: &str) -> StoreResult<()> {

@@ -42,6 +42,22 @@ pub(crate) fn update_app(c: &Connection, app: &Application) -> StoreResult<()> {
     )?)
 }
 
+/// Applies `edit` to the stored application and writes it back, inside one writer job (so no
+/// other write runs in between).
+pub(crate) fn edit_app(
+    c: &Connection,
+    org_id: &str,
+    app_id: &str,
+    edit: crate::AppEdit,
+) -> StoreResult<Application> {
+    let mut app = get_app(c, org_id, app_id)?
+        .filter(|a| a.id == app_id)
+        .ok_or(StoreError::NotFound)?;
+    edit(&mut app).map_err(StoreError::Declined)?;
+    update_app(c, &app)?;
+    Ok(app)
+}
+
 /// Deletes the app and everything under it. Deliveries are found through the app's
 /// messages (every delivery has one), which uses an index instead of a table scan.
 pub(crate) fn delete_app(c: &Connection, org_id: &str, app_id: &str) -> StoreResult<()> {

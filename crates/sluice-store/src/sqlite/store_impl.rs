@@ -13,8 +13,8 @@ use super::{
     portal_tokens, sources, SqliteStore,
 };
 use crate::{
-    AttemptFilter, CachedResponse, EndpointEdit, IdempotencyBegin, InboundAccepted, Listed,
-    MessageFilter, Page, PortalToken, Store, StoreError, StoreResult, MAX_VALID_OLD_TOKENS,
+    AppEdit, AttemptFilter, CachedResponse, EndpointEdit, IdempotencyBegin, InboundAccepted,
+    Listed, MessageFilter, Page, PortalToken, Store, StoreError, StoreResult, MAX_VALID_OLD_TOKENS,
 };
 
 #[async_trait]
@@ -46,6 +46,17 @@ impl Store for SqliteStore {
         let id = app.id.clone();
         let write = self.write(move |c| apps::update_app(c, &app));
         self.apps.changing(&id, write).await
+    }
+
+    async fn edit_app(
+        &self,
+        org_id: &str,
+        app_id: &str,
+        edit: AppEdit,
+    ) -> StoreResult<Application> {
+        let (org, id) = (org_id.to_string(), app_id.to_string());
+        let write = self.write(move |c| apps::edit_app(c, &org, &id, edit));
+        self.apps.changing(app_id, write).await
     }
 
     async fn delete_app(&self, org_id: &str, app_id: &str) -> StoreResult<()> {

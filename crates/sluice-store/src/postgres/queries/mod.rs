@@ -38,6 +38,7 @@ statements! {
     application {
         INSERT = "insert";
         UPDATE = "update";
+        LOCK = "lock";
         GET = "get";
         EXISTS = "exists";
         LIST = "list";
