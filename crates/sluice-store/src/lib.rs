@@ -156,6 +156,9 @@ pub type EndpointEdit = Box<dyn FnOnce(&mut Endpoint) -> Result<(), BoxError> + 
 /// write, as [`EndpointEdit`] is for endpoints.
 pub type AppEdit = Box<dyn FnOnce(&mut Application) -> Result<(), BoxError> + Send>;
 
+/// A change to one event type, run by [`Store::edit_event_type`] as [`AppEdit`] is.
+pub type EventTypeEdit = Box<dyn FnOnce(&mut EventType) -> Result<(), BoxError> + Send>;
+
 /// How many rotated ingest tokens of one source may be valid at once (Svix: "rotated a
 /// maximum of three times within the 48-hour period").
 pub const MAX_VALID_OLD_TOKENS: usize = 3;
@@ -198,6 +201,15 @@ pub trait Store: QueueStore {
     ) -> StoreResult<Listed<EventType>>;
     /// Replaces an existing event type (matched by org and name).
     async fn update_event_type(&self, et: EventType) -> StoreResult<()>;
+    /// Reads event type `name` of `org_id`, applies `edit` (which must keep the name) and
+    /// writes the result in one write transaction with the row held, as
+    /// [`Store::edit_app`] does. `NotFound` if absent; `Declined` if `edit` refused.
+    async fn edit_event_type(
+        &self,
+        org_id: &str,
+        name: &str,
+        edit: EventTypeEdit,
+    ) -> StoreResult<EventType>;
     /// Removes an event type for good.
     async fn delete_event_type(&self, org_id: &str, name: &str) -> StoreResult<()>;
 

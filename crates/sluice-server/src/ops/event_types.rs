@@ -1,9 +1,11 @@
 //! Event types of an org: create (un-archiving an archived type of that name, as Svix
 //! does), create-or-replace, patch, and delete (archive, or remove for good). Org tokens
-//! only.
+//! only. Changes to an existing type are `Store::edit_event_type` calls, applied to the row
+//! as stored inside the write, so concurrent changes on any node do not overwrite each other.
 
 use sluice_core::model::EventType;
 use sluice_core::Millis;
+use sluice_store::StoreError;
 
 use super::scope::{org_of, same_name_as_path};
 use super::{Ctx, Error, Problems, Result, Upserted};
@@ -32,16 +34,24 @@ pub async fn create(
     let mut p = Problems::new();
     body.validate(&name, &mut p);
     p.finish()?;
-    if let Some(mut existing) = ctx.store.get_event_type(org, &name).await? {
+    let live = || Error::Conflict("An event type with this name already exists".into());
+    if let Some(existing) = ctx.store.get_event_type(org, &name).await? {
         if !existing.archived {
-            return Err(Error::Conflict(
-                "An event type with this name already exists".into(),
-            ));
+            return Err(live());
         }
-        body.replace(&mut existing, now);
-        existing.archived = false;
-        ctx.store.update_event_type(existing.clone()).await?;
-        return Ok(existing);
+        // Re-checked on the row as stored: a concurrent create may have un-archived it.
+        let edit = Box::new(move |et: &mut EventType| {
+            if !et.archived {
+                return Err("no longer archived".into());
+            }
+            body.replace(et, now);
+            et.archived = false;
+            Ok(())
+        });
+        return match ctx.store.edit_event_type(org, &name, edit).await {
+            Err(StoreError::Declined(_)) => Err(live()),
+            other => Ok(other?),
+        };
     }
     let et = body.into_event_type(org, name, now);
     ctx.store.create_event_type(et.clone()).await?;
@@ -62,9 +72,12 @@ pub async fn upsert(
     body.validate(name, &mut p);
     p.finish()?;
     match ctx.store.get_event_type(org, name).await? {
-        Some(mut et) => {
-            body.replace(&mut et, now);
-            ctx.store.update_event_type(et.clone()).await?;
+        Some(_) => {
+            let edit = Box::new(move |et: &mut EventType| {
+                body.replace(et, now);
+                Ok(())
+            });
+            let et = ctx.store.edit_event_type(org, name, edit).await?;
             Ok(Upserted::Existing(et))
         }
         None => {
@@ -84,13 +97,15 @@ pub async fn patch(
     now: Millis,
 ) -> Result<EventType> {
     let org = org_of(caller)?;
-    let mut et = load(ctx, org, name).await?;
+    let et = load(ctx, org, name).await?;
     let mut p = Problems::new();
     body.validate(&mut p);
     p.finish()?;
-    body.apply(&mut et, now);
-    ctx.store.update_event_type(et.clone()).await?;
-    Ok(et)
+    let edit = Box::new(move |et: &mut EventType| {
+        body.apply(et, now);
+        Ok(())
+    });
+    Ok(ctx.store.edit_event_type(org, &et.name, edit).await?)
 }
 
 /// Archives the event type (endpoints filtering on it keep working; new endpoints cannot
@@ -103,13 +118,18 @@ pub async fn delete(
     now: Millis,
 ) -> Result<()> {
     let org = org_of(caller)?;
-    let mut et = load(ctx, org, name).await?;
+    let et = load(ctx, org, name).await?;
     if expunge {
         ctx.store.delete_event_type(org, &et.name).await?;
     } else if !et.archived {
-        et.archived = true;
-        et.updated_at = now;
-        ctx.store.update_event_type(et).await?;
+        let edit = Box::new(move |et: &mut EventType| {
+            if !et.archived {
+                et.archived = true;
+                et.updated_at = now;
+            }
+            Ok(())
+        });
+        ctx.store.edit_event_type(org, &et.name, edit).await?;
     }
     Ok(())
 }

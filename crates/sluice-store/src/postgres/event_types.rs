@@ -1,5 +1,6 @@
 //! Event types of an organisation, keyed by name.
 
+use deadpool_postgres::GenericClient;
 use sluice_core::model::EventType;
 
 use super::apps::found;
@@ -7,8 +8,8 @@ use super::db::{exec, query_opt};
 use super::page::ListQuery;
 use super::queries::event_type;
 use super::rows::{event_type_at, to_json};
-use super::PgStore;
-use crate::{Listed, Page, StoreResult};
+use super::{errors::pg, PgStore};
+use crate::{Listed, Page, StoreError, StoreResult};
 
 pub(super) async fn create_event_type(s: &PgStore, et: EventType) -> StoreResult<()> {
     let c = s.client().await?;
@@ -60,9 +61,36 @@ pub(super) async fn list_event_types(
 
 pub(super) async fn update_event_type(s: &PgStore, et: EventType) -> StoreResult<()> {
     let c = s.client().await?;
+    write_event_type(&c, &et).await
+}
+
+/// Reads the event type with its row locked, applies `edit`, writes it back and commits.
+pub(super) async fn edit_event_type(
+    s: &PgStore,
+    org_id: &str,
+    name: &str,
+    edit: crate::EventTypeEdit,
+) -> StoreResult<EventType> {
+    let mut c = s.client().await?;
+    let tx = c.transaction().await.map_err(pg)?;
+    let row = query_opt(&tx, &event_type::LOCK, &[&org_id, &name])
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let mut et = event_type_at(&row, 0)?;
+    edit(&mut et).map_err(StoreError::Declined)?;
+    if et.name != name || et.org_id != org_id {
+        return Err(StoreError::backend("an event type edit changed its key"));
+    }
+    write_event_type(&tx, &et).await?;
+    tx.commit().await.map_err(pg)?;
+    Ok(et)
+}
+
+/// Replaces the event type's mutable fields.
+async fn write_event_type<C: GenericClient>(c: &C, et: &EventType) -> StoreResult<()> {
     let schemas = et.schemas.as_ref().map(to_json).transpose()?;
     let n = exec(
-        &c,
+        c,
         &event_type::UPDATE,
         &[
             &et.org_id,

@@ -12,8 +12,8 @@ use super::{
     outcomes, portal_tokens, queries, sources, views, PgStore,
 };
 use crate::{
-    AppEdit, AttemptFilter, CachedResponse, EndpointEdit, IdempotencyBegin, InboundAccepted,
-    Listed, MessageFilter, Page, PortalToken, Store, StoreResult,
+    AppEdit, AttemptFilter, CachedResponse, EndpointEdit, EventTypeEdit, IdempotencyBegin,
+    InboundAccepted, Listed, MessageFilter, Page, PortalToken, Store, StoreResult,
 };
 
 #[async_trait]
@@ -66,6 +66,15 @@ impl Store for PgStore {
 
     async fn update_event_type(&self, et: EventType) -> StoreResult<()> {
         event_types::update_event_type(self, et).await
+    }
+
+    async fn edit_event_type(
+        &self,
+        org_id: &str,
+        name: &str,
+        edit: EventTypeEdit,
+    ) -> StoreResult<EventType> {
+        event_types::edit_event_type(self, org_id, name, edit).await
     }
 
     async fn delete_event_type(&self, org_id: &str, name: &str) -> StoreResult<()> {

@@ -113,6 +113,22 @@ pub(crate) fn update_event_type(c: &Connection, et: &EventType) -> StoreResult<(
     found(exec_named(c, &event_type::UPDATE, &event_type_params(et)?)?)
 }
 
+/// Applies `edit` to the stored event type and writes it back, inside one writer job.
+pub(crate) fn edit_event_type(
+    c: &Connection,
+    org_id: &str,
+    name: &str,
+    edit: crate::EventTypeEdit,
+) -> StoreResult<EventType> {
+    let mut et = get_event_type(c, org_id, name)?.ok_or(StoreError::NotFound)?;
+    edit(&mut et).map_err(StoreError::Declined)?;
+    if et.name != name || et.org_id != org_id {
+        return Err(StoreError::backend("an event type edit changed its key"));
+    }
+    update_event_type(c, &et)?;
+    Ok(et)
+}
+
 pub(crate) fn delete_event_type(c: &Connection, org_id: &str, name: &str) -> StoreResult<()> {
     found(exec(c, &event_type::DELETE, params![org_id, name])?)
 }

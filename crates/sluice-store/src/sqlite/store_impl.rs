@@ -13,8 +13,9 @@ use super::{
     portal_tokens, sources, SqliteStore,
 };
 use crate::{
-    AppEdit, AttemptFilter, CachedResponse, EndpointEdit, IdempotencyBegin, InboundAccepted,
-    Listed, MessageFilter, Page, PortalToken, Store, StoreError, StoreResult, MAX_VALID_OLD_TOKENS,
+    AppEdit, AttemptFilter, CachedResponse, EndpointEdit, EventTypeEdit, IdempotencyBegin,
+    InboundAccepted, Listed, MessageFilter, Page, PortalToken, Store, StoreError, StoreResult,
+    MAX_VALID_OLD_TOKENS,
 };
 
 #[async_trait]
@@ -88,6 +89,17 @@ impl Store for SqliteStore {
 
     async fn update_event_type(&self, et: EventType) -> StoreResult<()> {
         self.write(move |c| apps::update_event_type(c, &et)).await
+    }
+
+    async fn edit_event_type(
+        &self,
+        org_id: &str,
+        name: &str,
+        edit: EventTypeEdit,
+    ) -> StoreResult<EventType> {
+        let (org, name) = (org_id.to_string(), name.to_string());
+        self.write(move |c| apps::edit_event_type(c, &org, &name, edit))
+            .await
     }
 
     async fn delete_event_type(&self, org_id: &str, name: &str) -> StoreResult<()> {

@@ -177,3 +177,46 @@ pub async fn concurrent_app_edits_all_survive(s: Dyn) {
         ))
     ));
 }
+
+/// Concurrent edits of one event type all survive; a missing one is `NotFound`.
+pub async fn concurrent_event_type_edits_all_survive(s: Dyn) {
+    let et = sluice_core::model::EventType {
+        org_id: ORG.into(),
+        name: "user.signup".into(),
+        description: String::new(),
+        schemas: Some(serde_json::json!({})),
+        archived: false,
+        deprecated: false,
+        feature_flag: None,
+        created_at: T0,
+        updated_at: T0,
+    };
+    s.create_event_type(et).await.unwrap();
+    const EDITS: usize = 30;
+    let edits = (0..EDITS).map(|i| {
+        let s = s.clone();
+        tokio::spawn(async move {
+            s.edit_event_type(
+                ORG,
+                "user.signup",
+                Box::new(move |et| {
+                    let schemas = et.schemas.get_or_insert_with(|| serde_json::json!({}));
+                    schemas[format!("{i}")] = serde_json::json!({"type": "object"});
+                    Ok(())
+                }),
+            )
+            .await
+        })
+    });
+    for task in edits.collect::<Vec<_>>() {
+        task.await.expect("edit task").expect("edit");
+    }
+    let stored = s.get_event_type(ORG, "user.signup").await.unwrap().unwrap();
+    let kept = stored.schemas.unwrap().as_object().map_or(0, |m| m.len());
+    assert_eq!(kept, EDITS, "an edit was lost");
+    assert!(matches!(
+        s.edit_event_type(ORG, "missing", Box::new(|_| Ok(())))
+            .await,
+        Err(sluice_store::StoreError::NotFound)
+    ));
+}

@@ -48,6 +48,7 @@ macro_rules! every_test {
             edits::concurrent_edits_all_survive,
             edits::edit_outcomes,
             edits::concurrent_app_edits_all_survive,
+            edits::concurrent_event_type_edits_all_survive,
             lookups::id_match_wins_over_key_match,
             lifecycle::delete_app_cascades,
             lifecycle::delete_endpoint_keeps_history,

@@ -47,6 +47,7 @@ statements! {
     event_type {
         INSERT = "insert";
         UPDATE = "update";
+        LOCK = "lock";
         GET = "get";
         LIST = "list";
         DELETE = "delete";
