@@ -22,6 +22,7 @@ pub mod postgres;
 mod queue;
 mod sql;
 pub mod sqlite;
+mod stored;
 
 pub use error::{BoxError, ConflictKind, Context, StoreError, StoreResult};
 pub use idempotency::IdempotencyBegin;

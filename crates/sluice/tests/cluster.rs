@@ -106,15 +106,7 @@ async fn three_nodes_deliver_every_acked_message_when_one_is_killed() {
 
     // What node 0 had claimed is reclaimed by the others once its leases expire
     // (2 × request timeout + 30 s).
-    wait_for(
-        "every acknowledged message delivered",
-        Duration::from_secs(120),
-        || {
-            let seen = rx.seen.lock().unwrap();
-            acked.iter().all(|id| seen.contains_key(id))
-        },
-    )
-    .await;
+    rx.wait_for_all(&acked, Duration::from_secs(120)).await;
     let seen = rx.seen.lock().unwrap();
     let duplicates: usize = seen.values().filter(|n| **n > 1).count();
     println!(

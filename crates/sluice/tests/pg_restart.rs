@@ -154,15 +154,7 @@ async fn a_database_restart_under_load_loses_nothing_and_needs_no_node_restart()
         p.await.unwrap();
     }
     let acked = acked.lock().unwrap().clone();
-    wait_for(
-        "every acknowledged message delivered",
-        Duration::from_secs(120),
-        || {
-            let seen = rx.seen.lock().unwrap();
-            acked.iter().all(|id| seen.contains_key(id))
-        },
-    )
-    .await;
+    rx.wait_for_all(&acked, Duration::from_secs(120)).await;
     let others = other.lock().unwrap().clone();
     println!(
         "PostgreSQL restart under load: {} acknowledged and delivered, {} answered 503, other statuses {others:?}",

@@ -3,7 +3,6 @@
 //! statement reads like its SQLite twin. JSON-ish fields are TEXT written by serde_json.
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use sluice_core::model::{
     Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, InboundMeta, Integration,
     Message, RetiredSecret, Source, Trigger,
@@ -14,34 +13,8 @@ use crate::StoreError;
 
 pub(crate) use super::errors::{backend, pg};
 
-/// Serialises a value stored as JSON text.
-pub(crate) fn to_json<T: Serialize + ?Sized>(v: &T) -> Result<String, StoreError> {
-    serde_json::to_string(v).map_err(backend)
-}
-
-/// Serialises an optional list; `None` stays NULL so "no filter" survives a round trip.
-pub(crate) fn opt_json(v: &Option<Vec<String>>) -> Result<Option<String>, StoreError> {
-    v.as_ref().map(to_json).transpose()
-}
-
-/// The stored shape of a retired secret (the model type carries no serde derives).
-#[derive(Serialize, Deserialize)]
-struct RetiredRow {
-    sealed: Vec<u8>,
-    expires_at: i64,
-}
-
-/// Serialises retired secrets as a JSON array.
-pub(crate) fn retired_json(v: &[RetiredSecret]) -> Result<String, StoreError> {
-    let rows: Vec<RetiredRow> = v
-        .iter()
-        .map(|s| RetiredRow {
-            sealed: s.sealed.clone(),
-            expires_at: s.expires_at,
-        })
-        .collect();
-    to_json(&rows)
-}
+use crate::stored::RetiredRow;
+pub(crate) use crate::stored::{opt_json, retired_json, to_json};
 
 /// A column of a row, or a `Backend` error naming it.
 pub(crate) fn col<'a, T: tokio_postgres::types::FromSql<'a>>(
@@ -150,13 +123,7 @@ pub(crate) fn endpoint_at(row: &Row, b: usize) -> Result<Endpoint, StoreError> {
         metadata: json_col(row, b + 10)?,
         headers: col(row, b + 11)?,
         secret: col(row, b + 12)?,
-        retired_secrets: retired
-            .into_iter()
-            .map(|r| RetiredSecret {
-                sealed: r.sealed,
-                expires_at: r.expires_at,
-            })
-            .collect(),
+        retired_secrets: retired.into_iter().map(RetiredSecret::from).collect(),
         created_at: col(row, b + 14)?,
         updated_at: col(row, b + 15)?,
     })

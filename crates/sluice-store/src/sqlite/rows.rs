@@ -7,7 +7,6 @@
 use rusqlite::types::Type;
 use rusqlite::Row;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use sluice_core::model::{
     Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, InboundMeta, Integration,
     Message, RetiredSecret, Source, Trigger,
@@ -20,34 +19,8 @@ use crate::StoreError;
 /// mappers, which every module imports.
 pub(crate) use super::errors::backend;
 
-/// Serialises a value stored as JSON text.
-pub(crate) fn to_json<T: Serialize + ?Sized>(v: &T) -> Result<String, StoreError> {
-    serde_json::to_string(v).map_err(backend)
-}
-
-/// Serialises an optional list; `None` stays SQL NULL so "no filter" survives a round trip.
-pub(crate) fn opt_json(v: &Option<Vec<String>>) -> Result<Option<String>, StoreError> {
-    v.as_ref().map(to_json).transpose()
-}
-
-/// The stored shape of a retired secret (the model type carries no serde derives).
-#[derive(Serialize, Deserialize)]
-struct RetiredRow {
-    sealed: Vec<u8>,
-    expires_at: i64,
-}
-
-/// Serialises retired secrets as a JSON array.
-pub(crate) fn retired_json(v: &[RetiredSecret]) -> Result<String, StoreError> {
-    let rows: Vec<RetiredRow> = v
-        .iter()
-        .map(|s| RetiredRow {
-            sealed: s.sealed.clone(),
-            expires_at: s.expires_at,
-        })
-        .collect();
-    to_json(&rows)
-}
+use crate::stored::RetiredRow;
+pub(crate) use crate::stored::{opt_json, retired_json, to_json};
 
 fn json_col<T: DeserializeOwned>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
     let text: String = row.get(idx)?;
@@ -171,13 +144,7 @@ pub(crate) fn endpoint_at(row: &Row<'_>, b: usize) -> rusqlite::Result<Endpoint>
         metadata: json_col(row, b + 10)?,
         headers: row.get(b + 11)?,
         secret: row.get(b + 12)?,
-        retired_secrets: retired
-            .into_iter()
-            .map(|r| RetiredSecret {
-                sealed: r.sealed,
-                expires_at: r.expires_at,
-            })
-            .collect(),
+        retired_secrets: retired.into_iter().map(RetiredSecret::from).collect(),
         created_at: row.get(b + 14)?,
         updated_at: row.get(b + 15)?,
     })

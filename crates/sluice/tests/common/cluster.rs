@@ -2,7 +2,7 @@
 //! deployment, with a shared data directory only for the keys (as an operator would ship the
 //! same `jwt_secret` and `encryption_key` to every node).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -99,6 +99,17 @@ pub struct CountingReceiver {
     pub url: String,
     pub seen: Arc<Mutex<HashMap<String, usize>>>,
     pub max_in_flight: Arc<AtomicUsize>,
+}
+
+impl CountingReceiver {
+    /// Waits (bounded) until every message of `ids` has arrived at least once.
+    pub async fn wait_for_all(&self, ids: &HashSet<String>, within: Duration) {
+        wait_for("every acknowledged message delivered", within, || {
+            let seen = self.seen.lock().unwrap();
+            ids.iter().all(|id| seen.contains_key(id))
+        })
+        .await;
+    }
 }
 
 pub async fn counting_receiver(delay: Duration) -> CountingReceiver {
