@@ -6,6 +6,7 @@
 //! - [`model`]: the rows every layer speaks about (application, endpoint, message, delivery, attempt).
 //! - [`retry`]: retry schedule, jitter, `Retry-After`, and the classification of one try's outcome.
 //! - [`queue`]: the delivery queue's vocabulary (claim, claimed delivery, try, outcome).
+//! - [`events`]: operational events (what operational webhooks report).
 //! - [`clock`]: where `now` comes from (the system clock, or a manual one in tests).
 //! - [`signing`]: Standard Webhooks `v1` (HMAC-SHA256) and `v1a` (Ed25519) sign and verify.
 //! - [`secretbox`]: encryption of endpoint secrets at rest.
@@ -16,6 +17,7 @@
 //! Nothing here does I/O: no tokio, no database, no HTTP server.
 
 pub mod clock;
+pub mod events;
 pub mod filter;
 pub mod ids;
 pub mod inbound;

@@ -19,6 +19,7 @@ pub mod auth;
 pub mod config;
 pub mod dispatch;
 pub mod error;
+pub mod events;
 pub mod ingest;
 pub mod ops;
 pub mod serve;

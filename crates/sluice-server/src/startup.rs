@@ -53,6 +53,7 @@ impl Server {
             jwt_secret: Arc::new(keys.jwt_secret),
             opened: Arc::default(),
             inbound: Arc::default(),
+            events: Arc::new(crate::events::LogSink),
             clock: Arc::new(sluice_core::clock::SystemClock),
         };
         Ok(Self {

@@ -23,6 +23,8 @@ pub struct AppState {
     pub opened: Arc<crate::ingest::sealed::OpenedCache>,
     /// What the ingest route did, by outcome and rejection reason.
     pub inbound: Arc<crate::ingest::stats::InboundStats>,
+    /// Where operational events go (see [`crate::events`]).
+    pub events: Arc<dyn crate::events::EventSink>,
     /// Where `now` comes from: the system clock, unless a test injects its own.
     pub clock: Arc<dyn Clock>,
 }
