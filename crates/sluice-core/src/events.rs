@@ -107,6 +107,8 @@ pub enum OpEvent {
     /// `source.verification.failing` (Sluice): a source rejected more requests than the
     /// threshold within the window.
     SourceVerificationFailing {
+        /// The source's organisation (whose operational endpoints are told).
+        org_id: String,
         /// `src_…`
         source_id: String,
         /// Rejections counted in the window.

@@ -131,6 +131,12 @@ pub struct Config {
     /// Most open client connections. Unset: derived from the open-file limit (see README).
     /// At the cap, the connections idle longest are closed to admit new ones.
     pub max_connections: Option<usize>,
+    /// Verification failures of one source within `source_failure_alert_window_secs` that
+    /// raise a `source.verification.failing` operational event (at most one per source per
+    /// window, counted per node); 0 turns it off.
+    pub source_failure_alert_threshold: u64,
+    /// Length of the window `source_failure_alert_threshold` counts in, in seconds.
+    pub source_failure_alert_window_secs: u64,
 }
 
 impl Default for Config {
@@ -159,6 +165,8 @@ impl Default for Config {
             body_read_timeout_secs: 30,
             idle_timeout_secs: 60,
             max_connections: None,
+            source_failure_alert_threshold: 20,
+            source_failure_alert_window_secs: 300,
         }
     }
 }

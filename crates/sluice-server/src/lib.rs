@@ -22,6 +22,7 @@ pub mod error;
 pub mod events;
 pub mod ingest;
 pub mod ops;
+pub mod opwebhooks;
 pub mod serve;
 pub mod startup;
 pub mod state;

@@ -33,6 +33,8 @@ pub struct Server {
     state: AppState,
     /// Whether [`Server::run`] runs the background dispatcher.
     dispatch: bool,
+    /// The operational event queue's receiving end, for the publisher task.
+    events: tokio::sync::mpsc::Receiver<sluice_core::events::OpEvent>,
 }
 
 impl Server {
@@ -46,6 +48,8 @@ impl Server {
             .with_context(|| format!("binding {}", config.listen))?;
         // With port 0 the configured address is not the one to tell others (ingest URLs).
         config.listen = listener.local_addr().context("reading the bound address")?;
+        let (sink, events) =
+            crate::opwebhooks::OperationalSink::new(crate::opwebhooks::QUEUE_CAPACITY);
         let state = AppState {
             store,
             config: Arc::new(config),
@@ -53,13 +57,14 @@ impl Server {
             jwt_secret: Arc::new(keys.jwt_secret),
             opened: Arc::default(),
             inbound: Arc::default(),
-            events: Arc::new(crate::events::LogSink),
+            events: Arc::new(sink),
             clock: Arc::new(sluice_core::clock::SystemClock),
         };
         Ok(Self {
             listener,
             state,
             dispatch: true,
+            events,
         })
     }
 
@@ -99,7 +104,16 @@ impl Server {
             listener,
             state,
             dispatch,
+            events,
         } = self;
+        // Every role publishes: API nodes report endpoint changes, workers deliveries. It
+        // stops after the dispatcher has drained, so its last events are published too.
+        let publisher_stop = CancellationToken::new();
+        let publisher = tokio::spawn(crate::opwebhooks::publisher::run(
+            state.clone(),
+            events,
+            publisher_stop.clone(),
+        ));
         let limits = crate::serve::Limits::from_config(&state.config);
         warn_if_descriptors_are_short(&limits, state.config.max_in_flight);
         let role = state.config.role;
@@ -142,6 +156,8 @@ impl Server {
         if let Some(cron) = cron {
             let _ = cron.await;
         }
+        publisher_stop.cancel();
+        let _ = publisher.await;
         Ok(())
     }
 }

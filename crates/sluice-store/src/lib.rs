@@ -173,6 +173,9 @@ pub trait Store: QueueStore {
     async fn create_app(&self, app: Application) -> StoreResult<()>;
     /// An application of `org_id` by id or uid.
     async fn get_app(&self, org_id: &str, id_or_uid: &str) -> StoreResult<Option<Application>>;
+    /// An application by its id alone, whatever its org: for those who know only the id
+    /// (an operational event names the application, not its org). `None` if no such app.
+    async fn app_by_id(&self, app_id: &str) -> StoreResult<Option<Application>>;
     /// Applications of an org, by id.
     async fn list_apps(&self, org_id: &str, page: Page) -> StoreResult<Listed<Application>>;
     /// Replaces the mutable fields of an existing application (matched by id).

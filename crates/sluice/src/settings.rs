@@ -35,6 +35,8 @@ const KEYS: &[&str] = &[
     "body_read_timeout_secs",
     "idle_timeout_secs",
     "max_connections",
+    "source_failure_alert_threshold",
+    "source_failure_alert_window_secs",
 ];
 
 /// The effective configuration.

@@ -35,7 +35,7 @@ use self::extract::BodyLimit;
 use self::idempotency::Idempotency;
 use self::routes::{
     applications, attempts, auth, endpoint_headers, endpoint_ops, endpoint_secret, endpoints,
-    event_types, health, integrations, messages, sources,
+    event_types, health, integrations, messages, operational_webhooks, sources,
 };
 use crate::state::AppState;
 
@@ -161,6 +161,7 @@ fn management(state: AppState) -> Router {
             get(attempts::list_by_endpoint),
         )
         .merge(ingest_api())
+        .merge(operational_api())
         // Svix SDK routes that Sluice does not serve answer 501 (see `unserved`).
         .fallback(unserved::route_not_found)
         .method_not_allowed_fallback(unserved::method_not_allowed)
@@ -190,6 +191,24 @@ fn ingest_api() -> Router<AppState> {
         .route(&format!("{src}/token/rotate"), post(sources::rotate_token))
         .route("/ingest/api/v1/stats", get(sources::stats))
         .merge(endpoint_routes(src))
+}
+
+/// `/api/v1/operational-webhook/endpoint…`: the org's operational webhook endpoints.
+fn operational_api() -> Router<AppState> {
+    use operational_webhooks as op;
+    let ep = "/api/v1/operational-webhook/endpoint/{endpoint_id}";
+    Router::new()
+        .route(
+            "/api/v1/operational-webhook/endpoint",
+            get(op::list).post(op::create),
+        )
+        .route(ep, get(op::get).put(op::upsert).delete(op::delete))
+        .route(&format!("{ep}/secret"), get(op::get_secret))
+        .route(&format!("{ep}/secret/rotate"), post(op::rotate_secret))
+        .route(
+            &format!("{ep}/headers"),
+            get(op::get_headers).put(op::set_headers),
+        )
 }
 
 /// The endpoint routes under `owner` (an application, `/api/v1/app/{app_id}`, or a source,

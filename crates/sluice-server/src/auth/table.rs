@@ -54,6 +54,11 @@ const INTEGS: &str = "/api/v1/app/{app_id}/integration";
 const INTEG: &str = "/api/v1/app/{app_id}/integration/{integ_id}";
 const INTEG_KEY: &str = "/api/v1/app/{app_id}/integration/{integ_id}/key";
 const INTEG_ROTATE: &str = "/api/v1/app/{app_id}/integration/{integ_id}/key/rotate";
+const OP_EPS: &str = "/api/v1/operational-webhook/endpoint";
+const OP_EP: &str = "/api/v1/operational-webhook/endpoint/{endpoint_id}";
+const OP_EP_SECRET: &str = "/api/v1/operational-webhook/endpoint/{endpoint_id}/secret";
+const OP_EP_ROTATE: &str = "/api/v1/operational-webhook/endpoint/{endpoint_id}/secret/rotate";
+const OP_EP_HEADERS: &str = "/api/v1/operational-webhook/endpoint/{endpoint_id}/headers";
 const SRC: &str = "/ingest/api/v1/source/{source_id}";
 const SRC_EP: &str = "/ingest/api/v1/source/{source_id}/endpoint/{endpoint_id}";
 const SRC_EP_SECRET: &str = "/ingest/api/v1/source/{source_id}/endpoint/{endpoint_id}/secret";
@@ -178,6 +183,16 @@ pub const ROUTES: &[Row] = &[
     (Method::GET, SRC_EP_HEADERS, Access::Org),
     (Method::PUT, SRC_EP_HEADERS, Access::Org),
     (Method::PATCH, SRC_EP_HEADERS, Access::Org),
+    // operational webhooks: the org's own alerts, never an app-portal user's
+    (Method::GET, OP_EPS, Access::Org),
+    (Method::POST, OP_EPS, Access::Org),
+    (Method::GET, OP_EP, Access::Org),
+    (Method::PUT, OP_EP, Access::Org),
+    (Method::DELETE, OP_EP, Access::Org),
+    (Method::GET, OP_EP_SECRET, Access::Org),
+    (Method::POST, OP_EP_ROTATE, Access::Org),
+    (Method::GET, OP_EP_HEADERS, Access::Org),
+    (Method::PUT, OP_EP_HEADERS, Access::Org),
 ];
 
 /// The access of a matched route; `HEAD` is answered by the `GET` route, so it is looked

@@ -8,8 +8,10 @@
 //! - [`receive`]: the `/ingest/{token}` route: verify, dedupe, store, answer.
 //! - [`headers`]: which provider headers are kept for forwarding.
 //! - [`stats`]: counters by outcome and rejection reason.
+//! - [`alarm`]: `source.verification.failing` when a source's rejections reach a threshold.
 //! - [`cron`]: the scheduler of cron sources.
 
+pub mod alarm;
 pub mod cron;
 pub mod headers;
 pub mod kinds;

@@ -101,6 +101,7 @@ pub async fn receive(
     match inbound::verify(&verifier, &request) {
         Err(r) => {
             stats.reject(&src.org_id, &r);
+            report_if_failing(&state, &src, &r, now);
             tracing::info!(source.id = %src.id, reason = r.code(), "inbound request rejected");
             ApiError::http(rejection_status(&r), r.code(), r.to_string()).into_response()
         }
@@ -131,6 +132,24 @@ pub async fn receive(
             let msg = message(&src, event_type, event_id, payload, meta, now);
             store(&state, &src, msg, key, now).await
         }
+    }
+}
+
+/// Emits `source.verification.failing` when this rejection makes the source reach the
+/// threshold in its window (see [`super::alarm`]).
+fn report_if_failing(state: &AppState, src: &Source, r: &Rejection, now: i64) {
+    let config = &state.config;
+    let window_ms = i64::try_from(config.source_failure_alert_window_secs)
+        .unwrap_or(i64::MAX / 1000)
+        .saturating_mul(1000);
+    let threshold = config.source_failure_alert_threshold;
+    if let Some(event) = state
+        .inbound
+        .failures
+        .record(src, r.code(), now, threshold, window_ms)
+    {
+        tracing::warn!(source.id = %src.id, reason = r.code(), "source verification failing");
+        state.events.emit(event);
     }
 }
 

@@ -17,6 +17,8 @@ use sluice_core::inbound::Rejection;
 #[derive(Debug, Default)]
 pub struct InboundStats {
     by_org: RwLock<HashMap<String, Counters>>,
+    /// Recent rejections per source, for `source.verification.failing`.
+    pub failures: super::alarm::SourceFailures,
 }
 
 /// One org's counters.

@@ -1,5 +1,6 @@
 //! Endpoints: create, create-or-replace, patch, delete, and the rule that an endpoint's
-//! event-type filter names live event types.
+//! event-type filter names live event types. Each change is reported as an operational
+//! event once committed ([`super::endpoint_events`]).
 //!
 //! Changes to an existing endpoint go through [`Store::edit_endpoint`]: the change is
 //! applied to the row as it is inside the write, so two concurrent PATCHes of different
@@ -13,6 +14,7 @@ use sluice_core::model::{Application, Endpoint};
 use sluice_core::Millis;
 use sluice_store::{ConflictKind, Listed, Page, StoreError};
 
+use super::endpoint_events::{self as events, SeenDisabled};
 use super::scope::{load_app, load_endpoint, upsert_uid, Scope};
 use super::{Ctx, Problems, Result, Upserted};
 use crate::api::models::endpoint::{EndpointIn, EndpointPatch};
@@ -85,6 +87,7 @@ pub async fn create(
     check_full(ctx, &app, &body).await?;
     let ep = new_row(ctx, &app, body, now);
     ctx.store.create_endpoint(ep.clone()).await?;
+    events::created(ctx, &app, &ep);
     Ok(ep)
 }
 
@@ -109,7 +112,10 @@ pub async fn upsert(
     check_full(ctx, &app, &body).await?;
     let ep = new_row(ctx, &app, body.clone(), now);
     match ctx.store.create_endpoint(ep.clone()).await {
-        Ok(()) => Ok(Upserted::Created(ep)),
+        Ok(()) => {
+            events::created(ctx, &app, &ep);
+            Ok(Upserted::Created(ep))
+        }
         Err(StoreError::Conflict(ConflictKind::EndpointUid)) => {
             match ctx.store.get_endpoint(&app.id, ep_key).await? {
                 Some(ep) => replace(ctx, &app, &ep.id, body, now)
@@ -134,11 +140,16 @@ async fn replace(
     body.secret = None;
     body.headers = None;
     check_full(ctx, app, &body).await?;
+    let seen = SeenDisabled::default();
+    let saw = seen.clone();
     let edit = Box::new(move |ep: &mut Endpoint| {
+        saw.saw(ep);
         body.replace(ep, now);
         Ok(())
     });
-    Ok(ctx.store.edit_endpoint(&app.id, ep_id, edit).await?)
+    let ep = ctx.store.edit_endpoint(&app.id, ep_id, edit).await?;
+    events::updated(ctx, app, &seen, &ep);
+    Ok(ep)
 }
 
 /// Changes the fields the patch names, on the endpoint as stored when the change is
@@ -158,19 +169,29 @@ pub async fn patch(
     let types = body.event_types.value().map(Vec::as_slice);
     check_event_types(ctx, &app.org_id, types, &mut p).await?;
     p.finish()?;
+    let seen = SeenDisabled::default();
+    let saw = seen.clone();
     let edit = Box::new(move |ep: &mut Endpoint| {
+        saw.saw(ep);
         body.apply(ep, now);
         Ok(())
     });
-    Ok(ctx.store.edit_endpoint(&app.id, &ep.id, edit).await?)
+    let ep = ctx.store.edit_endpoint(&app.id, &ep.id, edit).await?;
+    events::updated(ctx, &app, &seen, &ep);
+    Ok(ep)
 }
 
 /// Deletes the endpoint; its unfinished deliveries go with it, attempt history stays.
+/// `endpoint.deleted` is reported by whoever's delete removed the row.
 pub async fn delete(ctx: Ctx<'_>, caller: &Caller, app_key: &str, ep_key: &str) -> Result<()> {
     let app = load_app(ctx, caller, app_key, Scope::Portal).await?;
     let ep = load_endpoint(ctx, &app, ep_key).await?;
     match ctx.store.delete_endpoint(&app.id, &ep.id).await {
-        Ok(()) | Err(StoreError::NotFound) => Ok(()),
+        Ok(()) => {
+            events::deleted(ctx, &app, &ep);
+            Ok(())
+        }
+        Err(StoreError::NotFound) => Ok(()),
         Err(e) => Err(e.into()),
     }
 }

@@ -20,10 +20,13 @@
 //! - [`apps`], [`event_types`], [`endpoints`], [`endpoint_secret`], [`endpoint_headers`],
 //!   [`delivery`] (recover, resend, send-example, stats), [`messages`], [`integrations`],
 //!   [`sources`], [`portal`]: one module per area.
+//! - [`operational`]: the operator's operational webhook endpoints, kept as endpoints of
+//!   an application of the management org (one per customer org).
 //! - [`error`] and [`problems`]: what they answer when they refuse.
 
 pub mod apps;
 pub mod delivery;
+pub mod endpoint_events;
 pub mod endpoint_headers;
 pub mod endpoint_secret;
 pub mod endpoints;
@@ -31,6 +34,7 @@ pub mod error;
 pub mod event_types;
 pub mod integrations;
 pub mod messages;
+pub mod operational;
 pub mod portal;
 pub mod problems;
 pub mod scope;
@@ -43,6 +47,7 @@ pub use self::error::{Error, Result};
 pub use self::problems::{Problems, ValidationItem};
 pub use self::scope::Scope;
 use crate::config::Config;
+use crate::events::EventSink;
 use crate::state::AppState;
 
 /// What operations work with: borrowed, so building one per request costs nothing.
@@ -56,6 +61,8 @@ pub struct Ctx<'a> {
     pub config: &'a Config,
     /// HS256 key of app-portal tokens.
     pub jwt_secret: &'a [u8],
+    /// Where operational events go (endpoint changes are reported after their commit).
+    pub events: &'a dyn EventSink,
 }
 
 impl<'a> Ctx<'a> {
@@ -66,6 +73,7 @@ impl<'a> Ctx<'a> {
             secrets: &state.secrets,
             config: &state.config,
             jwt_secret: &state.jwt_secret,
+            events: &*state.events,
         }
     }
 }

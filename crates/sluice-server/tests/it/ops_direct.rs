@@ -30,6 +30,7 @@ async fn operations_run_on_a_store_without_http_at_the_time_given() {
         secrets: &secrets,
         config: &config,
         jwt_secret: b"ops-test",
+        events: &sluice_server::events::LogSink,
     };
     let org = Caller::Org {
         org_id: "org_cli".into(),

@@ -52,6 +52,14 @@ pub(super) async fn get_app(
         .transpose()
 }
 
+pub(super) async fn app_by_id(s: &PgStore, app_id: &str) -> StoreResult<Option<Application>> {
+    let c = s.client().await?;
+    query_opt(&c, &application::BY_ID, &[&app_id])
+        .await?
+        .map(|r| application_at(&r, 0))
+        .transpose()
+}
+
 pub(super) async fn list_apps(
     s: &PgStore,
     org_id: &str,

@@ -26,6 +26,10 @@ impl Store for PgStore {
         apps::get_app(self, org_id, id_or_uid).await
     }
 
+    async fn app_by_id(&self, app_id: &str) -> StoreResult<Option<Application>> {
+        apps::app_by_id(self, app_id).await
+    }
+
     async fn list_apps(&self, org_id: &str, page: Page) -> StoreResult<Listed<Application>> {
         apps::list_apps(self, org_id, page).await
     }

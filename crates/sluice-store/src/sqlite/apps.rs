@@ -25,6 +25,10 @@ pub(crate) fn get_app(
     by_id_or_key::APPLICATION.find(c, org_id, id_or_uid, |r| application_at(r, 0))
 }
 
+pub(crate) fn app_by_id(c: &Connection, app_id: &str) -> StoreResult<Option<Application>> {
+    query_opt(c, &application::BY_ID, params![app_id], |r| application_at(r, 0))
+}
+
 pub(crate) fn list_apps(
     c: &Connection,
     org_id: &str,

@@ -38,6 +38,11 @@ impl Store for SqliteStore {
         Ok(found)
     }
 
+    async fn app_by_id(&self, app_id: &str) -> StoreResult<Option<Application>> {
+        let id = app_id.to_string();
+        self.read(move |c| apps::app_by_id(c, &id)).await
+    }
+
     async fn list_apps(&self, org_id: &str, page: Page) -> StoreResult<Listed<Application>> {
         let org = org_id.to_string();
         self.read(move |c| apps::list_apps(c, &org, &page)).await

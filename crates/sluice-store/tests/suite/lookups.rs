@@ -75,3 +75,22 @@ pub async fn id_match_wins_over_key_match(s: Dyn) {
     assert_eq!(found(got), Some(msg_second.id.clone()));
     assert_eq!(s.get_message(&first.id, &msg_first.id).await.unwrap(), None);
 }
+
+/// `app_by_id` finds an application by its id in whichever org it is, never by its uid,
+/// and sees a deletion at once.
+pub async fn app_by_id_crosses_orgs_by_id_only(s: Dyn) {
+    let mut here = app_row(T0);
+    here.uid = Some("acme".into());
+    let mut there = app_row(T0 + 1);
+    there.org_id = "org_other".into();
+    there.uid = Some(here.id.clone());
+    s.create_app(here.clone()).await.unwrap();
+    s.create_app(there.clone()).await.unwrap();
+    assert_eq!(s.app_by_id(&here.id).await.unwrap(), Some(here.clone()));
+    assert_eq!(s.app_by_id(&there.id).await.unwrap(), Some(there.clone()));
+    // A uid is not an id, even when it spells another app's id.
+    assert_eq!(s.app_by_id("acme").await.unwrap(), None);
+    s.delete_app(&there.org_id, &there.id).await.unwrap();
+    assert_eq!(s.app_by_id(&there.id).await.unwrap(), None);
+    assert_eq!(s.app_by_id(&here.id).await.unwrap(), Some(here));
+}

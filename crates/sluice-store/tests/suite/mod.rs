@@ -50,6 +50,7 @@ macro_rules! every_test {
             edits::concurrent_app_edits_all_survive,
             edits::concurrent_event_type_edits_all_survive,
             lookups::id_match_wins_over_key_match,
+            lookups::app_by_id_crosses_orgs_by_id_only,
             lifecycle::delete_app_cascades,
             lifecycle::delete_endpoint_keeps_history,
             lifecycle::endpoint_stats,

@@ -10,6 +10,7 @@ pub mod event_type;
 pub mod integration;
 pub mod message;
 pub mod misc;
+pub mod operational;
 pub mod source;
 
 use serde::{Deserialize, Deserializer};

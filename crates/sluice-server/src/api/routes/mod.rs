@@ -15,6 +15,7 @@ pub mod event_types;
 pub mod health;
 pub mod integrations;
 pub mod messages;
+pub mod operational_webhooks;
 pub mod sources;
 
 use axum::http::StatusCode;

@@ -40,6 +40,7 @@ statements! {
         UPDATE = "update";
         LOCK = "lock";
         GET = "get";
+        BY_ID = "by_id";
         EXISTS = "exists";
         LIST = "list";
         DELETE = "delete";

@@ -56,6 +56,7 @@ statements! {
     application {
         INSERT = "insert";
         UPDATE = "update";
+        BY_ID = "by_id";
         EXISTS = "exists";
         LIST = "list";
         DELETE = "delete";
