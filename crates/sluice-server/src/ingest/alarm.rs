@@ -120,7 +120,9 @@ mod tests {
         assert!(f.record(&a, "bad_signature", 0, 3, 1000).is_none());
         assert!(f.record(&a, "stale_timestamp", 10, 3, 1000).is_none());
         assert!(f.record(&b, "bad_signature", 10, 3, 1000).is_none());
-        let ev = f.record(&a, "bad_signature", 20, 3, 1000).expect("third reaches it");
+        let ev = f
+            .record(&a, "bad_signature", 20, 3, 1000)
+            .expect("third reaches it");
         assert_eq!(
             ev,
             OpEvent::SourceVerificationFailing {

@@ -41,7 +41,10 @@ pub const EVENT_TYPES: &[(&str, &str)] = &[
         "Sent when an endpoint is disabled, by a user (trigger manual) or after failing \
          without a success for too long (trigger automatic).",
     ),
-    ("endpoint.enabled", "Sent when a disabled endpoint is enabled again."),
+    (
+        "endpoint.enabled",
+        "Sent when a disabled endpoint is enabled again.",
+    ),
     (
         "message.attempt.failing",
         "Sent after a message's delivery has failed a few times (on the fourth failure).",
@@ -129,7 +132,12 @@ async fn ensure_app(ctx: Ctx<'_>, org: &str, now: Millis) -> Result<Application>
 /// created or replaced, so their `filterTypes` check finds the names.
 pub async fn seed_event_types(ctx: Ctx<'_>, now: Millis) -> Result<()> {
     for (name, description) in EVENT_TYPES {
-        if ctx.store.get_event_type(MANAGEMENT_ORG, name).await?.is_some() {
+        if ctx
+            .store
+            .get_event_type(MANAGEMENT_ORG, name)
+            .await?
+            .is_some()
+        {
             continue;
         }
         let et = EventType {

@@ -78,7 +78,10 @@ async fn publish_logged(state: &AppState, event: OpEvent) {
 }
 
 /// The org an event belongs to and the application it names (if it names one).
-async fn owner(state: &AppState, event: &OpEvent) -> ops::Result<Option<(String, Option<Application>)>> {
+async fn owner(
+    state: &AppState,
+    event: &OpEvent,
+) -> ops::Result<Option<(String, Option<Application>)>> {
     let app_id = match event {
         OpEvent::SourceVerificationFailing { org_id, .. } => {
             return Ok(Some((org_id.clone(), None)))

@@ -40,3 +40,7 @@ mod inbound_providers_ext;
 mod inbound_registry;
 mod inbound_stats;
 mod ops_direct;
+mod opwebhooks_api;
+mod opwebhooks_common;
+mod opwebhooks_endpoints;
+mod opwebhooks_events;

@@ -26,7 +26,9 @@ pub(crate) fn get_app(
 }
 
 pub(crate) fn app_by_id(c: &Connection, app_id: &str) -> StoreResult<Option<Application>> {
-    query_opt(c, &application::BY_ID, params![app_id], |r| application_at(r, 0))
+    query_opt(c, &application::BY_ID, params![app_id], |r| {
+        application_at(r, 0)
+    })
 }
 
 pub(crate) fn list_apps(
