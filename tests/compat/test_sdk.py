@@ -52,6 +52,11 @@ from svix.api import (
     MessageListOptions,
     MessageStatus,
     MessageStatusText,
+    OperationalWebhookEndpointHeadersIn,
+    OperationalWebhookEndpointIn,
+    OperationalWebhookEndpointListOptions,
+    OperationalWebhookEndpointSecretIn,
+    OperationalWebhookEndpointUpsertIn,
     Ordering,
     RecoverIn,
     StatusCodeClass,
@@ -1038,3 +1043,69 @@ def test_errors_are_json(svix: Svix, app, server_url: str, token: str):
         assert r.status_code in (404, 405), f"{method} {path}: {r.status_code}"
         body = r.json()
         assert isinstance(body.get("code"), str) and isinstance(body.get("detail"), str), body
+
+
+# --- operational webhooks -------------------------------------------------------------------
+
+
+def test_operational_webhook_endpoints(svix: Svix, receiver: Receiver):
+    """`svix.operational_webhook.endpoint`: CRUD, upsert, secret rotation and headers parse into
+    the SDK's models, and endpoint changes arrive as signed operational webhooks."""
+    ops = svix.operational_webhook.endpoint
+    uid = unique("opep")
+    ep = ops.create(
+        OperationalWebhookEndpointIn(
+            url=receiver.url,
+            uid=uid,
+            description="on-call",
+            metadata={"team": "sre"},
+            event_types=["endpoint.created", "endpoint.deleted"],
+        )
+    )
+    assert ep.id.startswith("ep_") and ep.uid == uid and ep.description == "on-call"
+    assert ep.event_types == ["endpoint.created", "endpoint.deleted"]
+    assert ep.metadata == {"team": "sre"} and ep.disabled is False
+    assert_recent(ep.created_at, "createdAt")
+    assert ops.get(uid).id == ep.id
+    listed = walk(lambda it: ops.list(OperationalWebhookEndpointListOptions(limit=1, iterator=it)), 1)
+    assert ep.id in [e.id for e in listed]
+
+    ops.set_headers(ep.id, OperationalWebhookEndpointHeadersIn(headers={"X-Compat": "ops"}))
+    assert ops.get_headers(ep.id).headers == {"X-Compat": "ops"}
+    old = ops.get_secret(ep.id).key
+    assert ops.rotate_secret(ep.id, OperationalWebhookEndpointSecretIn()) is None
+    new = ops.get_secret(ep.id).key
+    assert new != old
+
+    # An endpoint change in the org arrives, verifying with the new and (in grace) the old key.
+    app_uid = unique("app")
+    app = svix.application.create(ApplicationIn(name="ops compat", uid=app_uid))
+    try:
+        created = svix.endpoint.create(app.id, EndpointIn(url="https://example.com/ops"))
+
+        def arrived():
+            for d in receiver.received():
+                body = json.loads(d.body)
+                if body.get("type") == "endpoint.created" and body["data"]["endpointId"] == created.id:
+                    return d
+            return None
+
+        d = wait_for("endpoint.created operational webhook", arrived)
+        assert d.headers.get("x-compat") == "ops"
+        body = verify_both(new, d)
+        verify_both(old, d)
+        assert body["data"] == {
+            "appId": app.id,
+            "appUid": app_uid,
+            "endpointId": created.id,
+            "endpointUid": None,
+        }
+    finally:
+        svix.application.delete(app.id)
+
+    replaced = ops.upsert(ep.id, OperationalWebhookEndpointUpsertIn(url=receiver.url, description="replaced"))
+    assert replaced.id == ep.id and replaced.description == "replaced" and replaced.event_types is None
+    ops.delete(ep.id)
+    with pytest.raises(HttpError) as e:
+        ops.get(ep.id)
+    assert http_error(e).status_code == 404

@@ -196,7 +196,7 @@ test("an unserved feature called through the SDK is a 501 with a clear code", as
     for (const call of [
       () => svix.endpoint.replayMissing(app.id, ep.id, { since: new Date() }),
       () => svix.message.expungeAllContents(app.id),
-      () => svix.operationalWebhookEndpoint.list(),
+      () => svix.environment.export(),
     ]) {
       const err = await rejects(501, call);
       const body = errorBody(err);

@@ -38,7 +38,10 @@ async fn every_endpoint_change_arrives_signed_with_svix_payloads() {
     assert_eq!(created["type"], "endpoint.created");
     assert_eq!(created["data"], endpoint_data(app_id, ep_id, Value::Null));
     assert!(created["timestamp"].as_str().unwrap().ends_with('Z'));
-    assert_eq!(got.header("webhook-id").len() > 4, true);
+    assert!(
+        got.header("webhook-id").starts_with("msg_"),
+        "an operational webhook is a message"
+    );
 
     // PUT: endpoint.updated, now with the endpoint's uid.
     let put = json!({"url": "https://example.com/hook2", "uid": "primary"});
