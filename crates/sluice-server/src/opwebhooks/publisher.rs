@@ -34,9 +34,13 @@ pub enum Outcome {
     Ignored,
 }
 
-/// Publishes events until `stop` is cancelled, then those still queued, then returns.
-/// `stop` is cancelled by startup after the dispatcher has drained, so the events of its
-/// last deliveries are published too.
+/// How long a stopping server keeps publishing the events still queued (a store that is
+/// down must not hold the shutdown for the whole queue's retries).
+const DRAIN_FOR: Duration = Duration::from_secs(10);
+
+/// Publishes events until `stop` is cancelled, then those still queued (for at most
+/// [`DRAIN_FOR`]), then returns. `stop` is cancelled by startup after the dispatcher has
+/// drained, so the events of its last deliveries are published too.
 pub async fn run(state: AppState, mut rx: mpsc::Receiver<OpEvent>, stop: CancellationToken) {
     loop {
         tokio::select! {
@@ -48,7 +52,18 @@ pub async fn run(state: AppState, mut rx: mpsc::Receiver<OpEvent>, stop: Cancell
             _ = stop.cancelled() => break,
         }
     }
+    let deadline = tokio::time::Instant::now() + DRAIN_FOR;
     while let Ok(event) = rx.try_recv() {
+        if tokio::time::Instant::now() >= deadline {
+            let left = 1 + rx.len() as u64;
+            metrics::counter!("sluice_operational_events_dropped_total", "reason" => "shutdown")
+                .increment(left);
+            tracing::warn!(
+                left,
+                "operational events still queued at shutdown were dropped"
+            );
+            return;
+        }
         publish_logged(&state, event).await;
     }
 }

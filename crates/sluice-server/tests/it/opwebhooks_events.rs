@@ -144,11 +144,16 @@ async fn a_failing_source_is_reported_once_per_window() {
         got["data"],
         json!({"sourceId": src_id, "rejected": 3, "windowSeconds": 3600, "reason": "missing_header"})
     );
-    // Later events are published after it, and it was the only report of the window.
-    let app_id = app.create_app_id("Acme").await;
-    app.create_endpoint(&app_id, "https://example.com/a").await;
+    // Later events are published after it, and it was the only report of the window. (A
+    // source's endpoints are reported like an application's: `appUid` is the source id.)
+    let eps = format!("/ingest/api/v1/source/{src_id}/endpoint");
+    let ep = app
+        .post_ok(&eps, &json!({"url": "https://example.com/a"}), 201)
+        .await;
     let (got, _) = next_event(&op.rx, &op.secret).await;
     assert_eq!(got["type"], "endpoint.created");
+    assert_eq!(got["data"]["appUid"], src_id);
+    assert_eq!(got["data"]["endpointId"], ep["id"]);
     assert_eq!(
         stored_events(&app, DEFAULT_ORG).await,
         ["source.verification.failing", "endpoint.created"]
