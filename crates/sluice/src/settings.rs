@@ -35,6 +35,12 @@ const KEYS: &[&str] = &[
     "body_read_timeout_secs",
     "idle_timeout_secs",
     "max_connections",
+    "payload_retention_days",
+    "prune_after_days",
+    "retention_batch_size",
+    "log_format",
+    "otlp_endpoint",
+    "otlp_service_name",
 ];
 
 /// The effective configuration.
