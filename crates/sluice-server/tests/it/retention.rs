@@ -231,3 +231,63 @@ async fn retention_runs_beside_an_ingest_load() {
         assert!(store.get_message(&app_id, &m.id).await.unwrap().is_none());
     }
 }
+
+/// The maintenance loop's first pass (it runs when the server starts) expunges expired
+/// payloads and, with `prune_after_days`, prunes what is older; the rest is untouched.
+#[tokio::test]
+async fn the_maintenance_pass_expires_and_prunes() {
+    let data = crate::helpers::TestData::create().await;
+    let now = sluice_core::now_millis();
+    let app_id = ids::new_id(ids::APP, now);
+    let (expired, ancient, fresh) = (
+        old_message(&app_id, now - 10 * DAY_MS, now - DAY_MS, 0),
+        old_message(&app_id, now - 100 * DAY_MS, now - 90 * DAY_MS, 1),
+        old_message(&app_id, now, now + DAY_MS, 2),
+    );
+    {
+        // Seeded before the server starts (SQLite's file has one owner at a time).
+        let store = sluice_server::startup::open_store(&crate::helpers::test_config(&data))
+            .await
+            .unwrap();
+        store
+            .create_app(sluice_core::model::Application {
+                id: app_id.clone(),
+                org_id: sluice_server::auth::DEFAULT_ORG.into(),
+                uid: None,
+                name: "A".into(),
+                throttle_rate: None,
+                metadata: Default::default(),
+                created_at: now,
+                updated_at: now,
+            })
+            .await
+            .unwrap();
+        for m in [&expired, &ancient, &fresh] {
+            store.create_message(m.clone(), None, now).await.unwrap();
+        }
+    }
+    let app = crate::helpers::spawn_app_in(data, |c| c.prune_after_days = Some(30)).await;
+    let store = app.state.store.clone();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let e = store.get_message(&app_id, &expired.id).await.unwrap();
+        let a = store.get_message(&app_id, &ancient.id).await.unwrap();
+        if e.as_ref().is_some_and(|m| m.expunged_at.is_some()) && a.is_none() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the maintenance pass ran"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let f = store
+        .get_message(&app_id, &fresh.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (f.payload.as_str(), f.expunged_at),
+        (fresh.payload.as_str(), None)
+    );
+}
