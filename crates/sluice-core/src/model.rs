@@ -125,6 +125,12 @@ pub struct Message {
     /// When the payload was expunged (`DELETE …/msg/{id}/content`): `payload` is then
     /// empty, the inbound headers are gone, and the message can no longer be sent.
     pub expunged_at: Option<Millis>,
+    /// When the payload is due to be removed by retention (`payloadRetentionPeriod`, or the
+    /// server's default); `None` keeps it until expunged by hand.
+    pub payload_expires_at: Option<Millis>,
+    /// The W3C `traceparent` of the span that published the message, so that delivery
+    /// attempts join the publish's trace; `None` when tracing was off.
+    pub trace_context: Option<String>,
     /// Publication time.
     pub created_at: Millis,
 }

@@ -10,6 +10,9 @@ use ipnet::IpNet;
 use serde::{Deserialize, Deserializer};
 use sluice_core::retry::RetrySchedule;
 
+/// One day in milliseconds.
+pub const DAY_MS: i64 = 24 * 3_600_000;
+
 /// Which header names outbound signatures use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -137,6 +140,35 @@ pub struct Config {
     pub source_failure_alert_threshold: u64,
     /// Length of the window `source_failure_alert_threshold` counts in, in seconds.
     pub source_failure_alert_window_secs: u64,
+    /// Days a message's payload is kept when the publish does not say
+    /// (`payloadRetentionPeriod`); then it is expunged, the message's metadata and attempts
+    /// staying. 0: payloads are kept unless the message asks for less.
+    pub payload_retention_days: u32,
+    /// Days after which attempts, and messages whose deliveries are all finished, are
+    /// deleted. Unset (the default): nothing is deleted, since the delivery log is what an
+    /// operator investigates with and dropping it must be chosen.
+    pub prune_after_days: Option<u32>,
+    /// Most rows one retention transaction touches (expired payloads, pruned attempts, or
+    /// messages examined), so ingest never waits long behind a pass.
+    pub retention_batch_size: usize,
+    /// Log line format: `text` (default) or `json`. `SLUICE_LOG_FORMAT=json` also works.
+    pub log_format: LogFormat,
+    /// OTLP/HTTP collector base URL (e.g. `http://127.0.0.1:4318`); traces are exported
+    /// to `<url>/v1/traces` when set.
+    pub otlp_endpoint: Option<String>,
+    /// `service.name` of exported traces.
+    pub otlp_service_name: String,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, with the span fields (`request_id`, ...).
+    Json,
 }
 
 impl Default for Config {
@@ -167,6 +199,12 @@ impl Default for Config {
             max_connections: None,
             source_failure_alert_threshold: 20,
             source_failure_alert_window_secs: 300,
+            payload_retention_days: 90,
+            prune_after_days: None,
+            retention_batch_size: 500,
+            log_format: LogFormat::Text,
+            otlp_endpoint: None,
+            otlp_service_name: "sluice".into(),
         }
     }
 }
@@ -196,6 +234,12 @@ impl Config {
             .max_in_flight_per_app
             .unwrap_or_else(|| (total / 4).max(self.endpoint_concurrency.saturating_add(1)));
         share.clamp(1, total)
+    }
+
+    /// How long a payload is kept by default, in milliseconds; `None` when kept until
+    /// expunged.
+    pub fn payload_retention_ms(&self) -> Option<i64> {
+        (self.payload_retention_days > 0).then(|| i64::from(self.payload_retention_days) * DAY_MS)
     }
 
     /// The delivery request timeout.

@@ -12,6 +12,8 @@
 //! - [`dispatch`]: claim → sign → send → record, with the SSRF-guarded HTTP client.
 //! - [`ingest`]: inbound sources: receiving, verifying, deduping, cron.
 //! - [`serve`]: the HTTP serve loop: timeouts, connection cap, graceful shutdown.
+//! - [`retention`]: payload expiry and pruning passes, in bounded batches.
+//! - [`trace`]: request ids, the per-request span and the trace context of messages.
 //! - [`startup`]: opens the store, loads keys, binds, serves, shuts down.
 
 pub mod api;
@@ -23,6 +25,8 @@ pub mod events;
 pub mod ingest;
 pub mod ops;
 pub mod opwebhooks;
+pub mod retention;
 pub mod serve;
 pub mod startup;
 pub mod state;
+pub mod trace;

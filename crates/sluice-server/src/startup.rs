@@ -133,6 +133,9 @@ impl Server {
         } else {
             crate::api::health_router(state)
         };
+        // Request ids and the per-request span, inside the normaliser (so the route
+        // template is known).
+        let routes = crate::trace::layer(routes);
         tracing::info!(?role, "node role");
         // Trailing slashes are optional on every route (as in Svix); the normaliser must wrap
         // the router, since routing happens before any layer added to it.
@@ -311,7 +314,8 @@ fn write_private(path: &Path, value: &str) -> std::io::Result<()> {
 const MAINTENANCE_EVERY: Duration = Duration::from_secs(600);
 
 /// Periodic housekeeping: expire idempotency responses, inbound dedupe rows older than the
-/// window, rotated source tokens past their grace period, and ended app-portal tokens. On a
+/// window, rotated source tokens past their grace period, and ended app-portal tokens;
+/// expunge expired payloads and, with `prune_after_days`, prune old rows. On a
 /// cluster, only the node holding the `maintenance` job lease runs a pass; it renews the
 /// lease each tick, and another node takes over within one lease after it dies.
 async fn maintenance(state: AppState, shutdown: CancellationToken) {
@@ -344,7 +348,32 @@ async fn maintenance(state: AppState, shutdown: CancellationToken) {
                 if let Err(e) = store.purge_portal_tokens(now).await {
                     tracing::warn!(error = %e, "purging ended app-portal tokens failed");
                 }
+                retention_pass(&state, now).await;
             }
         }
+    }
+}
+
+/// The retention part of a maintenance pass: expired payloads, then pruning if configured.
+async fn retention_pass(state: &AppState, now: i64) {
+    let batch = state.config.retention_batch_size;
+    match crate::retention::expire_payloads(&*state.store, now, batch).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(payloads = n, "expired payloads expunged"),
+        Err(e) => tracing::warn!(error = %e, "expiring payloads failed"),
+    }
+    let Some(days) = state.config.prune_after_days else {
+        return;
+    };
+    let before = now.saturating_sub(i64::from(days) * crate::config::DAY_MS);
+    match crate::retention::prune(&*state.store, before, batch, |_| {}).await {
+        Ok(p) if p == crate::retention::Pruned::default() => {}
+        Ok(p) => tracing::info!(
+            attempts = p.attempts,
+            messages = p.messages,
+            deliveries = p.deliveries,
+            "old rows pruned"
+        ),
+        Err(e) => tracing::warn!(error = %e, "pruning old rows failed"),
     }
 }

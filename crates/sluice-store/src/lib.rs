@@ -147,6 +147,20 @@ pub enum InboundAccepted {
     Duplicate,
 }
 
+/// What one [`Store::prune_messages`] window deleted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrunedMessages {
+    /// Messages deleted.
+    pub messages: u64,
+    /// Their deliveries deleted.
+    pub deliveries: u64,
+    /// Their attempts deleted.
+    pub attempts: u64,
+    /// The last message id examined when the window was full (more may follow: pass it as
+    /// the next `after`); `None` when the walk reached the cut.
+    pub next: Option<String>,
+}
+
 /// A change to one endpoint, run by [`Store::edit_endpoint`] on the row as it is inside
 /// the write: it edits the endpoint in place, or refuses with its reason (which comes back
 /// as [`StoreError::Declined`]). It runs while the backend holds the row for writing, so it
@@ -315,6 +329,30 @@ pub trait Store: QueueStore {
         msg_id: &str,
         attempt_id: &str,
     ) -> StoreResult<()>;
+
+    // --- retention ----------------------------------------------------------------------
+    /// Retention's expunge: removes the payloads of up to `limit` messages whose
+    /// `payload_expires_at` is at or before `now` and that still have one (soonest expiry
+    /// first), each as [`Store::expunge_message_content`] does (payload and inbound headers
+    /// gone from the files, pending deliveries failed, cached responses dropped), in one
+    /// transaction; returns how many. A pass calls it until it returns less than `limit`,
+    /// so no single call holds the writer for long.
+    async fn expire_payloads(&self, now: Millis, limit: usize) -> StoreResult<u64>;
+    /// Deletes the oldest `limit` attempts (at most) created before `before`, in one
+    /// transaction; returns how many. The deliveries they belong to are not changed.
+    async fn prune_attempts(&self, before: Millis, limit: usize) -> StoreResult<u64>;
+    /// Examines the next `limit` messages (by id) created before `before` whose id is after
+    /// `after` (`""`: from the first) and deletes, in one transaction, those that have no
+    /// unfinished delivery (pending or in flight) and no delivery changed at or after
+    /// `before`, with their deliveries, attempts, tag rows and cached responses. A message
+    /// with an unfinished delivery is never deleted. Pass [`PrunedMessages::next`] back as
+    /// `after` until it is `None`.
+    async fn prune_messages(
+        &self,
+        before: Millis,
+        after: &str,
+        limit: usize,
+    ) -> StoreResult<PrunedMessages>;
 
     // --- attempts and deliveries --------------------------------------------------------
     /// Attempts matching the filter, by attempt id.

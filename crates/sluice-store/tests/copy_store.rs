@@ -56,6 +56,8 @@ fn message(app_id: &str, t: i64) -> Message {
         tags: Some(vec!["a".into(), "b".into()]),
         deliver_at: None,
         expunged_at: None,
+        payload_expires_at: None,
+        trace_context: None,
         created_at: t,
     }
 }

@@ -1,8 +1,9 @@
 //! `sluice`: the one binary. `serve` runs everything; `migrate` prepares the database;
 //! `token` prints an API token for an organisation, valid `--ttl-days`; `copy-store` copies
-//! a SQLite database into PostgreSQL.
+//! a SQLite database into PostgreSQL; `prune` deletes old attempts and finished messages.
 
 mod copy_store;
+mod prune;
 mod settings;
 mod telemetry;
 
@@ -57,6 +58,9 @@ enum Command {
     },
     /// Copy a SQLite database into PostgreSQL (moving to a cluster), then exit.
     CopyStore(copy_store::CopyStoreArgs),
+    /// Delete attempts, and messages whose deliveries are all finished, older than an age,
+    /// in bounded batches (one full pass), then exit. Progress goes to stderr.
+    Prune(prune::PruneArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -69,12 +73,15 @@ fn main() -> anyhow::Result<()> {
     match &cli.command {
         Command::Serve { .. } => {
             let config = load()?;
-            telemetry::init();
+            let _traces = telemetry::init(&config)?;
             raise_open_file_limit();
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            runtime.block_on(serve(config))
+            let served = runtime.block_on(serve(config));
+            // Before the exporter's flush (`_traces`), which must run outside the runtime.
+            drop(runtime);
+            served
         }
         Command::Migrate => {
             let config = load()?;
@@ -101,6 +108,7 @@ fn main() -> anyhow::Result<()> {
         }
         // Names both databases itself: no configuration to load.
         Command::CopyStore(args) => copy_store::run(args),
+        Command::Prune(args) => prune::run(&load()?, args),
     }
 }
 

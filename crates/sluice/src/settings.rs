@@ -37,6 +37,12 @@ const KEYS: &[&str] = &[
     "max_connections",
     "source_failure_alert_threshold",
     "source_failure_alert_window_secs",
+    "payload_retention_days",
+    "prune_after_days",
+    "retention_batch_size",
+    "log_format",
+    "otlp_endpoint",
+    "otlp_service_name",
 ];
 
 /// The effective configuration.

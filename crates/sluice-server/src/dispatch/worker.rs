@@ -40,6 +40,8 @@ pub async fn deliver(
         attempt = d.attempts + 1,
         round.attempt = d.round_attempts + 1,
     );
+    // Joins the trace of the publish that made the message (see `crate::trace`).
+    crate::trace::continue_trace(&span, claimed.message.trace_context.as_deref());
     async move {
         let got_slot = tokio::select! {
             biased;
@@ -52,7 +54,13 @@ pub async fn deliver(
             return Outcome::released(&claimed, clock.now());
         }
         let now = clock.now();
-        let tried = ctx.sender.send(&mut claimed, now).await;
+        let attempt = tracing::info_span!("attempt", http.status = tracing::field::Empty);
+        let tried = ctx
+            .sender
+            .send(&mut claimed, now)
+            .instrument(attempt.clone())
+            .await;
+        attempt.record("http.status", tried.status.unwrap_or(0));
         drop(slot);
         log_try(&claimed, &tried);
         let jitter = rand::thread_rng().gen_range(-1.0..=1.0);

@@ -48,7 +48,7 @@ pub async fn emit(
         content_type: spec.content_type.clone(),
         headers: Vec::new(),
     };
-    let msg = super::receive::message(
+    let mut msg = super::receive::message(
         src,
         None,
         Some(format!("cron:{tick}")),
@@ -56,6 +56,10 @@ pub async fn emit(
         meta,
         now,
     );
+    msg.payload_expires_at = state
+        .config
+        .payload_retention_ms()
+        .map(|ms| now.saturating_add(ms));
     let key = msg.event_id.clone();
     state
         .store

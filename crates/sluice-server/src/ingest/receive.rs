@@ -154,7 +154,18 @@ fn report_if_failing(state: &AppState, src: &Source, r: &Rejection, now: i64) {
 }
 
 /// Commits the message unless `key` was seen within the window, then answers.
-async fn store(state: &AppState, src: &Source, msg: Message, key: String, now: i64) -> Response {
+async fn store(
+    state: &AppState,
+    src: &Source,
+    mut msg: Message,
+    key: String,
+    now: i64,
+) -> Response {
+    msg.payload_expires_at = state
+        .config
+        .payload_retention_ms()
+        .map(|ms| now.saturating_add(ms));
+    msg.trace_context = crate::trace::current_traceparent();
     let id = msg.id.clone();
     match state
         .store

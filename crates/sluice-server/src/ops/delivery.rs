@@ -142,6 +142,11 @@ pub async fn send_example(
         app_id: app.id.clone(),
         event_type,
         payload,
+        payload_expires_at: ctx
+            .config
+            .payload_retention_ms()
+            .map(|ms| now.saturating_add(ms)),
+        trace_context: crate::trace::current_traceparent(),
         created_at: now,
         ..Message::default()
     };

@@ -15,9 +15,42 @@ use crate::api::extract::parse_time;
 use crate::api::models::message::MessageIn;
 use crate::api::models::payload_out;
 use crate::auth::Caller;
+use crate::config::{Config, DAY_MS};
 
 /// How far ahead `deliverAt` may be (Svix's bound: five days).
 pub const MAX_DELIVER_AHEAD_MS: Millis = 5 * 24 * 3600 * 1000;
+
+/// Svix's bounds of `payloadRetentionPeriod`, in days. A server whose default
+/// (`payload_retention_days`) is longer accepts up to its default.
+pub const RETENTION_DAYS: (i64, i64) = (5, 90);
+
+/// How long to keep the payload of a message, in milliseconds: the message's
+/// `payloadRetentionPeriod` (days) or `payloadRetentionHours`, else the server's default
+/// (`None`: kept until expunged). Both at once, or a value out of bounds, is refused.
+fn retention_ms(body: &MessageIn, config: &Config) -> Result<Option<Millis>> {
+    let max_days = RETENTION_DAYS
+        .1
+        .max(i64::from(config.payload_retention_days));
+    match (body.payload_retention_period, body.payload_retention_hours) {
+        (Some(_), Some(_)) => Err(Error::invalid(
+            &["body", "payloadRetentionHours"],
+            "payloadRetentionPeriod and payloadRetentionHours are mutually exclusive",
+        )),
+        (Some(days), None) if !(RETENTION_DAYS.0..=max_days).contains(&days) => {
+            Err(Error::invalid(
+                &["body", "payloadRetentionPeriod"],
+                format!("must be from {} to {max_days} days", RETENTION_DAYS.0),
+            ))
+        }
+        (Some(days), None) => Ok(Some(days * DAY_MS)),
+        (None, Some(hours)) if !(1..=max_days * 24).contains(&hours) => Err(Error::invalid(
+            &["body", "payloadRetentionHours"],
+            format!("must be from 1 to {} hours", max_days * 24),
+        )),
+        (None, Some(hours)) => Ok(Some(hours * 3_600_000)),
+        (None, None) => Ok(config.payload_retention_ms()),
+    }
+}
 
 /// A published message.
 #[derive(Debug)]
@@ -62,6 +95,7 @@ pub async fn create(
     body.validate(&mut p);
     p.finish()?;
     let deliver_at = deliver_at(body.deliver_at.as_deref(), now)?;
+    let retention = retention_ms(&body, ctx.config)?;
     let app = apps::find_or_create(ctx, caller, app_key, body.application.take(), now).await?;
     // A raw payload is delivered as given; otherwise the payload's exact JSON text is.
     let (payload, echo) = match body.transformations_params.and_then(|t| t.raw_payload) {
@@ -79,6 +113,8 @@ pub async fn create(
         channels: body.channels,
         tags: body.tags,
         deliver_at,
+        payload_expires_at: retention.map(|ms| now.saturating_add(ms)),
+        trace_context: crate::trace::current_traceparent(),
         created_at: now,
         ..Message::default()
     };
@@ -103,10 +139,13 @@ pub async fn expunge_content(
 ) -> Result<()> {
     let app = load_app(ctx, caller, app_key, Scope::Org).await?;
     let msg = load_message(ctx, &app, msg_key).await?;
-    Ok(ctx
-        .store
+    ctx.store
         .expunge_message_content(&app.id, &msg.id, now)
-        .await?)
+        .await?;
+    if msg.expunged_at.is_none() {
+        metrics::counter!("sluice_expunged_payloads_total", "why" => "request").increment(1);
+    }
+    Ok(())
 }
 
 /// Replaces an attempt's stored response body with `EXPUNGED`, as Svix does. Org tokens

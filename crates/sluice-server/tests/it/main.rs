@@ -44,3 +44,4 @@ mod opwebhooks_api;
 mod opwebhooks_common;
 mod opwebhooks_endpoints;
 mod opwebhooks_events;
+mod retention;

@@ -35,6 +35,7 @@ mod page;
 mod portal_tokens;
 mod queries;
 mod queue_impl;
+mod retention;
 mod rows;
 mod schema;
 mod sources;

@@ -29,7 +29,10 @@ fn json_col<T: DeserializeOwned>(row: &Row, idx: usize) -> Result<T, StoreError>
     serde_json::from_str(&text).map_err(backend)
 }
 
-fn opt_json_col<T: DeserializeOwned>(row: &Row, idx: usize) -> Result<Option<T>, StoreError> {
+pub(crate) fn opt_json_col<T: DeserializeOwned>(
+    row: &Row,
+    idx: usize,
+) -> Result<Option<T>, StoreError> {
     let text: Option<String> = col(row, idx)?;
     text.map(|t| serde_json::from_str(&t).map_err(backend))
         .transpose()
@@ -131,10 +134,10 @@ pub(crate) fn endpoint_at(row: &Row, b: usize) -> Result<Endpoint, StoreError> {
 
 /// Columns of [`message_at`], table alias `m`.
 pub(crate) const MESSAGE_COLS: &str = "m.id, m.app_id, m.event_type, m.event_id, m.channels, \
-     m.payload, m.created_at, m.content_type, m.headers, m.tags, m.deliver_at, m.expunged_at";
+     m.payload, m.created_at, m.content_type, m.headers, m.tags, m.deliver_at, m.expunged_at, m.payload_expires_at, m.trace_context";
 
 /// Number of columns in `MESSAGE_COLS`.
-pub(crate) const MESSAGE_NCOLS: usize = 12;
+pub(crate) const MESSAGE_NCOLS: usize = 14;
 
 /// A message from `MESSAGE_COLS` starting at column `b`.
 pub(crate) fn message_at(row: &Row, b: usize) -> Result<Message, StoreError> {
@@ -154,6 +157,8 @@ pub(crate) fn message_at(row: &Row, b: usize) -> Result<Message, StoreError> {
         tags: opt_json_col(row, b + 9)?,
         deliver_at: col(row, b + 10)?,
         expunged_at: col(row, b + 11)?,
+        payload_expires_at: col(row, b + 12)?,
+        trace_context: col(row, b + 13)?,
         created_at: col(row, b + 6)?,
     })
 }

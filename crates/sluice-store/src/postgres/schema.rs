@@ -25,10 +25,18 @@ struct Migration {
 }
 
 /// Migration `i` brings the schema to version `i + 1`.
-const MIGRATIONS: &[Migration] = &[Migration {
-    sql: include_str!("migrations/0001_init.sql"),
-    compatible_with: 1,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        sql: include_str!("migrations/0001_init.sql"),
+        compatible_with: 1,
+    },
+    // Adds nullable message columns and an index: old binaries run on it (their messages
+    // simply keep their payloads and carry no trace context).
+    Migration {
+        sql: include_str!("migrations/0002_retention.sql"),
+        compatible_with: 1,
+    },
+];
 
 /// The schema version this binary is written for.
 pub(crate) const CURRENT: i32 = MIGRATIONS.len() as i32;

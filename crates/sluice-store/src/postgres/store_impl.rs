@@ -9,11 +9,11 @@ use sluice_core::Millis;
 
 use super::{
     apps, db, endpoints, event_types, expunge, idempotency, ingest, integrations, jobs, messages,
-    outcomes, portal_tokens, queries, sources, views, PgStore,
+    outcomes, portal_tokens, queries, retention, sources, views, PgStore,
 };
 use crate::{
     AppEdit, AttemptFilter, CachedResponse, EndpointEdit, EventTypeEdit, IdempotencyBegin,
-    InboundAccepted, Listed, MessageFilter, Page, PortalToken, Store, StoreResult,
+    InboundAccepted, Listed, MessageFilter, Page, PortalToken, PrunedMessages, Store, StoreResult,
 };
 
 #[async_trait]
@@ -191,6 +191,23 @@ impl Store for PgStore {
         now: Millis,
     ) -> StoreResult<()> {
         expunge::expunge_message_content(self, app_id, msg_id, now).await
+    }
+
+    async fn expire_payloads(&self, now: Millis, limit: usize) -> StoreResult<u64> {
+        retention::expire_payloads(self, now, limit).await
+    }
+
+    async fn prune_attempts(&self, before: Millis, limit: usize) -> StoreResult<u64> {
+        retention::prune_attempts(self, before, limit).await
+    }
+
+    async fn prune_messages(
+        &self,
+        before: Millis,
+        after: &str,
+        limit: usize,
+    ) -> StoreResult<PrunedMessages> {
+        retention::prune_messages(self, before, after, limit).await
     }
 
     async fn expunge_attempt_content(

@@ -24,7 +24,7 @@ use crate::{StoreError, StoreResult};
 pub(crate) const EXPUNGED_RESPONSE: &str = "EXPUNGED";
 
 /// Runs `f` with `secure_delete` on, and switches it back off whatever `f` returned.
-fn with_secure_delete<T>(
+pub(crate) fn with_secure_delete<T>(
     c: &Connection,
     f: impl FnOnce(&Connection) -> StoreResult<T>,
 ) -> StoreResult<T> {
@@ -47,19 +47,23 @@ pub(crate) fn expunge_message(
     msg_id: &str,
     now: i64,
 ) -> StoreResult<()> {
-    with_secure_delete(c, |c| {
-        let found = exec(c, &message::EXPUNGE, params![msg_id, app_id, now])?;
-        if found == 0 {
-            return Err(StoreError::NotFound);
-        }
-        // Pending tries can never be sent now. One in flight has its body in memory and
-        // finishes; a retry it schedules is failed by the claim.
-        exec(c, &delivery::FAIL_WAITING_OF_MESSAGE, params![msg_id, now])?;
-        // An idempotent replay of the publish (or send-example) would hand the payload out
-        // again: drop the cached responses that show this message.
-        exec(c, &idempotency::DELETE_OF_MESSAGE, [msg_id])?;
-        Ok(())
-    })
+    with_secure_delete(c, |c| expunge_one(c, app_id, msg_id, now))
+}
+
+/// [`expunge_message`]'s statements, for a caller that has `secure_delete` on already (the
+/// retention cleaner, which expunges a batch under one switch).
+pub(crate) fn expunge_one(c: &Connection, app_id: &str, msg_id: &str, now: i64) -> StoreResult<()> {
+    let found = exec(c, &message::EXPUNGE, params![msg_id, app_id, now])?;
+    if found == 0 {
+        return Err(StoreError::NotFound);
+    }
+    // Pending tries can never be sent now. One in flight has its body in memory and
+    // finishes; a retry it schedules is failed by the claim.
+    exec(c, &delivery::FAIL_WAITING_OF_MESSAGE, params![msg_id, now])?;
+    // An idempotent replay of the publish (or send-example) would hand the payload out
+    // again: drop the cached responses that show this message.
+    exec(c, &idempotency::DELETE_OF_MESSAGE, [msg_id])?;
+    Ok(())
 }
 
 /// Replaces an attempt's response body with [`EXPUNGED_RESPONSE`].

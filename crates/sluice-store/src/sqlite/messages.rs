@@ -42,7 +42,9 @@ pub(crate) fn create_message(
             content_type,
             headers,
             opt_json(&msg.tags)?,
-            msg.deliver_at
+            msg.deliver_at,
+            msg.payload_expires_at,
+            msg.trace_context
         ],
     )?;
     insert_tags(c, msg)?;

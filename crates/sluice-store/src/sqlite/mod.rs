@@ -31,6 +31,7 @@ mod private;
 mod queries;
 mod queue_impl;
 mod read_pool;
+mod retention;
 mod rows;
 mod schema;
 mod sources;

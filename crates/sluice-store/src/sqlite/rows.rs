@@ -28,7 +28,10 @@ fn json_col<T: DeserializeOwned>(row: &Row<'_>, idx: usize) -> rusqlite::Result<
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
 }
 
-fn opt_json_col<T: DeserializeOwned>(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<T>> {
+pub(crate) fn opt_json_col<T: DeserializeOwned>(
+    row: &Row<'_>,
+    idx: usize,
+) -> rusqlite::Result<Option<T>> {
     let text: Option<String> = row.get(idx)?;
     text.map(|t| {
         serde_json::from_str(&t)
@@ -174,10 +177,10 @@ pub(crate) fn endpoint_params(ep: &Endpoint) -> Result<Vec<Named<'_>>, StoreErro
 
 /// Columns of [`message_at`], table alias `m`.
 pub(crate) const MESSAGE_COLS: &str = "m.id, m.app_id, m.event_type, m.event_id, m.channels, \
-     m.payload, m.created_at, m.content_type, m.headers, m.tags, m.deliver_at, m.expunged_at";
+     m.payload, m.created_at, m.content_type, m.headers, m.tags, m.deliver_at, m.expunged_at, m.payload_expires_at, m.trace_context";
 
 /// Number of columns in `MESSAGE_COLS`.
-pub(crate) const MESSAGE_NCOLS: usize = 12;
+pub(crate) const MESSAGE_NCOLS: usize = 14;
 
 /// A message from `MESSAGE_COLS` starting at column `b`.
 pub(crate) fn message_at(row: &Row<'_>, b: usize) -> rusqlite::Result<Message> {
@@ -197,6 +200,8 @@ pub(crate) fn message_at(row: &Row<'_>, b: usize) -> rusqlite::Result<Message> {
         tags: opt_json_col(row, b + 9)?,
         deliver_at: row.get(b + 10)?,
         expunged_at: row.get(b + 11)?,
+        payload_expires_at: row.get(b + 12)?,
+        trace_context: row.get(b + 13)?,
         created_at: row.get(b + 6)?,
     })
 }

@@ -10,12 +10,12 @@ use sluice_core::Millis;
 
 use super::{
     apps, attempts, endpoints, expunge, idempotency, integrations, messages, outcomes,
-    portal_tokens, sources, SqliteStore,
+    portal_tokens, retention, sources, SqliteStore,
 };
 use crate::{
     AppEdit, AttemptFilter, CachedResponse, EndpointEdit, EventTypeEdit, IdempotencyBegin,
-    InboundAccepted, Listed, MessageFilter, Page, PortalToken, Store, StoreError, StoreResult,
-    MAX_VALID_OLD_TOKENS,
+    InboundAccepted, Listed, MessageFilter, Page, PortalToken, PrunedMessages, Store, StoreError,
+    StoreResult, MAX_VALID_OLD_TOKENS,
 };
 
 #[async_trait]
@@ -250,6 +250,32 @@ impl Store for SqliteStore {
             .await?;
         self.purge_wal().await;
         Ok(())
+    }
+
+    async fn expire_payloads(&self, now: Millis, limit: usize) -> StoreResult<u64> {
+        let n = self
+            .write(move |c| retention::expire_payloads(c, now, limit))
+            .await?;
+        if n > 0 {
+            self.purge_wal().await;
+        }
+        Ok(n)
+    }
+
+    async fn prune_attempts(&self, before: Millis, limit: usize) -> StoreResult<u64> {
+        self.write(move |c| retention::prune_attempts(c, before, limit))
+            .await
+    }
+
+    async fn prune_messages(
+        &self,
+        before: Millis,
+        after: &str,
+        limit: usize,
+    ) -> StoreResult<PrunedMessages> {
+        let after = after.to_string();
+        self.write(move |c| retention::prune_messages(c, before, &after, limit))
+            .await
     }
 
     async fn expunge_attempt_content(

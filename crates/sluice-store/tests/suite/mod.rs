@@ -17,6 +17,7 @@ pub mod messages;
 pub mod parity;
 pub mod portal;
 pub mod queue;
+pub mod retention;
 pub mod views;
 
 /// Calls `$runner!` with every test of the suite, so that each backend's runner runs all of
@@ -69,6 +70,8 @@ macro_rules! every_test {
             parity::deliver_at_delays_the_deliveries,
             parity::expunge_keeps_the_record_and_stops_sending,
             integrations::integrations_crud,
+            retention::expiry_removes_only_due_payloads_in_batches,
+            retention::pruning_removes_only_old_finished_rows_in_batches,
         );
     };
 }
@@ -143,6 +146,8 @@ pub fn message_row(app_id: &str, event_type: &str, t: i64) -> Message {
         tags: None,
         deliver_at: None,
         expunged_at: None,
+        payload_expires_at: None,
+        trace_context: None,
         created_at: t,
     }
 }

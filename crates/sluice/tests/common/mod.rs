@@ -94,6 +94,10 @@ impl Node {
             if let Some(rest) = line.split("addr=").nth(1) {
                 break rest.split_whitespace().next().expect("address").to_string();
             }
+            // The same line in JSON (`log_format = "json"`).
+            if let Some(rest) = line.split("\"addr\":\"").nth(1) {
+                break rest.split('"').next().expect("address").to_string();
+            }
         };
         let out_log = log.clone();
         std::thread::spawn(move || {

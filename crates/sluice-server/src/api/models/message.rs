@@ -18,9 +18,9 @@ pub const MAX_MESSAGE_TAGS: usize = 5;
 /// Longest tag (Svix's bound).
 pub const MAX_TAG_LEN: usize = 128;
 
-/// `MessageIn`. `tags` and `deliverAt` are honoured; the other hosted-only fields
-/// (retention, transformations other than `rawPayload`) are accepted and ignored, as the
-/// Svix OSS server does.
+/// `MessageIn`. `tags`, `deliverAt` and the payload retention (`payloadRetentionPeriod` or
+/// `payloadRetentionHours`) are honoured; transformations other than `rawPayload` are
+/// accepted and ignored, as the Svix OSS server does.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageIn {
@@ -42,6 +42,13 @@ pub struct MessageIn {
     /// or now means at once. Checked by the route, which knows the time.
     #[serde(default)]
     pub deliver_at: Option<String>,
+    /// Days to keep the payload (Svix: 5 to 90; default the server's
+    /// `payload_retention_days`). Checked by the route, which knows the server's default.
+    #[serde(default)]
+    pub payload_retention_period: Option<i64>,
+    /// Hours to keep the payload, instead of `payloadRetentionPeriod`.
+    #[serde(default)]
+    pub payload_retention_hours: Option<i64>,
     /// Creates the application if the path names none.
     #[serde(default)]
     pub application: Option<ApplicationIn>,

@@ -223,6 +223,8 @@ async fn insert_messages(
     let payloads: Vec<&str> = msgs.iter().map(|m| m.payload.as_str()).collect();
     let created: Vec<i64> = msgs.iter().map(|m| m.created_at).collect();
     let deliver_at: Vec<Option<i64>> = msgs.iter().map(|m| m.deliver_at).collect();
+    let expires: Vec<Option<i64>> = msgs.iter().map(|m| m.payload_expires_at).collect();
+    let traces: Vec<Option<&str>> = msgs.iter().map(|m| m.trace_context.as_deref()).collect();
     let got = query(
         tx,
         &message::INSERT,
@@ -238,6 +240,8 @@ async fn insert_messages(
             &inbound.1,
             &tags,
             &deliver_at,
+            &expires,
+            &traces,
         ],
     )
     .await?;

@@ -78,10 +78,14 @@ statements! {
         APP_AND_EXPUNGED = "app_and_expunged";
         BY_IDS = "by_ids";
         INSERT = "insert";
+        EXPIRE = "expire";
+        PRUNE_WINDOW = "prune_window";
+        PRUNE = "prune";
     }
     message_tag {
         DELETE_OF_APP = "delete_of_app";
         INSERT = "insert";
+        DELETE_OF_MESSAGES = "delete_of_messages";
     }
     delivery {
         DELETE_OF_APP = "delete_of_app";
@@ -104,6 +108,8 @@ statements! {
         RECOVER = "recover";
         RESTART_ROUND = "restart_round";
         UNFINISHED_HEAD = "unfinished_head";
+        FAIL_WAITING_OF_MESSAGES = "fail_waiting_of_messages";
+        DELETE_OF_MESSAGES = "delete_of_messages";
     }
     attempt {
         GET = "get";
@@ -111,6 +117,8 @@ statements! {
         EXPUNGE = "expunge";
         DELETE_OF_APP = "delete_of_app";
         INSERT = "insert";
+        DELETE_OF_MESSAGES = "delete_of_messages";
+        PRUNE = "prune";
     }
     source {
         INSERT = "insert";
@@ -162,6 +170,7 @@ statements! {
         ABANDON = "abandon";
         PURGE = "purge";
         DELETE_OF_MESSAGE = "delete_of_message";
+        DELETE_OF_MESSAGES = "delete_of_messages";
     }
     health {
         PING = "ping";

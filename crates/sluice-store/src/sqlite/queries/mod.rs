@@ -89,10 +89,14 @@ statements! {
         APP_AND_EXPUNGED = "app_and_expunged";
         EXPUNGE = "expunge";
         DELETE_OF_APP = "delete_of_app";
+        EXPIRED = "expired";
+        PRUNE_WINDOW = "prune_window";
+        DELETE = "delete";
     }
     message_tag {
         INSERT = "insert";
         DELETE_OF_APP = "delete_of_app";
+        DELETE = "delete";
     }
     delivery {
         INSERT = "insert";
@@ -114,6 +118,7 @@ statements! {
         COUNT_BY_STATUS = "count_by_status";
         LIST_OF_ENDPOINT = "list_of_endpoint";
         LIST_OF_MESSAGE = "list_of_message";
+        DELETE_OF_MESSAGE = "delete_of_message";
     }
     attempt {
         INSERT = "insert";
@@ -123,6 +128,8 @@ statements! {
         LIST_OF_MESSAGE = "list_of_message";
         EXPUNGE = "expunge";
         DELETE_OF_APP = "delete_of_app";
+        DELETE_OF_MESSAGE = "delete_of_message";
+        PRUNE = "prune";
     }
     source {
         INSERT = "insert";

@@ -1,0 +1,2 @@
+-- Pruning: the attempts of a message that goes.
+DELETE FROM attempt WHERE msg_id = ?1

@@ -1,0 +1,2 @@
+-- Pruning: the finished deliveries of a message that goes.
+DELETE FROM delivery WHERE msg_id = ?1
