@@ -103,6 +103,10 @@ statements! {
         RECOVER = "recover";
         RESTART_ROUND = "restart_round";
         UNFINISHED_HEAD = "unfinished_head";
+        DEPTH_DUE = "depth_due";
+        DEPTH_LATER = "depth_later";
+        DEPTH_IN_FLIGHT = "depth_in_flight";
+        COUNT_DEAD = "count_dead";
     }
     attempt {
         GET = "get";
@@ -110,6 +114,7 @@ statements! {
         EXPUNGE = "expunge";
         DELETE_OF_APP = "delete_of_app";
         INSERT = "insert";
+        COUNT_BY_STATUS = "count_by_status";
     }
     source {
         INSERT = "insert";

@@ -113,6 +113,10 @@ statements! {
         COUNT_BY_STATUS = "count_by_status";
         LIST_OF_ENDPOINT = "list_of_endpoint";
         LIST_OF_MESSAGE = "list_of_message";
+        DEPTH_DUE = "depth_due";
+        DEPTH_LATER = "depth_later";
+        DEPTH_IN_FLIGHT = "depth_in_flight";
+        COUNT_DEAD = "count_dead";
     }
     attempt {
         INSERT = "insert";
@@ -122,6 +126,7 @@ statements! {
         LIST_OF_MESSAGE = "list_of_message";
         EXPUNGE = "expunge";
         DELETE_OF_APP = "delete_of_app";
+        COUNT_BY_STATUS = "count_by_status";
     }
     source {
         INSERT = "insert";
