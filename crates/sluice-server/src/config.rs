@@ -131,6 +131,17 @@ pub struct Config {
     /// Most open client connections. Unset: derived from the open-file limit (see README).
     /// At the cap, the connections idle longest are closed to admit new ones.
     pub max_connections: Option<usize>,
+    /// Whether `/metrics` is served (Prometheus text, no authentication).
+    pub metrics_enabled: bool,
+    /// Serve `/metrics` on this address of its own (e.g. `127.0.0.1:9464`) instead of on
+    /// `listen`; the main listener then does not serve it.
+    pub metrics_listen: Option<SocketAddr>,
+    /// Most distinct values a user-data label (`app`, `source`) takes in the metrics; later
+    /// values are recorded as `other`.
+    pub metrics_max_label_values: usize,
+    /// Seconds work may be due while the dispatcher makes no progress before
+    /// `/api/v1/health` reports it unhealthy (503).
+    pub dispatcher_stall_secs: u64,
 }
 
 impl Default for Config {
@@ -159,6 +170,10 @@ impl Default for Config {
             body_read_timeout_secs: 30,
             idle_timeout_secs: 60,
             max_connections: None,
+            metrics_enabled: true,
+            metrics_listen: None,
+            metrics_max_label_values: crate::telemetry::labels::DEFAULT_MAX_VALUES,
+            dispatcher_stall_secs: 60,
         }
     }
 }

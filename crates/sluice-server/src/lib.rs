@@ -13,6 +13,8 @@
 //! - [`ingest`]: inbound sources: receiving, verifying, deduping, cron.
 //! - [`serve`]: the HTTP serve loop: timeouts, connection cap, graceful shutdown.
 //! - [`startup`]: opens the store, loads keys, binds, serves, shuts down.
+//! - [`telemetry`]: the Prometheus recorder, `/metrics`, bounded labels, every series,
+//!   and the dispatcher's heartbeat.
 
 pub mod api;
 pub mod auth;
@@ -25,3 +27,4 @@ pub mod ops;
 pub mod serve;
 pub mod startup;
 pub mod state;
+pub mod telemetry;

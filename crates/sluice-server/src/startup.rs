@@ -30,6 +30,8 @@ const IDEMPOTENCY_TTL_MS: i64 = 24 * 3_600_000;
 /// A bound, not yet serving, server.
 pub struct Server {
     listener: TcpListener,
+    /// The listener of `metrics_listen`, when `/metrics` has an address of its own.
+    metrics_listener: Option<TcpListener>,
     state: AppState,
     /// Whether [`Server::run`] runs the background dispatcher.
     dispatch: bool,
@@ -46,6 +48,18 @@ impl Server {
             .with_context(|| format!("binding {}", config.listen))?;
         // With port 0 the configured address is not the one to tell others (ingest URLs).
         config.listen = listener.local_addr().context("reading the bound address")?;
+        let metrics_listener = match config.metrics_listen.filter(|_| config.metrics_enabled) {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding metrics_listen {addr}"))?,
+            ),
+            None => None,
+        };
+        if config.metrics_enabled {
+            crate::telemetry::install();
+            crate::telemetry::labels::set_max_values(config.metrics_max_label_values);
+        }
         let state = AppState {
             store,
             config: Arc::new(config),
@@ -55,9 +69,11 @@ impl Server {
             inbound: Arc::default(),
             events: Arc::new(crate::events::LogSink),
             clock: Arc::new(sluice_core::clock::SystemClock),
+            heartbeat: Arc::default(),
         };
         Ok(Self {
             listener,
+            metrics_listener,
             state,
             dispatch: true,
         })
@@ -87,6 +103,13 @@ impl Server {
             .expect("a bound listener has an address")
     }
 
+    /// The address `/metrics` is served on when `metrics_listen` gives it one of its own.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .map(|l| l.local_addr().expect("a bound listener has an address"))
+    }
+
     /// The shared state (tests use it to reach the store).
     pub fn state(&self) -> &AppState {
         &self.state
@@ -97,6 +120,7 @@ impl Server {
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let Self {
             listener,
+            metrics_listener,
             state,
             dispatch,
         } = self;
@@ -114,10 +138,25 @@ impl Server {
                 shutdown.child_token(),
             ))
         });
-        let routes = if role.serves_api() {
-            crate::api::router(state)
+        let mut routes = if role.serves_api() {
+            crate::api::router(state.clone())
         } else {
-            crate::api::health_router(state)
+            crate::api::health_router(state.clone())
+        };
+        // `/metrics` on the main listener, unless it has an address of its own.
+        let metrics = match metrics_listener {
+            Some(l) => Some(tokio::spawn(serve_metrics(
+                l,
+                state.clone(),
+                limits.clone(),
+                shutdown.clone(),
+            ))),
+            None => {
+                if state.config.metrics_enabled {
+                    routes = routes.merge(crate::telemetry::router(state.clone()));
+                }
+                None
+            }
         };
         tracing::info!(?role, "node role");
         // Trailing slashes are optional on every route (as in Svix); the normaliser must wrap
@@ -142,8 +181,25 @@ impl Server {
         if let Some(cron) = cron {
             let _ = cron.await;
         }
+        if let Some(metrics) = metrics {
+            let _ = metrics.await;
+        }
         Ok(())
     }
+}
+
+/// Serves `/metrics` alone on its own listener until `shutdown`.
+async fn serve_metrics(
+    listener: TcpListener,
+    state: AppState,
+    limits: crate::serve::Limits,
+    shutdown: CancellationToken,
+) {
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "metrics listening");
+    }
+    let app = NormalizePathLayer::trim_trailing_slash().layer(crate::telemetry::router(state));
+    crate::serve::serve(listener, app, limits, shutdown).await;
 }
 
 /// Says so when connections and deliveries together may need more descriptors than the

@@ -35,6 +35,10 @@ const KEYS: &[&str] = &[
     "body_read_timeout_secs",
     "idle_timeout_secs",
     "max_connections",
+    "metrics_enabled",
+    "metrics_listen",
+    "metrics_max_label_values",
+    "dispatcher_stall_secs",
 ];
 
 /// The effective configuration.

@@ -23,6 +23,7 @@
 //! - [`error`] and [`problems`]: what they answer when they refuse.
 
 pub mod apps;
+pub mod attempt_stats;
 pub mod delivery;
 pub mod endpoint_headers;
 pub mod endpoint_secret;

@@ -14,17 +14,17 @@ use super::rows::col;
 use super::PgStore;
 use crate::{QueueDepths, StoreResult, DEPTH_CAP};
 
+/// A bound parameter.
+type Param = dyn tokio_postgres::types::ToSql + Sync;
+
 /// See [`Store::queue_depths`](crate::Store::queue_depths). The counts run pipelined on
 /// one connection.
 pub(super) async fn queue_depths(s: &PgStore, now: Millis) -> StoreResult<QueueDepths> {
     let cap = DEPTH_CAP as i64;
     let (due_rows, later, in_flight, dead, oldest) = {
         let c = s.client().await?;
-        let (now_cap, now_only, cap_only): (
-            [&(dyn tokio_postgres::types::ToSql + Sync); 2],
-            [&(dyn tokio_postgres::types::ToSql + Sync); 1],
-            [&(dyn tokio_postgres::types::ToSql + Sync); 1],
-        ) = ([&now, &cap], [&now], [&cap]);
+        let now_cap: [&Param; 2] = [&now, &cap];
+        let (now_only, cap_only): ([&Param; 1], [&Param; 1]) = ([&now], [&cap]);
         let counts = futures::try_join!(
             query(&c, &delivery::DEPTH_DUE, &now_cap),
             query(&c, &delivery::DEPTH_LATER, &now_cap),

@@ -28,9 +28,11 @@ impl QueueStore for SqliteStore {
         // A retry due no later than its try (a zero delay) is new due work: wake.
         let n = outcomes.len();
         let tally: Tally<usize> = Some((Op::Outcomes, |n| *n));
-        self.write_tallied(tally, move |c| Ok((n, outcomes::record_outcomes(c, &outcomes)?)))
-            .await
-            .map(drop)
+        self.write_tallied(tally, move |c| {
+            Ok((n, outcomes::record_outcomes(c, &outcomes)?))
+        })
+        .await
+        .map(drop)
     }
 
     async fn next_due_at(&self) -> StoreResult<Option<Millis>> {

@@ -152,7 +152,11 @@ pub async fn endpoint_attempt_stats_by_window(s: Dyn) {
     };
     assert_eq!(stats(T0, T0 + 1000).await, (1, 2));
     assert_eq!(stats(T0, T0 + 300).await, (1, 1), "until is exclusive");
-    assert_eq!(stats(T0 + 200, T0 + 1000).await, (0, 2), "since is inclusive");
+    assert_eq!(
+        stats(T0 + 200, T0 + 1000).await,
+        (0, 2),
+        "since is inclusive"
+    );
     assert_eq!(stats(T0 + 400, T0 + 1000).await, (0, 0));
     let theirs = s
         .endpoint_attempt_stats(&other.id, T0, T0 + 1000)
