@@ -39,4 +39,5 @@ mod inbound_providers;
 mod inbound_providers_ext;
 mod inbound_registry;
 mod inbound_stats;
+mod metrics_scrape;
 mod ops_direct;
