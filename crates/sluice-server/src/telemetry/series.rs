@@ -132,3 +132,76 @@ pub fn find(name: &str) -> Option<&'static Series> {
                     .any(|suffix| name.strip_suffix(suffix) == Some(s.name)))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `expr` of the dashboard, wherever it is nested.
+    fn exprs<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, v) in m {
+                    match (k.as_str(), v.as_str()) {
+                        ("expr", Some(e)) => out.push(e),
+                        _ => exprs(v, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| exprs(v, out)),
+            _ => {}
+        }
+    }
+
+    /// The `sluice_…` names an expression reads.
+    fn names(expr: &str) -> Vec<&str> {
+        let mut found = Vec::new();
+        let mut rest = expr;
+        while let Some(i) = rest.find("sluice_") {
+            let tail = &rest[i..];
+            let end = tail
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(tail.len());
+            found.push(&tail[..end]);
+            rest = &tail[end..];
+        }
+        found
+    }
+
+    #[test]
+    fn the_dashboard_reads_only_listed_series_and_every_one_of_them() {
+        let text = include_str!("../../../../docs/grafana-dashboard.json");
+        let dash: serde_json::Value = serde_json::from_str(text).expect("valid JSON");
+        let mut all = Vec::new();
+        exprs(&dash, &mut all);
+        assert!(!all.is_empty());
+        let mut used = std::collections::BTreeSet::new();
+        for expr in all {
+            for name in names(expr) {
+                let s = find(name).unwrap_or_else(|| panic!("{name} (in {expr}) is not listed"));
+                used.insert(s.name);
+            }
+        }
+        for s in SERIES {
+            assert!(used.contains(s.name), "{} has no panel", s.name);
+        }
+    }
+
+    #[test]
+    fn names_follow_the_conventions() {
+        for s in SERIES {
+            assert!(s.name.starts_with("sluice_"), "{}", s.name);
+            assert_eq!(
+                s.kind == Kind::Counter,
+                s.name.ends_with("_total"),
+                "{}: counters and only counters end in _total",
+                s.name
+            );
+            assert!(
+                !s.labels.iter().any(|l| l.ends_with("_id")),
+                "{}: no id labels",
+                s.name
+            );
+        }
+    }
+}
