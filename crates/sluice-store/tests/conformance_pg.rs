@@ -409,7 +409,8 @@ mod schema_gate {
             PgStore::migrate(schema.url())
         );
         let (a, b) = (a.expect("migrate a"), b.expect("migrate b"));
-        assert_eq!((a.to, b.to), (1, 1));
+        // Not a hard-coded version: each area adds its migrations.
+        assert!(a.to >= 1 && a.to == b.to, "{a:?} {b:?}");
         assert!(a.from == 0 || b.from == 0);
         PgStore::connect(schema.url(), PgOptions::default())
             .await
@@ -418,7 +419,7 @@ mod schema_gate {
         // A newer schema an older binary can still run on: accepted.
         sql(
             &schema,
-            "UPDATE sluice_schema SET version = 7, compatible_with = 1",
+            "UPDATE sluice_schema SET version = 1000, compatible_with = 1",
         )
         .await;
         PgStore::connect(schema.url(), PgOptions::default())
@@ -427,7 +428,7 @@ mod schema_gate {
         // A newer schema that is not: refused, saying so; migrate does not downgrade it.
         sql(
             &schema,
-            "UPDATE sluice_schema SET version = 7, compatible_with = 5",
+            "UPDATE sluice_schema SET version = 1000, compatible_with = 999",
         )
         .await;
         let err = connect_error(&schema).await;
