@@ -273,6 +273,8 @@ fn record_commit(batch: &[Box<dyn Job>], started: Instant) {
     let mut items = [0usize; Op::ALL.len()];
     let mut present = [false; Op::ALL.len()];
     for (op, n) in batch.iter().filter_map(|job| job.tally()) {
+        // `Op::ALL` lists the variants in declaration order, so a variant's index is its
+        // discriminant.
         let i = op as usize;
         items[i] += n;
         present[i] = true;
