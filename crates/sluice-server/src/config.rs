@@ -306,6 +306,37 @@ mod tests {
     }
 
     #[test]
+    fn metrics_and_health_keys_have_safe_defaults_and_parse() {
+        let d = Config::default();
+        assert!(d.metrics_enabled);
+        assert_eq!(
+            d.metrics_listen, None,
+            "served on the main listener by default"
+        );
+        assert_eq!(
+            (d.metrics_max_label_values, d.dispatcher_stall_secs),
+            (100, 60)
+        );
+        let c: Config = serde_json::from_value(serde_json::json!({
+            "metrics_enabled": false,
+            "metrics_listen": "127.0.0.1:9464",
+            "metrics_max_label_values": 5,
+            "dispatcher_stall_secs": 120,
+        }))
+        .unwrap();
+        assert!(!c.metrics_enabled);
+        assert_eq!(c.metrics_listen, Some("127.0.0.1:9464".parse().unwrap()));
+        assert_eq!(
+            (c.metrics_max_label_values, c.dispatcher_stall_secs),
+            (5, 120)
+        );
+        assert!(
+            serde_json::from_value::<Config>(serde_json::json!({"metrics_listen": "nope"}))
+                .is_err()
+        );
+    }
+
+    #[test]
     fn app_share_defaults_to_a_quarter_and_is_bounded() {
         let c = |total, cap, set| Config {
             max_in_flight: total,
