@@ -134,6 +134,17 @@ pub struct Config {
     /// Most open client connections. Unset: derived from the open-file limit (see README).
     /// At the cap, the connections idle longest are closed to admit new ones.
     pub max_connections: Option<usize>,
+    /// Whether `/metrics` is served (Prometheus text, no authentication).
+    pub metrics_enabled: bool,
+    /// Serve `/metrics` on this address of its own (e.g. `127.0.0.1:9464`) instead of on
+    /// `listen`; the main listener then does not serve it.
+    pub metrics_listen: Option<SocketAddr>,
+    /// Most distinct values a user-data label (`app`, `source`) takes in the metrics; later
+    /// values are recorded as `other`.
+    pub metrics_max_label_values: usize,
+    /// Seconds work may be due while the dispatcher makes no progress before
+    /// `/api/v1/health` reports it unhealthy (503).
+    pub dispatcher_stall_secs: u64,
     /// Verification failures of one source within `source_failure_alert_window_secs` that
     /// raise a `source.verification.failing` operational event (at most one per source per
     /// window, counted per node); 0 turns it off.
@@ -205,6 +216,10 @@ impl Default for Config {
             log_format: LogFormat::Text,
             otlp_endpoint: None,
             otlp_service_name: "sluice".into(),
+            metrics_enabled: true,
+            metrics_listen: None,
+            metrics_max_label_values: crate::telemetry::labels::DEFAULT_MAX_VALUES,
+            dispatcher_stall_secs: 60,
         }
     }
 }
@@ -340,6 +355,37 @@ mod tests {
                 .is_err()
         );
         assert!(serde_json::from_value::<Config>(serde_json::json!({"listne": "x"})).is_err());
+    }
+
+    #[test]
+    fn metrics_and_health_keys_have_safe_defaults_and_parse() {
+        let d = Config::default();
+        assert!(d.metrics_enabled);
+        assert_eq!(
+            d.metrics_listen, None,
+            "served on the main listener by default"
+        );
+        assert_eq!(
+            (d.metrics_max_label_values, d.dispatcher_stall_secs),
+            (100, 60)
+        );
+        let c: Config = serde_json::from_value(serde_json::json!({
+            "metrics_enabled": false,
+            "metrics_listen": "127.0.0.1:9464",
+            "metrics_max_label_values": 5,
+            "dispatcher_stall_secs": 120,
+        }))
+        .unwrap();
+        assert!(!c.metrics_enabled);
+        assert_eq!(c.metrics_listen, Some("127.0.0.1:9464".parse().unwrap()));
+        assert_eq!(
+            (c.metrics_max_label_values, c.dispatcher_stall_secs),
+            (5, 120)
+        );
+        assert!(
+            serde_json::from_value::<Config>(serde_json::json!({"metrics_listen": "nope"}))
+                .is_err()
+        );
     }
 
     #[test]

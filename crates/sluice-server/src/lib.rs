@@ -15,6 +15,8 @@
 //! - [`retention`]: payload expiry and pruning passes, in bounded batches.
 //! - [`trace`]: request ids, the per-request span and the trace context of messages.
 //! - [`startup`]: opens the store, loads keys, binds, serves, shuts down.
+//! - [`telemetry`]: the Prometheus recorder, `/metrics`, bounded labels, every series,
+//!   and the dispatcher's heartbeat.
 
 pub mod api;
 pub mod auth;
@@ -30,3 +32,4 @@ pub mod serve;
 pub mod startup;
 pub mod state;
 pub mod trace;
+pub mod telemetry;

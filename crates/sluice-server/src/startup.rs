@@ -30,6 +30,8 @@ const IDEMPOTENCY_TTL_MS: i64 = 24 * 3_600_000;
 /// A bound, not yet serving, server.
 pub struct Server {
     listener: TcpListener,
+    /// The listener of `metrics_listen`, when `/metrics` has an address of its own.
+    metrics_listener: Option<TcpListener>,
     state: AppState,
     /// Whether [`Server::run`] runs the background dispatcher.
     dispatch: bool,
@@ -50,6 +52,18 @@ impl Server {
         config.listen = listener.local_addr().context("reading the bound address")?;
         let (sink, events) =
             crate::opwebhooks::OperationalSink::new(crate::opwebhooks::QUEUE_CAPACITY);
+        let metrics_listener = match config.metrics_listen.filter(|_| config.metrics_enabled) {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding metrics_listen {addr}"))?,
+            ),
+            None => None,
+        };
+        if config.metrics_enabled {
+            crate::telemetry::install();
+            crate::telemetry::labels::set_max_values(config.metrics_max_label_values);
+        }
         let state = AppState {
             store,
             config: Arc::new(config),
@@ -59,9 +73,11 @@ impl Server {
             inbound: Arc::default(),
             events: Arc::new(sink),
             clock: Arc::new(sluice_core::clock::SystemClock),
+            heartbeat: Arc::default(),
         };
         Ok(Self {
             listener,
+            metrics_listener,
             state,
             dispatch: true,
             events,
@@ -92,6 +108,13 @@ impl Server {
             .expect("a bound listener has an address")
     }
 
+    /// The address `/metrics` is served on when `metrics_listen` gives it one of its own.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .map(|l| l.local_addr().expect("a bound listener has an address"))
+    }
+
     /// The shared state (tests use it to reach the store).
     pub fn state(&self) -> &AppState {
         &self.state
@@ -102,6 +125,7 @@ impl Server {
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let Self {
             listener,
+            metrics_listener,
             state,
             dispatch,
             events,
@@ -128,10 +152,25 @@ impl Server {
                 shutdown.child_token(),
             ))
         });
-        let routes = if role.serves_api() {
-            crate::api::router(state)
+        let mut routes = if role.serves_api() {
+            crate::api::router(state.clone())
         } else {
-            crate::api::health_router(state)
+            crate::api::health_router(state.clone())
+        };
+        // `/metrics` on the main listener, unless it has an address of its own.
+        let metrics = match metrics_listener {
+            Some(l) => Some(tokio::spawn(serve_metrics(
+                l,
+                state.clone(),
+                limits.clone(),
+                shutdown.clone(),
+            ))),
+            None => {
+                if state.config.metrics_enabled {
+                    routes = routes.merge(crate::telemetry::router(state.clone()));
+                }
+                None
+            }
         };
         // Request ids and the per-request span, inside the normaliser (so the route
         // template is known).
@@ -161,8 +200,25 @@ impl Server {
         }
         publisher_stop.cancel();
         let _ = publisher.await;
+        if let Some(metrics) = metrics {
+            let _ = metrics.await;
+        }
         Ok(())
     }
+}
+
+/// Serves `/metrics` alone on its own listener until `shutdown`.
+async fn serve_metrics(
+    listener: TcpListener,
+    state: AppState,
+    limits: crate::serve::Limits,
+    shutdown: CancellationToken,
+) {
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "metrics listening");
+    }
+    let app = NormalizePathLayer::trim_trailing_slash().layer(crate::telemetry::router(state));
+    crate::serve::serve(listener, app, limits, shutdown).await;
 }
 
 /// Says so when connections and deliveries together may need more descriptors than the

@@ -27,4 +27,6 @@ pub struct AppState {
     pub events: Arc<dyn crate::events::EventSink>,
     /// Where `now` comes from: the system clock, unless a test injects its own.
     pub clock: Arc<dyn Clock>,
+    /// When this node's dispatcher last made progress (armed when it starts).
+    pub heartbeat: Arc<crate::telemetry::Heartbeat>,
 }

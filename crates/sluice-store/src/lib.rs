@@ -15,6 +15,7 @@ use sluice_core::model::{
 };
 use sluice_core::Millis;
 
+pub mod commits;
 pub mod copy;
 mod error;
 mod idempotency;
@@ -102,6 +103,32 @@ pub struct AttemptFilter {
     pub before: Option<Millis>,
     /// Only attempts made after this time.
     pub after: Option<Millis>,
+}
+
+/// Most rows one count of [`Store::queue_depths`] reads: a count that reaches it reads as
+/// this value ("at least"), so sampling the depths costs at most this many index entries
+/// per count, however deep the queue.
+pub const DEPTH_CAP: u64 = 100_000;
+
+/// How much work the queue holds at one moment, cluster-wide (see [`Store::queue_depths`]).
+/// Each count saturates at [`DEPTH_CAP`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueDepths {
+    /// Due now, for an endpoint that can be sent to (pending, or sending under an expired
+    /// lease), counted over the oldest [`DEPTH_CAP`] due deliveries.
+    pub due: u64,
+    /// Due now, but kept for a disabled (or deleted) endpoint: never dropped, sent when the
+    /// endpoint is enabled again.
+    pub held: u64,
+    /// Waiting for a later time (a retry, or `deliverAt`).
+    pub scheduled: u64,
+    /// Being sent, under a lease that has not expired.
+    pub in_flight: u64,
+    /// Failed with no tries left (dead letters), until recovered or replayed.
+    pub dead_letters: u64,
+    /// The due time of the oldest due delivery of an endpoint that can be sent to, if any
+    /// is due: `now` minus this is the queue's lag.
+    pub oldest_due_at: Option<Millis>,
 }
 
 /// A cached API response kept for an `idempotency-key`.
@@ -258,6 +285,14 @@ pub trait Store: QueueStore {
     async fn delete_endpoint(&self, app_id: &str, endpoint_id: &str) -> StoreResult<()>;
     /// Delivery counts of an endpoint by status, for deliveries created in `[since, until)`.
     async fn endpoint_stats(
+        &self,
+        endpoint_id: &str,
+        since: Millis,
+        until: Millis,
+    ) -> StoreResult<Vec<(DeliveryStatus, u64)>>;
+    /// Attempt counts of an endpoint by status (`Success`, `Fail`; zeros included), for
+    /// attempts made in `[since, until)`.
+    async fn endpoint_attempt_stats(
         &self,
         endpoint_id: &str,
         since: Millis,
@@ -506,6 +541,11 @@ pub trait Store: QueueStore {
     async fn purge_portal_tokens(&self, now: Millis) -> StoreResult<u64>;
     /// Checks that the backend answers.
     async fn ping(&self) -> StoreResult<()>;
+    /// The queue's depths at `now`, over the whole store (every node of a cluster reads the
+    /// same values). Bounded: each count reads at most [`DEPTH_CAP`] entries of a partial
+    /// index that holds only the rows it counts (unfinished, sending, or failed), and the
+    /// oldest due time is [`QueueStore::next_due_at`]'s bounded search.
+    async fn queue_depths(&self, now: Millis) -> StoreResult<QueueDepths>;
 
     // --- cluster-wide jobs ----------------------------------------------------------------
     /// Takes, or keeps, the lease of the periodic job `job` for `holder` (a node's id) until

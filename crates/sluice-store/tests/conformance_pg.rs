@@ -409,11 +409,9 @@ mod schema_gate {
             PgStore::migrate(schema.url())
         );
         let (a, b) = (a.expect("migrate a"), b.expect("migrate b"));
-        // (No version number written in: each migration added moves it.)
-        assert_eq!(a.to, b.to);
-        assert!(a.to >= 1);
+        // Not a hard-coded version: each area adds its migrations.
+        assert!(a.to >= 1 && a.to == b.to, "{a:?} {b:?}");
         assert!(a.from == 0 || b.from == 0);
-        let current = a.to;
         PgStore::connect(schema.url(), PgOptions::default())
             .await
             .expect("a migrated schema is accepted");
@@ -421,10 +419,7 @@ mod schema_gate {
         // A newer schema an older binary can still run on: accepted.
         sql(
             &schema,
-            &format!(
-                "UPDATE sluice_schema SET version = {}, compatible_with = 1",
-                current + 5
-            ),
+            "UPDATE sluice_schema SET version = 1000, compatible_with = 1",
         )
         .await;
         PgStore::connect(schema.url(), PgOptions::default())
@@ -433,11 +428,7 @@ mod schema_gate {
         // A newer schema that is not: refused, saying so; migrate does not downgrade it.
         sql(
             &schema,
-            &format!(
-                "UPDATE sluice_schema SET version = {}, compatible_with = {}",
-                current + 5,
-                current + 3
-            ),
+            "UPDATE sluice_schema SET version = 1000, compatible_with = 999",
         )
         .await;
         let err = connect_error(&schema).await;

@@ -43,6 +43,10 @@ const KEYS: &[&str] = &[
     "log_format",
     "otlp_endpoint",
     "otlp_service_name",
+    "metrics_enabled",
+    "metrics_listen",
+    "metrics_max_label_values",
+    "dispatcher_stall_secs",
 ];
 
 /// The effective configuration.

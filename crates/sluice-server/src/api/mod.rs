@@ -97,6 +97,10 @@ fn management(state: AppState) -> Router {
             post(endpoint_ops::send_example),
         )
         .route(&format!("{ep}/stats"), get(endpoint_ops::stats))
+        .route(
+            &format!("{ep}/attempt-stats"),
+            get(endpoint_ops::attempt_stats),
+        )
         .route(&format!("{ep}/msg"), get(attempts::attempted_messages))
         .route(
             &format!("{app}/integration"),

@@ -38,6 +38,7 @@ const EP_HEADERS: &str = "/api/v1/app/{app_id}/endpoint/{endpoint_id}/headers";
 const EP_RECOVER: &str = "/api/v1/app/{app_id}/endpoint/{endpoint_id}/recover";
 const EP_EXAMPLE: &str = "/api/v1/app/{app_id}/endpoint/{endpoint_id}/send-example";
 const EP_STATS: &str = "/api/v1/app/{app_id}/endpoint/{endpoint_id}/stats";
+const EP_ATTEMPT_STATS: &str = "/api/v1/app/{app_id}/endpoint/{endpoint_id}/attempt-stats";
 const EP_MSGS: &str = "/api/v1/app/{app_id}/endpoint/{endpoint_id}/msg";
 const EVENT_TYPE: &str = "/api/v1/event-type/{event_type_name}";
 const MSG: &str = "/api/v1/app/{app_id}/msg/{msg_id}";
@@ -119,6 +120,7 @@ pub const ROUTES: &[Row] = &[
     (Method::POST, EP_RECOVER, Access::Portal(CreateAttempts)),
     (Method::POST, EP_EXAMPLE, Access::Portal(CreateAttempts)),
     (Method::GET, EP_STATS, Access::Portal(ViewBase)),
+    (Method::GET, EP_ATTEMPT_STATS, Access::Portal(ViewBase)),
     (Method::GET, EP_MSGS, Access::Portal(ViewBase)),
     // event types
     (Method::GET, "/api/v1/event-type", Access::Portal(ViewBase)),

@@ -57,6 +57,7 @@ use self::send::Sender;
 use self::worker::Ctx;
 use crate::config::Config;
 use crate::state::AppState;
+use crate::telemetry::Heartbeat;
 
 /// Most deliveries per claim.
 const CLAIM_BATCH: usize = 256;
@@ -70,6 +71,8 @@ pub struct Dispatcher {
     limits: Arc<Limits>,
     max_in_flight: usize,
     lease_ms: Millis,
+    /// Beaten after every completed claim pass (health reads it).
+    heartbeat: Arc<Heartbeat>,
 }
 
 /// What one [`Dispatcher::step`] did.
@@ -137,7 +140,14 @@ impl Dispatcher {
             max_in_flight: config.max_in_flight.max(1),
             // A claim queued behind its endpoint's senders must not expire before its turn.
             lease_ms: 2 * timeout_ms + 30_000,
+            heartbeat: Arc::default(),
         }
+    }
+
+    /// Beats `heartbeat` on progress instead of a heartbeat of its own.
+    pub fn with_heartbeat(mut self, heartbeat: Arc<Heartbeat>) -> Self {
+        self.heartbeat = heartbeat;
+        self
     }
 
     /// The dispatcher of a server: its store (as a queue), config, secrets and clock.
@@ -148,6 +158,7 @@ impl Dispatcher {
             state.secrets.clone(),
             state.clock.clone(),
         )
+        .with_heartbeat(state.heartbeat.clone())
     }
 
     /// How long a claim is leased: a delivery claimed at `t` whose outcome is never recorded
@@ -213,6 +224,7 @@ impl Dispatcher {
             app_room: exclusions.app_room,
         };
         let batch = self.queue.claim_due(req).await?;
+        self.heartbeat.beat(now);
         let taken = batch
             .into_iter()
             .map(|claimed| {

@@ -46,6 +46,8 @@ struct Pipeline {
     /// Set when the server stops: a delivery still waiting for its send slot gives its
     /// claim back untried.
     shutdown: CancellationToken,
+    /// Beaten when a try ends: progress while every slot is busy sending.
+    heartbeat: Arc<crate::telemetry::Heartbeat>,
 }
 
 pub(super) fn start(dispatcher: Dispatcher, shutdown: CancellationToken) -> JoinHandle<()> {
@@ -55,7 +57,13 @@ pub(super) fn start(dispatcher: Dispatcher, shutdown: CancellationToken) -> Join
         rescheduled.clone(),
         shutdown.clone(),
     );
-    let pipeline = Arc::new(Pipeline { outcomes, shutdown });
+    dispatcher.heartbeat.arm(dispatcher.ctx.clock.now());
+    let heartbeat = dispatcher.heartbeat.clone();
+    let pipeline = Arc::new(Pipeline {
+        outcomes,
+        shutdown,
+        heartbeat,
+    });
     tokio::spawn(async move {
         run(&dispatcher, pipeline, &rescheduled).await;
         // Every sender of the outcome queue is gone now; the recorder drains it and ends.
@@ -105,6 +113,7 @@ async fn run(d: &Dispatcher, pipeline: Arc<Pipeline>, rescheduled: &Notify) {
                             &pipeline.shutdown,
                         )
                         .await;
+                        pipeline.heartbeat.beat(ctx.clock.now());
                         if pipeline.outcomes.send(outcome).await.is_err() {
                             tracing::error!(
                                 "outcome recorder is gone; the delivery is retried when its lease expires"

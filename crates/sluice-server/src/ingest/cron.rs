@@ -61,10 +61,14 @@ pub async fn emit(
         .payload_retention_ms()
         .map(|ms| now.saturating_add(ms));
     let key = msg.event_id.clone();
-    state
+    let done = state
         .store
         .create_inbound_message(&src.id, msg, key, now)
-        .await
+        .await?;
+    if let sluice_store::InboundAccepted::Created { .. } = done {
+        crate::telemetry::count_ingested(&src.app_id, &src.id);
+    }
+    Ok(done)
 }
 
 /// One scan at `now` (Unix seconds): emits every cron source's latest due tick not yet

@@ -45,6 +45,7 @@ pub async fn receive(
     let src = match state.store.source_by_token(&token_hash(&token), now).await {
         Ok(Some(src)) => src,
         Ok(None) => {
+            crate::telemetry::count_rejection("unknown_token");
             tracing::debug!("inbound request with an unknown or expired token");
             return ApiError::not_found_what("No such source").into_response();
         }
@@ -174,6 +175,7 @@ async fn store(
     {
         Ok(InboundAccepted::Created { .. }) => {
             state.inbound.count(&src.org_id, Counted::Accepted);
+            crate::telemetry::count_ingested(&src.app_id, &src.id);
             (StatusCode::OK, Json(json!({"id": id, "duplicate": false}))).into_response()
         }
         Ok(InboundAccepted::Duplicate) => {

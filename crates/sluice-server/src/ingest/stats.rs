@@ -5,6 +5,9 @@
 //!
 //! A request with an unknown ingest token names no source and so no org: it is logged,
 //! not counted here.
+//!
+//! Every refusal is also counted, without any tenant's id, in
+//! `sluice_inbound_rejections_total{reason}` (see [`REJECTION_REASONS`]).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,6 +15,19 @@ use std::sync::RwLock;
 
 use serde::Serialize;
 use sluice_core::inbound::Rejection;
+
+/// The `reason` values of `sluice_inbound_rejections_total`: besides the verification
+/// codes, the refusals before verification.
+pub const PRE_VERIFICATION_REASONS: &[&str] =
+    &["forbidden_ip", "too_large", "not_text", "unknown_token"];
+
+/// Every `reason` of `sluice_inbound_rejections_total`.
+pub fn rejection_reasons() -> impl Iterator<Item = &'static str> {
+    PRE_VERIFICATION_REASONS
+        .iter()
+        .chain(Rejection::CODES)
+        .copied()
+}
 
 /// See the module documentation.
 #[derive(Debug, Default)]
@@ -87,6 +103,15 @@ impl InboundStats {
 
     /// Counts one outcome of a source of `org`.
     pub fn count(&self, org: &str, what: Counted) {
+        let refused = match what {
+            Counted::ForbiddenIp => Some("forbidden_ip"),
+            Counted::TooLarge => Some("too_large"),
+            Counted::NotText => Some("not_text"),
+            Counted::Accepted | Counted::Duplicate | Counted::Handshake => None,
+        };
+        if let Some(reason) = refused {
+            crate::telemetry::count_rejection(reason);
+        }
         self.with(org, |c| {
             let c = match what {
                 Counted::Accepted => &c.accepted,
@@ -102,6 +127,7 @@ impl InboundStats {
 
     /// Counts one verification failure of a source of `org` under its reason code.
     pub fn reject(&self, org: &str, r: &Rejection) {
+        crate::telemetry::count_rejection(r.code());
         if let Some(i) = Rejection::CODES.iter().position(|c| *c == r.code()) {
             self.with(org, |c| {
                 c.rejected[i].fetch_add(1, Ordering::Relaxed);

@@ -153,6 +153,7 @@ pub async fn send_example(
     ctx.store
         .create_message(msg.clone(), Some(ep.id), now)
         .await?;
+    crate::telemetry::count_ingested(&msg.app_id, "api");
     Ok(msg)
 }
 

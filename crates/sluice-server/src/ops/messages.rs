@@ -124,6 +124,7 @@ pub async fn create(
         ..msg.clone()
     };
     ctx.store.create_message(stored, None, now).await?;
+    crate::telemetry::count_ingested(&msg.app_id, "api");
     Ok(Published { msg, payload: echo })
 }
 

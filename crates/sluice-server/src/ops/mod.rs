@@ -25,6 +25,7 @@
 //! - [`error`] and [`problems`]: what they answer when they refuse.
 
 pub mod apps;
+pub mod attempt_stats;
 pub mod delivery;
 pub mod endpoint_events;
 pub mod endpoint_headers;

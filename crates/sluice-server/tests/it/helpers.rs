@@ -108,6 +108,8 @@ pub struct TestApp {
     /// The server's clock when the test set one ([`spawn_stepped_app`]): the API reads its
     /// `now` from it, so what the API queues is due in the stepped time.
     pub manual_clock: Option<Arc<ManualClock>>,
+    /// Where `/metrics` is served when `metrics_listen` gives it an address of its own.
+    pub metrics_addr: Option<SocketAddr>,
     shutdown: CancellationToken,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -182,6 +184,7 @@ async fn start(
         server = server.without_dispatcher().with_clock(clock.clone());
     }
     let addr = server.local_addr();
+    let metrics_addr = server.metrics_addr();
     let state = server.state().clone();
     let token =
         sluice_server::auth::issue_org_token(&state.jwt_secret, sluice_server::auth::DEFAULT_ORG);
@@ -198,6 +201,7 @@ async fn start(
         state,
         data_dir: dir,
         manual_clock,
+        metrics_addr,
         shutdown,
         task: Some(task),
     }

@@ -3,6 +3,7 @@
 //! real server on port 0 with a fresh SQLite file (see `helpers`).
 
 mod api_apps;
+mod api_attempt_stats;
 mod api_attempts;
 mod api_auth;
 mod api_concurrent_edits;
@@ -29,6 +30,7 @@ mod delivery_lease;
 mod delivery_retry;
 mod delivery_rotation;
 mod delivery_ssrf;
+mod health_dispatcher;
 mod helpers;
 mod inbound_behaviour;
 mod inbound_check;
@@ -39,6 +41,7 @@ mod inbound_providers;
 mod inbound_providers_ext;
 mod inbound_registry;
 mod inbound_stats;
+mod metrics_scrape;
 mod ops_direct;
 mod opwebhooks_api;
 mod opwebhooks_common;

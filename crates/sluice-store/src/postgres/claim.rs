@@ -38,6 +38,7 @@ use super::errors::pg;
 use super::queries::{delivery, endpoint, message};
 use super::rows::{col, delivery_at, endpoint_at, message_at};
 use super::PgStore;
+use crate::commits::{self, Op};
 use crate::StoreResult;
 
 /// The advisory lock key of claims ("slucl", for sluice claims, in ASCII).
@@ -80,6 +81,7 @@ pub(super) async fn claim_due(s: &PgStore, req: ClaimRequest) -> StoreResult<Vec
         return Ok(Vec::new());
     }
     let mut c = s.client().await?;
+    let started = std::time::Instant::now();
     let tx = c.transaction().await.map_err(pg)?;
     exec(&tx, &delivery::CLAIM_LOCK, &[&CLAIM_LOCK_KEY]).await?;
     let mut picker = picker::Picker::new(&req, s.leases);
@@ -90,6 +92,7 @@ pub(super) async fn claim_due(s: &PgStore, req: ClaimRequest) -> StoreResult<Vec
     }
     let claimed = lease(&tx, &req, s.leases, picker.picked).await?;
     tx.commit().await.map_err(pg)?;
+    commits::record(Op::Claim, started.elapsed(), claimed.len());
     Ok(claimed)
 }
 

@@ -19,6 +19,7 @@
 mod apps;
 mod claim;
 mod db;
+mod depths;
 mod endpoints;
 mod errors;
 mod event_types;

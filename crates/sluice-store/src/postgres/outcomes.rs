@@ -12,6 +12,7 @@ use super::errors::pg;
 use super::queries::{attempt, delivery, endpoint, message};
 use super::rows::col;
 use super::PgStore;
+use crate::commits::{self, Op};
 use crate::{ConflictKind, StoreError, StoreResult};
 
 /// Applies a batch of outcomes in one transaction.
@@ -24,6 +25,7 @@ use crate::{ConflictKind, StoreError, StoreResult};
 pub(super) async fn record_outcomes(s: &PgStore, mut outcomes: Vec<Outcome>) -> StoreResult<()> {
     outcomes.sort_by(|a, b| a.delivery_id.cmp(&b.delivery_id));
     let mut c = s.client().await?;
+    let started = std::time::Instant::now();
     let tx = c.transaction().await.map_err(pg)?;
     let ((), updated) = futures::try_join!(
         insert_attempts(&tx, &outcomes),
@@ -36,7 +38,9 @@ pub(super) async fn record_outcomes(s: &PgStore, mut outcomes: Vec<Outcome>) -> 
             && updated.contains(&o.delivery_id)
     });
     disable_endpoints(&tx, &outcomes).await?;
-    commit_waking(s, tx, wake).await
+    commit_waking(s, tx, wake).await?;
+    commits::record(Op::Outcomes, started.elapsed(), outcomes.len());
+    Ok(())
 }
 
 /// Commits `tx` and then, if it created due work, wakes this node and the others.

@@ -36,6 +36,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0002_retention.sql"),
         compatible_with: 1,
     },
+    // Only an index: binaries of version 1 run on it unchanged.
+    Migration {
+        sql: include_str!("migrations/0003_metrics.sql"),
+        compatible_with: 1,
+    },
 ];
 
 /// The schema version this binary is written for.

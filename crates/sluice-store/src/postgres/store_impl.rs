@@ -123,6 +123,15 @@ impl Store for PgStore {
         endpoints::endpoint_stats(self, endpoint_id, since, until).await
     }
 
+    async fn endpoint_attempt_stats(
+        &self,
+        endpoint_id: &str,
+        since: Millis,
+        until: Millis,
+    ) -> StoreResult<Vec<(DeliveryStatus, u64)>> {
+        super::depths::attempt_stats(self, endpoint_id, since, until).await
+    }
+
     async fn create_integration(&self, integ: Integration, key_hash: String) -> StoreResult<()> {
         integrations::create_integration(self, integ, key_hash).await
     }
@@ -394,6 +403,10 @@ impl Store for PgStore {
 
     async fn purge_portal_tokens(&self, now: Millis) -> StoreResult<u64> {
         portal_tokens::purge_portal_tokens(self, now).await
+    }
+
+    async fn queue_depths(&self, now: Millis) -> StoreResult<crate::QueueDepths> {
+        super::depths::queue_depths(self, now).await
     }
 
     async fn ping(&self) -> StoreResult<()> {

@@ -17,6 +17,7 @@ mod attempts;
 mod checkpointer;
 mod claim;
 mod db;
+mod depths;
 mod endpoints;
 mod errors;
 mod exact_cache;
@@ -196,6 +197,15 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> StoreResult<(T, bool)> + Send + 'static,
     {
         self.writer.submit(f).await
+    }
+
+    /// Like [`Self::write_waking`], counted in the commit metrics as `tally`.
+    async fn write_tallied<T, F>(&self, tally: writer::Tally<T>, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<(T, bool)> + Send + 'static,
+    {
+        self.writer.submit_tallied(tally, f).await
     }
 
     /// Checkpoints and truncates the WAL after an expunge, so that frames written before it

@@ -8,6 +8,8 @@ use sluice_core::model::{
 };
 use sluice_core::Millis;
 
+use crate::commits::Op;
+
 use super::{
     apps, attempts, endpoints, expunge, idempotency, integrations, messages, outcomes,
     portal_tokens, retention, sources, SqliteStore,
@@ -163,13 +165,24 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn endpoint_attempt_stats(
+        &self,
+        endpoint_id: &str,
+        since: Millis,
+        until: Millis,
+    ) -> StoreResult<Vec<(DeliveryStatus, u64)>> {
+        let ep = endpoint_id.to_string();
+        self.read(move |c| super::depths::attempt_stats(c, &ep, since, until))
+            .await
+    }
+
     async fn create_message(
         &self,
         msg: Message,
         only_endpoint: Option<String>,
         now: Millis,
     ) -> StoreResult<usize> {
-        self.write_waking(move |c| {
+        self.write_tallied(Some((Op::Ingest, |_| 1)), move |c| {
             let n = messages::create_message(c, &msg, only_endpoint.as_deref(), now)?;
             Ok((n, n > 0))
         })
@@ -457,7 +470,7 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> StoreResult<InboundAccepted> {
         let source = source_id.to_string();
-        self.write_waking(move |c| {
+        self.write_tallied(Some((Op::Ingest, |_| 1)), move |c| {
             let done =
                 sources::create_inbound_message(c, &source, &msg, dedupe_key.as_deref(), now)?;
             let wake = matches!(done, InboundAccepted::Created { deliveries } if deliveries > 0);
@@ -550,6 +563,11 @@ impl Store for SqliteStore {
 
     async fn purge_portal_tokens(&self, now: Millis) -> StoreResult<u64> {
         self.write(move |c| portal_tokens::purge(c, now)).await
+    }
+
+    async fn queue_depths(&self, now: Millis) -> StoreResult<crate::QueueDepths> {
+        self.read(move |c| super::depths::queue_depths(c, now))
+            .await
     }
 
     async fn ping(&self) -> StoreResult<()> {

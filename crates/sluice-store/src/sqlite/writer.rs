@@ -5,17 +5,23 @@
 //! savepoint, commits once, and only then answers each caller. One fsync thus covers a whole
 //! batch, which is what makes durable ingest fast, and no caller hears "ok" before the
 //! commit that holds its rows is durable.
+//!
+//! A job may carry a tally (its [`Op`] and a way to count its items): after each commit,
+//! every operation present in the batch records the batch's duration and its items
+//! committed (see [`crate::commits`]).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot, Notify};
 
 use super::errors;
 use super::rows::backend;
+use crate::commits::{self, Op};
 use crate::{StoreError, StoreResult};
 
 /// Most jobs in one transaction; bounds how long one commit keeps callers waiting.
@@ -35,7 +41,12 @@ trait Job: Send {
     fn run(&mut self, conn: &Connection) -> Ran;
     /// Answers the caller once the batch's fate is known.
     fn finish(self: Box<Self>, committed: Result<(), &Arc<BatchFailed>>);
+    /// After [`Job::run`]: the operation of a tallied job that succeeded, and its items.
+    fn tally(&self) -> Option<(Op, usize)>;
 }
+
+/// How a job is counted in the commit metrics: its operation, and its items from its value.
+pub(crate) type Tally<T> = Option<(Op, fn(&T) -> usize)>;
 
 /// Why a batch did not commit; every job of the batch is answered with it.
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +78,7 @@ impl BatchFailed {
 
 struct TypedJob<T, F> {
     f: Option<F>,
+    tally: Tally<T>,
     result: Option<StoreResult<(T, bool)>>,
     tx: oneshot::Sender<StoreResult<T>>,
 }
@@ -109,6 +121,14 @@ where
         // The caller may have gone away (request cancelled); its rows are committed anyway.
         let _ = self.tx.send(out);
     }
+
+    fn tally(&self) -> Option<(Op, usize)> {
+        let (op, count) = self.tally?;
+        match &self.result {
+            Some(Ok((value, _))) => Some((op, count(value))),
+            _ => None,
+        }
+    }
 }
 
 /// Counters shared between the writer thread and the store.
@@ -149,7 +169,19 @@ impl Writer {
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<(T, bool)> + Send + 'static,
     {
-        self.enqueue(f).await?.await.map_err(|_| stopped())?
+        self.submit_tallied(None, f).await
+    }
+
+    /// [`Self::submit`] for a job counted in the commit metrics as `tally`.
+    pub(crate) async fn submit_tallied<T, F>(&self, tally: Tally<T>, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<(T, bool)> + Send + 'static,
+    {
+        self.enqueue_tallied(tally, f)
+            .await?
+            .await
+            .map_err(|_| stopped())?
     }
 
     /// Queues `f` and returns the receiver of its result without waiting for the commit.
@@ -158,9 +190,22 @@ impl Writer {
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<(T, bool)> + Send + 'static,
     {
+        self.enqueue_tallied(None, f).await
+    }
+
+    async fn enqueue_tallied<T, F>(
+        &self,
+        tally: Tally<T>,
+        f: F,
+    ) -> StoreResult<oneshot::Receiver<StoreResult<T>>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<(T, bool)> + Send + 'static,
+    {
         let (tx, rx) = oneshot::channel();
         let job: Box<dyn Job> = Box::new(TypedJob {
             f: Some(f),
+            tally,
             result: None,
             tx,
         });
@@ -203,9 +248,11 @@ fn run(conn: Connection, mut rx: mpsc::Receiver<Box<dyn Job>>, stats: &Stats, wo
                 Err(_) => break,
             }
         }
+        let started = Instant::now();
         let outcome = run_batch(&conn, &mut batch);
         match &outcome {
             Ok(wake) => {
+                record_commit(&batch, started);
                 stats.commits.fetch_add(1, Ordering::Relaxed);
                 if *wake {
                     work.notify_one();
@@ -216,6 +263,25 @@ fn run(conn: Connection, mut rx: mpsc::Receiver<Box<dyn Job>>, stats: &Stats, wo
         let failed = outcome.err().map(Arc::new);
         for job in batch.drain(..) {
             job.finish(failed.as_ref().map_or(Ok(()), Err));
+        }
+    }
+}
+
+/// Records the committed batch's duration and items once per operation present in it.
+fn record_commit(batch: &[Box<dyn Job>], started: Instant) {
+    let elapsed = started.elapsed();
+    let mut items = [0usize; Op::ALL.len()];
+    let mut present = [false; Op::ALL.len()];
+    for (op, n) in batch.iter().filter_map(|job| job.tally()) {
+        // `Op::ALL` lists the variants in declaration order, so a variant's index is its
+        // discriminant.
+        let i = op as usize;
+        items[i] += n;
+        present[i] = true;
+    }
+    for op in Op::ALL {
+        if present[op as usize] {
+            commits::record(op, elapsed, items[op as usize]);
         }
     }
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each backend's runner uses what it supports
 
 pub mod admin;
+pub mod depths;
 pub mod dispatch;
 pub mod edits;
 pub mod fairness;
@@ -55,6 +56,8 @@ macro_rules! every_test {
             lifecycle::delete_app_cascades,
             lifecycle::delete_endpoint_keeps_history,
             lifecycle::endpoint_stats,
+            depths::queue_depths_count_each_state,
+            depths::endpoint_attempt_stats_by_window,
             idempotency::claim_then_replay,
             idempotency::expired_claim_is_taken_over_and_fenced,
             idempotency::abandoned_claim_is_free_at_once,

@@ -106,6 +106,17 @@ pub struct EndpointStats {
     pub canceled: u64,
 }
 
+/// `EndpointAttemptStats`: attempts by outcome over an hour-rounded window.
+#[derive(Debug, Default, Serialize, PartialEq, Eq)]
+pub struct EndpointAttemptStats {
+    /// Attempts that delivered.
+    pub success: u64,
+    /// Attempts that failed.
+    pub fail: u64,
+    /// Never used by Sluice (Svix hosted only); always 0.
+    pub canceled: u64,
+}
+
 /// `AppPortalAccessIn`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]

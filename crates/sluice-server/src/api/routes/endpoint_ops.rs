@@ -1,4 +1,4 @@
-//! Endpoint operations: `…/recover`, `…/send-example`, `…/stats`.
+//! Endpoint operations: `…/recover`, `…/send-example`, `…/stats`, `…/attempt-stats`.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -7,7 +7,9 @@ use serde_json::value::RawValue;
 
 use crate::api::extract::{parse_time, ApiJson, Params};
 use crate::api::models::message::MessageOut;
-use crate::api::models::misc::{EndpointStats, EventExampleIn, RecoverIn, RecoverOut};
+use crate::api::models::misc::{
+    EndpointAttemptStats, EndpointStats, EventExampleIn, RecoverIn, RecoverOut,
+};
 use crate::api::models::ts;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -91,6 +93,26 @@ pub async fn stats(
         success: c.success,
         pending: c.pending,
         sending: c.sending,
+        fail: c.fail,
+        canceled: 0,
+    }))
+}
+
+/// `GET …/attempt-stats?since&until`: the endpoint's attempts by outcome, made in the
+/// window rounded out to whole hours (default: the last 28 days).
+pub async fn attempt_stats(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((app_id, ep_id)): Path<(String, String)>,
+    params: Params,
+) -> ApiResult<Json<EndpointAttemptStats>> {
+    let (since, until) = (params.time("since")?, params.time("until")?);
+    let now = state.clock.now();
+    let ctx = Ctx::of(&state);
+    let c =
+        ops::attempt_stats::attempt_stats(ctx, &caller, &app_id, &ep_id, since, until, now).await?;
+    Ok(Json(EndpointAttemptStats {
+        success: c.success,
         fail: c.fail,
         canceled: 0,
     }))

@@ -24,6 +24,7 @@ use sluice_core::ids;
 use sluice_core::model::Message;
 
 use super::{Fate, Job, Kind, Wake};
+use crate::commits::{self, Op};
 use crate::postgres::db::{self, query};
 use crate::postgres::errors::{pg, pool as pool_err};
 use crate::postgres::queries::{delivery, endpoint, inbound_dedupe, message, message_tag};
@@ -54,9 +55,11 @@ impl Candidate {
 /// Writes and commits `jobs`; one fate per job, in order.
 pub(super) async fn run(pool: &Pool, wake: &Wake, jobs: &[Job]) -> StoreResult<Vec<Fate>> {
     let mut c = pool.get().await.map_err(pool_err)?;
+    let started = std::time::Instant::now();
     let tx = c.transaction().await.map_err(pg)?;
     let (fates, woke) = write(&tx, jobs).await?;
     tx.commit().await.map_err(pg)?;
+    commits::record(Op::Ingest, started.elapsed(), jobs.len());
     if woke {
         wake.work.notify_one();
         wake.cluster.committed_work();

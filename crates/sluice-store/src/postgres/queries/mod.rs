@@ -110,6 +110,10 @@ statements! {
         UNFINISHED_HEAD = "unfinished_head";
         FAIL_WAITING_OF_MESSAGES = "fail_waiting_of_messages";
         DELETE_OF_MESSAGES = "delete_of_messages";
+        DEPTH_DUE = "depth_due";
+        DEPTH_LATER = "depth_later";
+        DEPTH_IN_FLIGHT = "depth_in_flight";
+        COUNT_DEAD = "count_dead";
     }
     attempt {
         GET = "get";
@@ -119,6 +123,7 @@ statements! {
         INSERT = "insert";
         DELETE_OF_MESSAGES = "delete_of_messages";
         PRUNE = "prune";
+        COUNT_BY_STATUS = "count_by_status";
     }
     source {
         INSERT = "insert";

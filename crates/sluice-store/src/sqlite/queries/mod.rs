@@ -119,6 +119,10 @@ statements! {
         LIST_OF_ENDPOINT = "list_of_endpoint";
         LIST_OF_MESSAGE = "list_of_message";
         DELETE_OF_MESSAGE = "delete_of_message";
+        DEPTH_DUE = "depth_due";
+        DEPTH_LATER = "depth_later";
+        DEPTH_IN_FLIGHT = "depth_in_flight";
+        COUNT_DEAD = "count_dead";
     }
     attempt {
         INSERT = "insert";
@@ -130,6 +134,7 @@ statements! {
         DELETE_OF_APP = "delete_of_app";
         DELETE_OF_MESSAGE = "delete_of_message";
         PRUNE = "prune";
+        COUNT_BY_STATUS = "count_by_status";
     }
     source {
         INSERT = "insert";

@@ -84,9 +84,19 @@ fn enum_values_are_the_migrations() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(partial.len(), 2, "{partial:?}");
+    assert_eq!(partial.len(), 4, "{partial:?}");
+    // 0008's indexes of the sending rows and of the dead letters.
+    let one = |s: DeliveryStatus| format!("WHERE status = {}", s as i64);
+    let conditions = [
+        unfinished.clone(),
+        one(DeliveryStatus::Sending),
+        one(DeliveryStatus::Fail),
+    ];
     for (name, sql) in &partial {
-        assert!(sql.ends_with(&unfinished), "{name}: {sql} vs {unfinished}");
+        assert!(
+            conditions.iter().any(|c| sql.ends_with(c)),
+            "{name}: {sql} vs {conditions:?}"
+        );
     }
     let documented = include_str!("../migrations/0001_init.sql");
     for s in STATUSES {
