@@ -35,10 +35,12 @@ mod page;
 mod portal_tokens;
 mod queries;
 mod queue_impl;
+mod redrive;
 mod rows;
 mod schema;
 mod sources;
 mod store_impl;
+mod tasks;
 #[doc(hidden)]
 pub mod test_schema;
 mod views;

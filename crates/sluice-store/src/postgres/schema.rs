@@ -25,10 +25,17 @@ struct Migration {
 }
 
 /// Migration `i` brings the schema to version `i + 1`.
-const MIGRATIONS: &[Migration] = &[Migration {
-    sql: include_str!("migrations/0001_init.sql"),
-    compatible_with: 1,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        sql: include_str!("migrations/0001_init.sql"),
+        compatible_with: 1,
+    },
+    // Adds a table and indexes only: schema-1 binaries still run on it.
+    Migration {
+        sql: include_str!("migrations/0002_redrive.sql"),
+        compatible_with: 1,
+    },
+];
 
 /// The schema version this binary is written for.
 pub(crate) const CURRENT: i32 = MIGRATIONS.len() as i32;

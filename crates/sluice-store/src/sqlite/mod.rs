@@ -31,10 +31,12 @@ mod private;
 mod queries;
 mod queue_impl;
 mod read_pool;
+mod redrive;
 mod rows;
 mod schema;
 mod sources;
 mod store_impl;
+mod tasks;
 mod writer;
 
 use std::path::Path;

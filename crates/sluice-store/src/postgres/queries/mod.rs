@@ -77,6 +77,8 @@ statements! {
         APP_AND_EXPUNGED = "app_and_expunged";
         BY_IDS = "by_ids";
         INSERT = "insert";
+        HEADS = "heads";
+        COUNT_OF_APP = "count_of_app";
     }
     message_tag {
         DELETE_OF_APP = "delete_of_app";
@@ -103,6 +105,13 @@ statements! {
         RECOVER = "recover";
         RESTART_ROUND = "restart_round";
         UNFINISHED_HEAD = "unfinished_head";
+        REQUEUE = "requeue";
+        INSERT_MISSING = "insert_missing";
+        DEAD_LETTERS_OF_ENDPOINT = "dead_letters_of_endpoint";
+        DEAD_LETTERS_OF_APP = "dead_letters_of_app";
+        REPLAYABLE = "replayable";
+        COUNT_REPLAYABLE = "count_replayable";
+        COUNT_OF_APP = "count_of_app";
     }
     attempt {
         GET = "get";
@@ -110,6 +119,7 @@ statements! {
         EXPUNGE = "expunge";
         DELETE_OF_APP = "delete_of_app";
         INSERT = "insert";
+        COUNT_OF_APP = "count_of_app";
     }
     source {
         INSERT = "insert";
@@ -164,6 +174,14 @@ statements! {
     }
     health {
         PING = "ping";
+    }
+    background_task {
+        INSERT = "insert";
+        GET = "get";
+        LIST = "list";
+        CLAIM = "claim";
+        FENCED_DATA = "fenced_data";
+        ADVANCE = "advance";
     }
     job_lease {
         TAKE = "take";

@@ -25,6 +25,8 @@ fn vars(name: &str) -> Option<&'static str> {
         "cols.delivery_unaliased" => rows::DELIVERY_COLS_BARE,
         "cols.attempt" => rows::ATTEMPT_COLS,
         "cols.integration" => rows::INTEGRATION_COLS,
+        "cols.background_task" => rows::TASK_COLS,
+        "cols.background_task_bare" => rows::TASK_COLS_BARE,
         _ => return None,
     })
 }
@@ -88,6 +90,8 @@ statements! {
         APP_AND_EXPUNGED = "app_and_expunged";
         EXPUNGE = "expunge";
         DELETE_OF_APP = "delete_of_app";
+        HEADS = "heads";
+        COUNT_OF_APP = "count_of_app";
     }
     message_tag {
         INSERT = "insert";
@@ -113,6 +117,13 @@ statements! {
         COUNT_BY_STATUS = "count_by_status";
         LIST_OF_ENDPOINT = "list_of_endpoint";
         LIST_OF_MESSAGE = "list_of_message";
+        REQUEUE = "requeue";
+        INSERT_MISSING = "insert_missing";
+        DEAD_LETTERS_OF_ENDPOINT = "dead_letters_of_endpoint";
+        DEAD_LETTERS_OF_APP = "dead_letters_of_app";
+        REPLAYABLE = "replayable";
+        COUNT_REPLAYABLE = "count_replayable";
+        COUNT_OF_APP = "count_of_app";
     }
     attempt {
         INSERT = "insert";
@@ -122,6 +133,7 @@ statements! {
         LIST_OF_MESSAGE = "list_of_message";
         EXPUNGE = "expunge";
         DELETE_OF_APP = "delete_of_app";
+        COUNT_OF_APP = "count_of_app";
     }
     source {
         INSERT = "insert";
@@ -173,6 +185,15 @@ statements! {
     }
     health {
         PING = "ping";
+    }
+    background_task {
+        INSERT = "insert";
+        GET = "get";
+        LIST = "list";
+        CLAIMABLE = "claimable";
+        LEASE = "lease";
+        FENCED_DATA = "fenced_data";
+        ADVANCE = "advance";
     }
 }
 
