@@ -29,8 +29,8 @@ pub use error::{BoxError, ConflictKind, Context, StoreError, StoreResult};
 pub use idempotency::IdempotencyBegin;
 pub use queue::QueueStore;
 pub use tasks::{
-    AppUsage, ClaimedTask, DeadLetter, DeadLetterFilter, LastAttempt, MessageHead,
-    ReplaySelection, Task, TaskAction, TaskDataEdit, TaskFilter, TaskStatus, TaskStep,
+    AppUsage, ClaimedTask, DeadLetter, DeadLetterFilter, LastAttempt, MessageHead, ReplaySelection,
+    Task, TaskAction, TaskDataEdit, TaskFilter, TaskStatus, TaskStep,
 };
 
 /// Sort order of a list.
@@ -392,8 +392,7 @@ pub trait Store: QueueStore {
         limit: usize,
     ) -> StoreResult<Vec<MessageHead>>;
     /// Usage counts of an application over `[since, until)`.
-    async fn app_usage(&self, app_id: &str, since: Millis, until: Millis)
-        -> StoreResult<AppUsage>;
+    async fn app_usage(&self, app_id: &str, since: Millis, until: Millis) -> StoreResult<AppUsage>;
     /// Inserts a task (status as given, no lease). `Conflict(Id)` if the id exists.
     async fn create_task(&self, task: Task) -> StoreResult<()>;
     /// A task of `org_id` by id.

@@ -89,7 +89,11 @@ pub(super) async fn list_dead_letters(
 /// Adds the bulk replay's filters to a query started from `replayable.sql` or
 /// `count_replayable.sql`.
 fn replay_filters(q: &mut ListQuery, sel: &ReplaySelection) {
-    let (since, until, by) = (q.param(sel.since), q.param(sel.until), q.param(sel.finished_by));
+    let (since, until, by) = (
+        q.param(sel.since),
+        q.param(sel.until),
+        q.param(sel.finished_by),
+    );
     q.and(&format!(
         "m.created_at >= {since} AND m.created_at < {until} AND d.updated_at <= {by}"
     ));
@@ -137,10 +141,11 @@ pub(super) async fn list_replayable(
         backwards: false,
         order: Order::Ascending,
     };
-    Ok(q
-        .fetch(&c, "d.msg_id", &page, |r| Ok((col(r, 0)?, col(r, 1)?)))
-        .await?
-        .items)
+    Ok(
+        q.fetch(&c, "d.msg_id", &page, |r| Ok((col(r, 0)?, col(r, 1)?)))
+            .await?
+            .items,
+    )
 }
 
 pub(super) async fn count_replayable(

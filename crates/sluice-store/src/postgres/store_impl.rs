@@ -281,12 +281,7 @@ impl Store for PgStore {
         redrive::list_message_heads(self, app_id, since, until, after, limit).await
     }
 
-    async fn app_usage(
-        &self,
-        app_id: &str,
-        since: Millis,
-        until: Millis,
-    ) -> StoreResult<AppUsage> {
+    async fn app_usage(&self, app_id: &str, since: Millis, until: Millis) -> StoreResult<AppUsage> {
         redrive::app_usage(self, app_id, since, until).await
     }
 

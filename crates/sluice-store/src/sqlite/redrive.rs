@@ -68,10 +68,7 @@ pub(crate) fn list_dead_letters(
     }
     q.and_in("m.event_type", &f.event_types);
     if let Some(code) = f.status_code {
-        q.and(
-            "la.response_status_code = ?",
-            [Value::Integer(code.into())],
-        );
+        q.and("la.response_status_code = ?", [Value::Integer(code.into())]);
     }
     if let Some(class) = f.status_code_class {
         let (lo, hi) = class_range(class);
@@ -138,9 +135,10 @@ pub(crate) fn list_replayable(
         backwards: false,
         order: Order::Ascending,
     };
-    Ok(q
-        .fetch(c, "d.msg_id", &page, |r| Ok((r.get(0)?, r.get(1)?)))?
-        .items)
+    Ok(
+        q.fetch(c, "d.msg_id", &page, |r| Ok((r.get(0)?, r.get(1)?)))?
+            .items,
+    )
 }
 
 pub(crate) fn count_replayable(
@@ -210,4 +208,3 @@ pub(crate) fn app_usage(
     }
     Ok(usage)
 }
-

@@ -371,12 +371,7 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn app_usage(
-        &self,
-        app_id: &str,
-        since: Millis,
-        until: Millis,
-    ) -> StoreResult<AppUsage> {
+    async fn app_usage(&self, app_id: &str, since: Millis, until: Millis) -> StoreResult<AppUsage> {
         let app = app_id.to_string();
         self.read(move |c| redrive::app_usage(c, &app, since, until))
             .await

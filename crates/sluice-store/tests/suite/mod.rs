@@ -17,6 +17,7 @@ pub mod messages;
 pub mod parity;
 pub mod portal;
 pub mod queue;
+pub mod tasks;
 pub mod views;
 
 /// Calls `$runner!` with every test of the suite, so that each backend's runner runs all of
@@ -68,6 +69,12 @@ macro_rules! every_test {
             parity::deliver_at_delays_the_deliveries,
             parity::expunge_keeps_the_record_and_stops_sending,
             integrations::integrations_crud,
+            tasks::tasks_crud_and_list,
+            tasks::task_lease_is_fenced,
+            tasks::task_actions,
+            tasks::dead_letter_filters,
+            tasks::replay_selection_matches_its_count,
+            tasks::app_usage_counts,
         );
     };
 }
