@@ -12,6 +12,7 @@
 //! - [`dispatch`]: claim → sign → send → record, with the SSRF-guarded HTTP client.
 //! - [`ingest`]: inbound sources: receiving, verifying, deduping, cron.
 //! - [`serve`]: the HTTP serve loop: timeouts, connection cap, graceful shutdown.
+//! - [`tasks`]: background tasks (recover, replays, purge, usage stats) and their runner.
 //! - [`startup`]: opens the store, loads keys, binds, serves, shuts down.
 
 pub mod api;
@@ -25,3 +26,4 @@ pub mod ops;
 pub mod serve;
 pub mod startup;
 pub mod state;
+pub mod tasks;

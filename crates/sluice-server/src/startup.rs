@@ -55,6 +55,7 @@ impl Server {
             inbound: Arc::default(),
             events: Arc::new(crate::events::LogSink),
             clock: Arc::new(sluice_core::clock::SystemClock),
+            task_wake: crate::tasks::TaskWake::default(),
         };
         Ok(Self {
             listener,
@@ -106,6 +107,13 @@ impl Server {
         let dispatcher = (dispatch && role.dispatches())
             .then(|| crate::dispatch::spawn(state.clone(), shutdown.child_token()));
         let maintenance = tokio::spawn(maintenance(state.clone(), shutdown.child_token()));
+        // Background tasks (recover, replays, purges, stats) run on every node: they share
+        // the work through the store's task leases.
+        let tasks = tokio::spawn(crate::tasks::run::run(
+            state.clone(),
+            sluice_core::ids::new_id("node", state.clock.now()),
+            shutdown.child_token(),
+        ));
         // Cron ticks are ingest: nodes that serve ingest emit them (each tick once, by its
         // dedupe key, however many nodes do).
         let cron = role.serves_api().then(|| {
@@ -139,6 +147,7 @@ impl Server {
             let _ = dispatcher.await;
         }
         let _ = maintenance.await;
+        let _ = tasks.await;
         if let Some(cron) = cron {
             let _ = cron.await;
         }

@@ -27,4 +27,6 @@ pub struct AppState {
     pub events: Arc<dyn crate::events::EventSink>,
     /// Where `now` comes from: the system clock, unless a test injects its own.
     pub clock: Arc<dyn Clock>,
+    /// Wakes this node's background-task runner when a task is created here.
+    pub task_wake: crate::tasks::TaskWake,
 }

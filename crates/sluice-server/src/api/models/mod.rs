@@ -11,6 +11,7 @@ pub mod integration;
 pub mod message;
 pub mod misc;
 pub mod source;
+pub mod task;
 
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;

@@ -15,7 +15,9 @@ pub mod event_types;
 pub mod health;
 pub mod integrations;
 pub mod messages;
+pub mod redrive;
 pub mod sources;
+pub mod tasks;
 
 use axum::http::StatusCode;
 use axum::Json;
