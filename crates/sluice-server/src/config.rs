@@ -131,6 +131,9 @@ pub struct Config {
     /// Most open client connections. Unset: derived from the open-file limit (see README).
     /// At the cap, the connections idle longest are closed to admit new ones.
     pub max_connections: Option<usize>,
+    /// Items one batch of a background task handles (deliveries re-queued, messages
+    /// replayed or expunged) in one transaction; 1..=250, larger values are capped.
+    pub task_batch_size: usize,
 }
 
 impl Default for Config {
@@ -159,6 +162,7 @@ impl Default for Config {
             body_read_timeout_secs: 30,
             idle_timeout_secs: 60,
             max_connections: None,
+            task_batch_size: 200,
         }
     }
 }
@@ -188,6 +192,11 @@ impl Config {
             .max_in_flight_per_app
             .unwrap_or_else(|| (total / 4).max(self.endpoint_concurrency.saturating_add(1)));
         share.clamp(1, total)
+    }
+
+    /// Items per background-task batch, within the store's page bounds.
+    pub fn task_batch(&self) -> usize {
+        self.task_batch_size.clamp(1, 250)
     }
 
     /// The delivery request timeout.

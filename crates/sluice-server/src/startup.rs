@@ -66,7 +66,8 @@ impl Server {
 
     /// Serves without the background dispatcher: deliveries wait until something else
     /// drives a [`Dispatcher`](crate::dispatch::Dispatcher) over the same store (tests step
-    /// one through time with [`Dispatcher::step`](crate::dispatch::Dispatcher::step)).
+    /// one through time with [`Dispatcher::step`](crate::dispatch::Dispatcher::step)), and
+    /// background tasks wait until [`run_due`](crate::tasks::run::run_due) runs them.
     pub fn without_dispatcher(mut self) -> Self {
         self.dispatch = false;
         self
@@ -108,12 +109,15 @@ impl Server {
             .then(|| crate::dispatch::spawn(state.clone(), shutdown.child_token()));
         let maintenance = tokio::spawn(maintenance(state.clone(), shutdown.child_token()));
         // Background tasks (recover, replays, purges, stats) run on every node: they share
-        // the work through the store's task leases.
-        let tasks = tokio::spawn(crate::tasks::run::run(
-            state.clone(),
-            sluice_core::ids::new_id("node", state.clock.now()),
-            shutdown.child_token(),
-        ));
+        // the work through the store's task leases. A test that steps the dispatcher runs
+        // them itself too (`tasks::run::run_due`).
+        let tasks = dispatch.then(|| {
+            tokio::spawn(crate::tasks::run::run(
+                state.clone(),
+                sluice_core::ids::new_id("node", state.clock.now()),
+                shutdown.child_token(),
+            ))
+        });
         // Cron ticks are ingest: nodes that serve ingest emit them (each tick once, by its
         // dedupe key, however many nodes do).
         let cron = role.serves_api().then(|| {
@@ -147,7 +151,9 @@ impl Server {
             let _ = dispatcher.await;
         }
         let _ = maintenance.await;
-        let _ = tasks.await;
+        if let Some(tasks) = tasks {
+            let _ = tasks.await;
+        }
         if let Some(cron) = cron {
             let _ = cron.await;
         }

@@ -35,6 +35,7 @@ const KEYS: &[&str] = &[
     "body_read_timeout_secs",
     "idle_timeout_secs",
     "max_connections",
+    "task_batch_size",
 ];
 
 /// The effective configuration.

@@ -1,6 +1,6 @@
 //! The task types, their parameters, and how each computes its next batch.
 //!
-//! Every batch reads at most [`BATCH`] items after the task's cursor and turns them into
+//! Every batch reads at most `batch` items after the task's cursor and turns them into
 //! one [`TaskStep`]; the runner hands the step to the store, which applies it under the
 //! lease. A selection never depends on anything the task itself changed: re-sends are
 //! bounded to deliveries finished before the task was created and walk forward by message
@@ -15,10 +15,6 @@ use sluice_store::{
     ClaimedTask, Order, Page, ReplaySelection, Store, StoreError, TaskAction, TaskStatus, TaskStep,
 };
 
-/// Items one batch handles: large enough that a recover of 10,000 dead letters is 50
-/// short transactions, small enough that each is quick and the re-queued deliveries enter
-/// the queue in steps the dispatcher's claim (its per-endpoint concurrency and rate) paces.
-pub const BATCH: usize = 200;
 /// Applications one batch of a usage-stats task counts.
 const APPS_PER_BATCH: usize = 20;
 
@@ -171,7 +167,16 @@ fn counted(
 }
 
 /// The next batch of the claimed task (whose `cursor` is where it stands).
-pub async fn next_step(store: &dyn Store, c: &ClaimedTask) -> Result<TaskStep, StepError> {
+///
+/// `batch` (the `task_batch_size` setting, default 200) is the most items one step
+/// handles: large enough that a recover of 10,000 dead letters is 50 short transactions,
+/// small enough that each is quick and the re-queued deliveries enter the queue in steps
+/// that the dispatcher's claim (per-endpoint concurrency and rate) paces.
+pub async fn next_step(
+    store: &dyn Store,
+    c: &ClaimedTask,
+    batch: usize,
+) -> Result<TaskStep, StepError> {
     let task = &c.task;
     let kind = Kind::parse(&task.kind)
         .ok_or_else(|| StepError::Fatal(format!("unknown task type {}", task.kind)))?;
@@ -184,23 +189,23 @@ pub async fn next_step(store: &dyn Store, c: &ClaimedTask) -> Result<TaskStep, S
                 .cursor
                 .clone()
                 .unwrap_or_else(|| ids::lower_bound(ids::MESSAGE, p.since));
-            let batch = store
+            let found = store
                 .list_replayable(
                     &endpoint_id,
                     p.selection(task.created_at),
                     Some(after.clone()),
-                    BATCH,
+                    batch,
                 )
                 .await?;
-            let last = batch.len() < BATCH;
-            let cursor = batch.last().map(|(_, m)| m.clone()).unwrap_or(after);
+            let last = found.len() < batch;
+            let cursor = found.last().map(|(_, m)| m.clone()).unwrap_or(after);
             let from = match kind {
                 Kind::Recover => vec![DeliveryStatus::Fail],
                 _ => vec![DeliveryStatus::Success, DeliveryStatus::Fail],
             };
-            let n = batch.len();
+            let n = found.len();
             let action = TaskAction::Requeue {
-                delivery_ids: batch.into_iter().map(|(d, _)| d).collect(),
+                delivery_ids: found.into_iter().map(|(d, _)| d).collect(),
                 from,
             };
             Ok(counted(c, Some(cursor), action, n, "messagesSent", last))
@@ -212,9 +217,9 @@ pub async fn next_step(store: &dyn Store, c: &ClaimedTask) -> Result<TaskStep, S
                 .await?
                 .ok_or_else(|| StepError::Fatal("the endpoint was deleted".into()))?;
             let heads = store
-                .list_message_heads(&app_id, p.since, p.until, task.cursor.clone(), BATCH)
+                .list_message_heads(&app_id, p.since, p.until, task.cursor.clone(), batch)
                 .await?;
-            let last = heads.len() < BATCH;
+            let last = heads.len() < batch;
             let cursor = heads.last().map(|h| h.id.clone()).or(task.cursor.clone());
             let n = heads.len();
             let msg_ids = heads
@@ -241,9 +246,9 @@ pub async fn next_step(store: &dyn Store, c: &ClaimedTask) -> Result<TaskStep, S
             // Messages published after the request are not part of it.
             let until = task.created_at.saturating_add(1);
             let heads = store
-                .list_message_heads(&app_id, 0, until, task.cursor.clone(), BATCH)
+                .list_message_heads(&app_id, 0, until, task.cursor.clone(), batch)
                 .await?;
-            let last = heads.len() < BATCH;
+            let last = heads.len() < batch;
             let cursor = heads.last().map(|h| h.id.clone()).or(task.cursor.clone());
             let n = heads.len();
             let msg_ids = heads

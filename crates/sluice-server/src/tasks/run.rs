@@ -56,6 +56,23 @@ pub async fn run(state: AppState, node: String, shutdown: CancellationToken) {
     }
 }
 
+/// Claims and runs, to their end, the tasks runnable at the clock's `now`, one after
+/// another, as `holder`; returns how many it ran. What the background runner does, in the
+/// caller's time: tests that step the dispatcher step tasks with it.
+pub async fn run_due(state: &AppState, holder: &str) -> sluice_store::StoreResult<usize> {
+    let never = CancellationToken::new();
+    let mut ran = 0;
+    while let Some(claimed) = state
+        .store
+        .claim_task(holder, state.clock.now(), LEASE_MS)
+        .await?
+    {
+        run_claimed(state, claimed, &never).await;
+        ran += 1;
+    }
+    Ok(ran)
+}
+
 /// Runs one claimed task batch by batch. Returns when it ended, its lease was lost, the
 /// store failed (the lease then runs out and a runner claims it again), or on shutdown
 /// (likewise: the next batch is the next holder's).
@@ -67,7 +84,7 @@ pub async fn run_claimed(state: &AppState, mut claimed: ClaimedTask, shutdown: &
         if shutdown.is_cancelled() {
             return;
         }
-        let step = match next_step(&*state.store, &claimed).await {
+        let step = match next_step(&*state.store, &claimed, state.config.task_batch()).await {
             Ok(step) => step,
             Err(StepError::Store(e)) => {
                 tracing::warn!(task = %claimed.task.id, error = %e, "background task batch failed; it will be retried");
