@@ -40,3 +40,4 @@ mod inbound_providers_ext;
 mod inbound_registry;
 mod inbound_stats;
 mod ops_direct;
+mod redrive;
