@@ -131,7 +131,7 @@ pub enum BulkReplayed {
     /// A dry run: this many deliveries would be re-sent; nothing was queued.
     Counted(u64),
     /// The `endpoint.bulk-replay` task that re-sends them.
-    Started(Task),
+    Started(Box<Task>),
 }
 
 /// Re-sends the endpoint's finished deliveries (successful and failed) matching the
@@ -191,7 +191,7 @@ pub async fn bulk_replay(
         json!({"messagesSent": 0, "processed": 0, "total": total}),
         now,
     );
-    Ok(BulkReplayed::Started(start(ctx, task).await?))
+    Ok(BulkReplayed::Started(Box::new(start(ctx, task).await?)))
 }
 
 /// Filters of the dead-letter lists, as the API takes them.

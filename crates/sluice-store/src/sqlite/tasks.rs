@@ -158,15 +158,15 @@ fn apply(c: &Connection, action: &TaskAction, now: Millis) -> StoreResult<(u64, 
             for msg_id in msg_ids {
                 let expunged: Option<Option<i64>> =
                     query_opt(c, &message::APP_AND_EXPUNGED, [msg_id], |r| r.get(1))?;
-                match expunged {
-                    Some(None) => match expunge_message(c, app_id, msg_id, now) {
-                        Ok(()) => n += 1,
-                        // Deleted meanwhile: nothing left to expunge.
-                        Err(StoreError::NotFound) => {}
-                        Err(e) => return Err(e),
-                    },
-                    // Already expunged, or gone.
-                    _ => {}
+                // Already expunged, or gone: nothing to do.
+                if expunged != Some(None) {
+                    continue;
+                }
+                match expunge_message(c, app_id, msg_id, now) {
+                    Ok(()) => n += 1,
+                    // Deleted meanwhile: nothing left to expunge.
+                    Err(StoreError::NotFound) => {}
+                    Err(e) => return Err(e),
                 }
             }
             return Ok((n, false));
