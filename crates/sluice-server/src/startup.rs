@@ -309,8 +309,12 @@ fn write_private(path: &Path, value: &str) -> std::io::Result<()> {
 /// How often a node looks at housekeeping.
 const MAINTENANCE_EVERY: Duration = Duration::from_secs(600);
 
+/// How long ended background tasks stay listed (Svix lists the past 90 days).
+const TASK_HISTORY_MS: i64 = 90 * 24 * 3_600_000;
+
 /// Periodic housekeeping: expire idempotency responses, inbound dedupe rows older than the
-/// window, rotated source tokens past their grace period, and ended app-portal tokens. On a
+/// window, rotated source tokens past their grace period, ended app-portal tokens, and
+/// background tasks that ended more than 90 days ago. On a
 /// cluster, only the node holding the `maintenance` job lease runs a pass; it renews the
 /// lease each tick, and another node takes over within one lease after it dies.
 async fn maintenance(state: AppState, shutdown: CancellationToken) {
@@ -342,6 +346,10 @@ async fn maintenance(state: AppState, shutdown: CancellationToken) {
                 }
                 if let Err(e) = store.purge_portal_tokens(now).await {
                     tracing::warn!(error = %e, "purging ended app-portal tokens failed");
+                }
+                match store.purge_tasks(now.saturating_sub(TASK_HISTORY_MS)).await {
+                    Ok(n) => metrics::counter!("sluice_pruned_rows_total", "table" => "background_task").increment(n),
+                    Err(e) => tracing::warn!(error = %e, "purging ended background tasks failed"),
                 }
             }
         }

@@ -426,6 +426,9 @@ pub trait Store: QueueStore {
         now: Millis,
         lease_ms: Millis,
     ) -> StoreResult<Option<u64>>;
+    /// Drops tasks that ended (finished or failed) before `ended_before`; returns how many.
+    /// Running tasks are kept whatever their age.
+    async fn purge_tasks(&self, ended_before: Millis) -> StoreResult<u64>;
 
     // --- inbound sources ------------------------------------------------------------------
     /// Inserts a source together with its application and its current token (by hash), in

@@ -320,6 +320,10 @@ impl Store for PgStore {
         tasks::advance_task(self, step, now, lease_ms).await
     }
 
+    async fn purge_tasks(&self, ended_before: Millis) -> StoreResult<u64> {
+        tasks::purge_tasks(self, ended_before).await
+    }
+
     async fn create_source(
         &self,
         app: Application,

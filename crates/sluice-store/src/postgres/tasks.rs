@@ -179,3 +179,8 @@ async fn apply(
     };
     Ok((n, n > 0))
 }
+
+pub(super) async fn purge_tasks(s: &PgStore, ended_before: Millis) -> StoreResult<u64> {
+    let c = s.client().await?;
+    exec(&c, &background_task::PURGE, &[&ended_before]).await
+}

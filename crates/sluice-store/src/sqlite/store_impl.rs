@@ -430,6 +430,11 @@ impl Store for SqliteStore {
         Ok(done)
     }
 
+    async fn purge_tasks(&self, ended_before: Millis) -> StoreResult<u64> {
+        self.write(move |c| tasks::purge_tasks(c, ended_before))
+            .await
+    }
+
     async fn create_source(
         &self,
         app: Application,

@@ -174,3 +174,7 @@ fn apply(c: &Connection, action: &TaskAction, now: Millis) -> StoreResult<(u64, 
     }
     Ok((n, n > 0))
 }
+
+pub(crate) fn purge_tasks(c: &Connection, ended_before: Millis) -> StoreResult<u64> {
+    Ok(exec(c, &background_task::PURGE, [ended_before])? as u64)
+}

@@ -121,6 +121,13 @@ pub async fn tasks_crud_and_list(s: Dyn) {
         .unwrap()
         .items
         .is_empty());
+
+    // Purging drops ended tasks older than the bound, never running ones.
+    assert_eq!(s.purge_tasks(T0 + 1).await.unwrap(), 0);
+    assert_eq!(s.purge_tasks(T0 + 100_000).await.unwrap(), 1);
+    assert_eq!(s.get_task(ORG, &made[1].id).await.unwrap(), None);
+    let left = list(TaskFilter::default(), page(10)).await.items;
+    assert_eq!(left.len(), 2);
 }
 
 /// A claim leases one task; a second claimer gets nothing while the lease runs, takes it

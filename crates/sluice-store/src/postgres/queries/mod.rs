@@ -182,6 +182,7 @@ statements! {
         CLAIM = "claim";
         FENCED_DATA = "fenced_data";
         ADVANCE = "advance";
+        PURGE = "purge";
     }
     job_lease {
         TAKE = "take";

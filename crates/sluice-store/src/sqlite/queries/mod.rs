@@ -194,6 +194,7 @@ statements! {
         LEASE = "lease";
         FENCED_DATA = "fenced_data";
         ADVANCE = "advance";
+        PURGE = "purge";
     }
 }
 
