@@ -216,8 +216,13 @@ pub async fn next_step(
                 .get_endpoint(&app_id, &endpoint_id)
                 .await?
                 .ok_or_else(|| StepError::Fatal("the endpoint was deleted".into()))?;
+            // Ids start with their creation time: the first batch starts at the window.
+            let after = task
+                .cursor
+                .clone()
+                .unwrap_or_else(|| ids::lower_bound(ids::MESSAGE, p.since));
             let heads = store
-                .list_message_heads(&app_id, p.since, p.until, task.cursor.clone(), batch)
+                .list_message_heads(&app_id, p.since, p.until, Some(after), batch)
                 .await?;
             let last = heads.len() < batch;
             let cursor = heads.last().map(|h| h.id.clone()).or(task.cursor.clone());

@@ -3,7 +3,7 @@
 //! both), messages without their payloads, and an application's usage counts.
 
 use sluice_core::model::DeliveryStatus;
-use sluice_core::Millis;
+use sluice_core::{ids, Millis};
 use tokio_postgres::Row;
 
 use super::db::{query, query_opt};
@@ -89,13 +89,18 @@ pub(super) async fn list_dead_letters(
 /// Adds the bulk replay's filters to a query started from `replayable.sql` or
 /// `count_replayable.sql`.
 fn replay_filters(q: &mut ListQuery, sel: &ReplaySelection) {
+    // Message ids start with their creation time: the id range narrows the index walk to
+    // the window; the creation-time terms keep it exact.
+    let lo = q.param(ids::lower_bound(ids::MESSAGE, sel.since));
+    let hi = q.param(ids::lower_bound(ids::MESSAGE, sel.until.saturating_add(1)));
     let (since, until, by) = (
         q.param(sel.since),
         q.param(sel.until),
         q.param(sel.finished_by),
     );
     q.and(&format!(
-        "m.created_at >= {since} AND m.created_at < {until} AND d.updated_at <= {by}"
+        "d.msg_id >= {lo} AND d.msg_id < {hi} \
+         AND m.created_at >= {since} AND m.created_at < {until} AND d.updated_at <= {by}"
     ));
     q.and_in("m.event_type", &sel.event_types);
     if let Some(ch) = &sel.channel {

@@ -5,7 +5,7 @@
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, Row};
 use sluice_core::model::DeliveryStatus;
-use sluice_core::Millis;
+use sluice_core::{ids, Millis};
 
 use super::db::{query_all, query_opt};
 use super::page::ListQuery;
@@ -83,9 +83,14 @@ pub(crate) fn list_dead_letters(
 /// Adds the bulk replay's filters to a query started from `replayable.sql` or
 /// `count_replayable.sql`.
 fn replay_filters(q: &mut ListQuery, sel: &ReplaySelection) {
+    // Message ids start with their creation time: the id range narrows the index walk to
+    // the window; the creation-time terms keep it exact.
     q.and(
-        "m.created_at >= ? AND m.created_at < ? AND d.updated_at <= ?",
+        "d.msg_id >= ? AND d.msg_id < ? \
+         AND m.created_at >= ? AND m.created_at < ? AND d.updated_at <= ?",
         [
+            Value::Text(ids::lower_bound(ids::MESSAGE, sel.since)),
+            Value::Text(ids::lower_bound(ids::MESSAGE, sel.until.saturating_add(1))),
             Value::Integer(sel.since),
             Value::Integer(sel.until),
             Value::Integer(sel.finished_by),
