@@ -12,11 +12,8 @@ use sluice_core::filter::endpoint_matches;
 use sluice_core::model::DeliveryStatus;
 use sluice_core::{ids, Millis};
 use sluice_store::{
-    ClaimedTask, Order, Page, ReplaySelection, Store, StoreError, TaskAction, TaskStatus, TaskStep,
+    ClaimedTask, ReplaySelection, Store, StoreError, TaskAction, TaskStatus, TaskStep,
 };
-
-/// Applications one batch of a usage-stats task counts.
-const APPS_PER_BATCH: usize = 20;
 
 /// A task type, with Svix's `BackgroundTaskType` name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,12 +131,13 @@ impl From<StoreError> for StepError {
     }
 }
 
-fn params<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, StepError> {
+/// The task's parameters as `T`.
+pub(super) fn params<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, StepError> {
     serde_json::from_value(v.clone()).map_err(|e| StepError::Fatal(format!("bad params: {e}")))
 }
 
 /// Adds `by` to the number at `data[key]`.
-fn bump(data: &mut Value, key: &str, by: u64) {
+pub(super) fn bump(data: &mut Value, key: &str, by: u64) {
     let before = data[key].as_u64().unwrap_or(0);
     data[key] = json!(before + by);
 }
@@ -264,77 +262,6 @@ pub async fn next_step(
             let action = TaskAction::Expunge { app_id, msg_ids };
             Ok(counted(c, cursor, action, n, "messagesPurged", last))
         }
-        Kind::AppStats => app_stats_step(store, c).await,
+        Kind::AppStats => super::stats::next_step(store, c).await,
     }
-}
-
-/// One batch of a usage-stats task: up to [`APPS_PER_BATCH`] applications counted and
-/// appended to `data.appStats`.
-async fn app_stats_step(store: &dyn Store, c: &ClaimedTask) -> Result<TaskStep, StepError> {
-    let task = &c.task;
-    let p: WindowParams = params(&task.params)?;
-    let (apps, cursor, last) = match &p.app_ids {
-        // Resolved at creation; the cursor is how many are done.
-        Some(list) => {
-            let done: usize = task
-                .cursor
-                .as_deref()
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(0);
-            let end = (done + APPS_PER_BATCH).min(list.len());
-            let mut apps = Vec::new();
-            for id in &list[done.min(end)..end] {
-                if let Some(app) = store.get_app(&task.org_id, id).await? {
-                    apps.push(app);
-                }
-            }
-            (apps, end.to_string(), end == list.len())
-        }
-        None => {
-            let page = Page {
-                limit: APPS_PER_BATCH,
-                iterator: task.cursor.clone(),
-                backwards: false,
-                order: Order::Ascending,
-            };
-            let listed = store.list_apps(&task.org_id, page).await?;
-            let cursor = listed
-                .items
-                .last()
-                .map(|a| a.id.clone())
-                .or(task.cursor.clone())
-                .unwrap_or_default();
-            (listed.items, cursor, !listed.has_more)
-        }
-    };
-    let mut rows = Vec::new();
-    for app in &apps {
-        let u = store.app_usage(&app.id, p.since, p.until).await?;
-        rows.push(json!({
-            "appId": app.id,
-            "appUid": app.uid,
-            "messageDestinations": u.message_destinations,
-            "messages": u.messages,
-            "attempts": u.attempts_success + u.attempts_fail,
-            "successfulAttempts": u.attempts_success,
-            "failedAttempts": u.attempts_fail,
-        }));
-    }
-    let n = rows.len() as u64;
-    Ok(TaskStep {
-        task_id: task.id.clone(),
-        token: c.token,
-        cursor: Some(cursor),
-        action: TaskAction::None,
-        data: Box::new(move |d, _| {
-            if !d["appStats"].is_array() {
-                d["appStats"] = json!([]);
-            }
-            if let Some(list) = d["appStats"].as_array_mut() {
-                list.extend(rows);
-            }
-            bump(d, "processed", n);
-        }),
-        finish: last.then_some(TaskStatus::Finished),
-    })
 }

@@ -6,6 +6,7 @@
 //! - [`run`]: the runner every node runs: claim a task with a lease, then batch after
 //!   batch, each batch's change and the cursor's advance committed together under the
 //!   lease's fencing token, until the task is finished.
+//! - `stats`: the usage-statistics task's batches.
 //!
 //! Why this gives "each delivery re-sent exactly once": a batch is the next items after
 //! the cursor, and the store applies the batch and moves the cursor in one transaction that
@@ -17,6 +18,7 @@
 
 pub mod kinds;
 pub mod run;
+mod stats;
 
 use std::sync::Arc;
 

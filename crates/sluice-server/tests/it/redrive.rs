@@ -258,7 +258,7 @@ async fn replay_missing_sends_each_missing_matching_message_once() {
     let app = one_try_app().await;
     let rx_a = Receiver::ok().await;
     let app_id = app.create_app_id("replay").await;
-    let a = add_endpoint(&app, &app_id, &rx_a.url, json!({})).await;
+    add_endpoint(&app, &app_id, &rx_a.url, json!({})).await;
     let mut wanted = Vec::new();
     for ch in ["c1", "c1", "c2", "c1"] {
         let id = publish(&app, &app_id, "e", json!([ch])).await;
@@ -294,7 +294,6 @@ async fn replay_missing_sends_each_missing_matching_message_once() {
     app.post_ok(&path, &json!({"since": "then"}), 422).await;
     let until_before_since = json!({"since": an_hour_ago(), "until": "2020-01-01T00:00:00Z"});
     app.post_ok(&path, &until_before_since, 422).await;
-    let _ = a;
 }
 
 #[tokio::test]
