@@ -309,6 +309,16 @@ pub trait Store: QueueStore {
         msg_id: &str,
         now: Millis,
     ) -> StoreResult<()>;
+    /// Expunges the listed messages of `app_id` as [`Store::expunge_message_content`] does,
+    /// all in one transaction and (SQLite) one WAL truncation. Messages already expunged,
+    /// unknown, or of another application are left alone. Returns how many lost their
+    /// payload now.
+    async fn expunge_messages_content(
+        &self,
+        app_id: &str,
+        msg_ids: Vec<String>,
+        now: Millis,
+    ) -> StoreResult<u64>;
     /// Replaces an attempt's stored response body with `EXPUNGED` (as Svix does), with the
     /// same overwriting as [`Store::expunge_message_content`]. `NotFound` if absent.
     async fn expunge_attempt_content(

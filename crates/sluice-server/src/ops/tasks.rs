@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 use sluice_core::Millis;
-use sluice_store::{Listed, Page, StoreError, Task, TaskFilter};
+use sluice_store::{Listed, Page, Task, TaskFilter};
 
 use super::scope::{load_app, org_of, Scope};
 use super::{Ctx, Error, Result};
@@ -95,24 +95,26 @@ pub async fn bulk_expunge(
             format!("at most {MAX_BULK_EXPUNGE} ids per request"),
         ));
     }
+    // Resolve first (reads), then expunge every found message in one write.
     let mut out = BTreeMap::new();
+    let mut found = Vec::new();
     for key in ids {
         if out.contains_key(&key) {
             continue;
         }
         let status = match ctx.store.get_message(&app.id, &key).await? {
             None => Expunged::NotFound,
-            Some(msg) => match ctx
-                .store
-                .expunge_message_content(&app.id, &msg.id, now)
-                .await
-            {
-                Ok(()) => Expunged::Expunged,
-                Err(StoreError::NotFound) => Expunged::NotFound,
-                Err(e) => return Err(e.into()),
-            },
+            Some(msg) => {
+                found.push(msg.id);
+                Expunged::Expunged
+            }
         };
         out.insert(key, status);
+    }
+    if !found.is_empty() {
+        ctx.store
+            .expunge_messages_content(&app.id, found, now)
+            .await?;
     }
     Ok(out)
 }

@@ -191,6 +191,15 @@ impl Store for PgStore {
         expunge::expunge_message_content(self, app_id, msg_id, now).await
     }
 
+    async fn expunge_messages_content(
+        &self,
+        app_id: &str,
+        msg_ids: Vec<String>,
+        now: Millis,
+    ) -> StoreResult<u64> {
+        tasks::expunge_messages(self, app_id, &msg_ids, now).await
+    }
+
     async fn expunge_attempt_content(
         &self,
         app_id: &str,

@@ -163,18 +163,7 @@ async fn apply(
             .await?
         }
         TaskAction::Expunge { app_id, msg_ids } => {
-            let mut n = 0;
-            for msg_id in msg_ids {
-                let row = query_opt(tx, &message::APP_AND_EXPUNGED, &[msg_id]).await?;
-                let fresh = match row {
-                    Some(r) => col::<Option<i64>>(&r, 1)?.is_none(),
-                    None => false,
-                };
-                if fresh && expunge_in(tx, app_id, msg_id, now).await? {
-                    n += 1;
-                }
-            }
-            return Ok((n, false));
+            return Ok((expunge_batch(tx, app_id, msg_ids, now).await?, false));
         }
     };
     Ok((n, n > 0))
@@ -183,4 +172,40 @@ async fn apply(
 pub(super) async fn purge_tasks(s: &PgStore, ended_before: Millis) -> StoreResult<u64> {
     let c = s.client().await?;
     exec(&c, &background_task::PURGE, &[&ended_before]).await
+}
+
+/// Expunges each listed message of `app_id` that still has its payload (as
+/// [`expunge_in`] does), inside the caller's transaction; returns how many.
+pub(super) async fn expunge_batch(
+    tx: &deadpool_postgres::Transaction<'_>,
+    app_id: &str,
+    msg_ids: &[String],
+    now: Millis,
+) -> StoreResult<u64> {
+    let mut n = 0;
+    for msg_id in msg_ids {
+        let row = query_opt(tx, &message::APP_AND_EXPUNGED, &[msg_id]).await?;
+        let fresh = match row {
+            Some(r) => col::<Option<i64>>(&r, 1)?.is_none(),
+            None => false,
+        };
+        if fresh && expunge_in(tx, app_id, msg_id, now).await? {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// [`expunge_batch`] in a transaction of its own.
+pub(super) async fn expunge_messages(
+    s: &PgStore,
+    app_id: &str,
+    msg_ids: &[String],
+    now: Millis,
+) -> StoreResult<u64> {
+    let mut c = s.client().await?;
+    let tx = c.transaction().await.map_err(pg)?;
+    let n = expunge_batch(&tx, app_id, msg_ids, now).await?;
+    tx.commit().await.map_err(pg)?;
+    Ok(n)
 }

@@ -248,6 +248,22 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn expunge_messages_content(
+        &self,
+        app_id: &str,
+        msg_ids: Vec<String>,
+        now: Millis,
+    ) -> StoreResult<u64> {
+        let app = app_id.to_string();
+        let n = self
+            .write(move |c| tasks::expunge_batch(c, &app, &msg_ids, now))
+            .await?;
+        if n > 0 {
+            self.purge_wal().await;
+        }
+        Ok(n)
+    }
+
     async fn expunge_attempt_content(
         &self,
         app_id: &str,

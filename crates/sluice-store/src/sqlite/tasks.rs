@@ -155,21 +155,7 @@ fn apply(c: &Connection, action: &TaskAction, now: Millis) -> StoreResult<(u64, 
             }
         }
         TaskAction::Expunge { app_id, msg_ids } => {
-            for msg_id in msg_ids {
-                let expunged: Option<Option<i64>> =
-                    query_opt(c, &message::APP_AND_EXPUNGED, [msg_id], |r| r.get(1))?;
-                // Already expunged, or gone: nothing to do.
-                if expunged != Some(None) {
-                    continue;
-                }
-                match expunge_message(c, app_id, msg_id, now) {
-                    Ok(()) => n += 1,
-                    // Deleted meanwhile: nothing left to expunge.
-                    Err(StoreError::NotFound) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            return Ok((n, false));
+            return Ok((expunge_batch(c, app_id, msg_ids, now)?, false));
         }
     }
     Ok((n, n > 0))
@@ -177,4 +163,30 @@ fn apply(c: &Connection, action: &TaskAction, now: Millis) -> StoreResult<(u64, 
 
 pub(crate) fn purge_tasks(c: &Connection, ended_before: Millis) -> StoreResult<u64> {
     Ok(exec(c, &background_task::PURGE, [ended_before])? as u64)
+}
+
+/// Expunges each listed message of `app_id` that still has its payload (as
+/// [`expunge_message`] does), inside the caller's write; returns how many.
+pub(crate) fn expunge_batch(
+    c: &Connection,
+    app_id: &str,
+    msg_ids: &[String],
+    now: Millis,
+) -> StoreResult<u64> {
+    let mut n = 0;
+    for msg_id in msg_ids {
+        let expunged: Option<Option<i64>> =
+            query_opt(c, &message::APP_AND_EXPUNGED, [msg_id], |r| r.get(1))?;
+        // Already expunged, or gone: nothing to do.
+        if expunged != Some(None) {
+            continue;
+        }
+        match expunge_message(c, app_id, msg_id, now) {
+            Ok(()) => n += 1,
+            // Another application's message: not this one's to expunge.
+            Err(StoreError::NotFound) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }

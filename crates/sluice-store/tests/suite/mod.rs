@@ -75,6 +75,7 @@ macro_rules! every_test {
             tasks::dead_letter_filters,
             tasks::replay_selection_matches_its_count,
             tasks::app_usage_counts,
+            tasks::expunge_messages_in_one_write,
         );
     };
 }

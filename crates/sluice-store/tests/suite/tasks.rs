@@ -531,3 +531,48 @@ pub async fn app_usage_counts(s: Dyn) {
     let u = s.app_usage(&app.id, T0, T0 + 10_000).await.unwrap();
     assert_eq!((u.messages, u.message_destinations), (3, 3));
 }
+
+/// A bulk expunge: the listed messages of the application lose their payloads in one
+/// write; unknown ones, already expunged ones and another application's are left alone.
+pub async fn expunge_messages_in_one_write(s: Dyn) {
+    let app = new_app(&s).await;
+    let other = app_row(T0 + 1);
+    s.create_app(other.clone()).await.unwrap();
+    let (m1, _) = publish(&s, &app.id, "a", T0).await;
+    let (m2, _) = publish(&s, &app.id, "a", T0 + 1).await;
+    let (m3, _) = publish(&s, &app.id, "a", T0 + 2).await;
+    let (theirs, _) = publish(&s, &other.id, "a", T0 + 3).await;
+    s.expunge_message_content(&app.id, &m2.id, T0 + 5)
+        .await
+        .unwrap();
+    let ids = vec![
+        m1.id.clone(),
+        m2.id.clone(),
+        theirs.id.clone(),
+        "msg_nope".into(),
+    ];
+    assert_eq!(
+        s.expunge_messages_content(&app.id, ids, T0 + 10)
+            .await
+            .unwrap(),
+        1
+    );
+    let get = |app: String, id: String| {
+        let s = s.clone();
+        async move { s.get_message(&app, &id).await.unwrap().unwrap() }
+    };
+    let gone = get(app.id.clone(), m1.id.clone()).await;
+    assert_eq!(
+        (gone.payload.as_str(), gone.expunged_at),
+        ("", Some(T0 + 10))
+    );
+    assert_eq!(
+        get(app.id.clone(), m2.id.clone()).await.expunged_at,
+        Some(T0 + 5)
+    );
+    assert!(!get(app.id.clone(), m3.id.clone()).await.payload.is_empty());
+    assert!(!get(other.id.clone(), theirs.id.clone())
+        .await
+        .payload
+        .is_empty());
+}
