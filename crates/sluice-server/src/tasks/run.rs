@@ -9,8 +9,8 @@ use sluice_core::Millis;
 use sluice_store::{ClaimedTask, TaskAction, TaskStatus, TaskStep};
 use tokio_util::sync::CancellationToken;
 
-use super::count_status;
-use super::kinds::{next_step, Kind, StepError};
+use super::kinds::{next_step, StepError};
+use super::{count_batch, count_status};
 use crate::state::AppState;
 
 /// How long a claim, and each batch's renewal, holds a task: a node that dies mid-task
@@ -78,7 +78,6 @@ pub async fn run_due(state: &AppState, holder: &str) -> sluice_store::StoreResul
 /// (likewise: the next batch is the next holder's).
 pub async fn run_claimed(state: &AppState, mut claimed: ClaimedTask, shutdown: &CancellationToken) {
     let kind = claimed.task.kind.clone();
-    let redrives = Kind::parse(&kind).is_some_and(Kind::redrives);
     tracing::info!(task = %claimed.task.id, kind = %kind, "running background task");
     loop {
         if shutdown.is_cancelled() {
@@ -104,14 +103,7 @@ pub async fn run_claimed(state: &AppState, mut claimed: ClaimedTask, shutdown: &
             .await
         {
             Ok(Some(n)) => {
-                if redrives && requeues && n > 0 {
-                    metrics::counter!("sluice_redriven_deliveries_total", "task" => kind.clone())
-                        .increment(n);
-                }
-                if kind == Kind::PurgeContent.name() && n > 0 {
-                    metrics::counter!("sluice_expunged_payloads_total", "why" => "request")
-                        .increment(n);
-                }
+                count_batch(&kind, requeues, n);
                 if let Some(status) = finish {
                     count_status(&kind, status);
                     tracing::info!(task = %claimed.task.id, kind = %kind, status = status.text(), "background task ended");
