@@ -553,8 +553,14 @@ def test_endpoint_recover(svix: Svix, app, receiver: Receiver):
     task = svix.endpoint.recover(app.id, ep.id, RecoverIn(since=since))
     assert task.id.startswith("qtask_")
     assert task.task == BackgroundTaskType.ENDPOINT_RECOVER
-    assert task.status in (BackgroundTaskStatus.RUNNING, BackgroundTaskStatus.FINISHED)
+    assert task.status == BackgroundTaskStatus.RUNNING
     assert_recent(task.updated_at)
+    followed = wait_for(
+        "the recover task to finish",
+        lambda: (lambda t: t if t.status == BackgroundTaskStatus.FINISHED else None)(svix.background_task.get(task.id)),
+    )
+    assert followed.task == BackgroundTaskType.ENDPOINT_RECOVER
+    assert (followed.data["messagesSent"], followed.data["total"]) == (1, 1)
 
     wait_for("the recovered delivery", lambda: len(receiver.for_msg(msg.id)) >= 4)
 

@@ -134,6 +134,9 @@ pub struct Config {
     /// Most open client connections. Unset: derived from the open-file limit (see README).
     /// At the cap, the connections idle longest are closed to admit new ones.
     pub max_connections: Option<usize>,
+    /// Items one batch of a background task handles (deliveries re-queued, messages
+    /// replayed or expunged) in one transaction; 1..=250, larger values are capped.
+    pub task_batch_size: usize,
     /// Whether `/metrics` is served (Prometheus text, no authentication).
     pub metrics_enabled: bool,
     /// Serve `/metrics` on this address of its own (e.g. `127.0.0.1:9464`) instead of on
@@ -220,6 +223,7 @@ impl Default for Config {
             metrics_listen: None,
             metrics_max_label_values: crate::telemetry::labels::DEFAULT_MAX_VALUES,
             dispatcher_stall_secs: 60,
+            task_batch_size: 200,
         }
     }
 }
@@ -255,6 +259,11 @@ impl Config {
     /// expunged.
     pub fn payload_retention_ms(&self) -> Option<i64> {
         (self.payload_retention_days > 0).then(|| i64::from(self.payload_retention_days) * DAY_MS)
+    }
+
+    /// Items per background-task batch, within the store's page bounds.
+    pub fn task_batch(&self) -> usize {
+        self.task_batch_size.clamp(1, 250)
     }
 
     /// The delivery request timeout.

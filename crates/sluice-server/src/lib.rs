@@ -14,6 +14,7 @@
 //! - [`serve`]: the HTTP serve loop: timeouts, connection cap, graceful shutdown.
 //! - [`retention`]: payload expiry and pruning passes, in bounded batches.
 //! - [`trace`]: request ids, the per-request span and the trace context of messages.
+//! - [`tasks`]: background tasks (recover, replays, purge, usage stats) and their runner.
 //! - [`startup`]: opens the store, loads keys, binds, serves, shuts down.
 //! - [`telemetry`]: the Prometheus recorder, `/metrics`, bounded labels, every series,
 //!   and the dispatcher's heartbeat.
@@ -31,5 +32,6 @@ pub mod retention;
 pub mod serve;
 pub mod startup;
 pub mod state;
-pub mod trace;
+pub mod tasks;
 pub mod telemetry;
+pub mod trace;

@@ -74,6 +74,7 @@ impl Server {
             events: Arc::new(sink),
             clock: Arc::new(sluice_core::clock::SystemClock),
             heartbeat: Arc::default(),
+            task_wake: crate::tasks::TaskWake::default(),
         };
         Ok(Self {
             listener,
@@ -86,7 +87,8 @@ impl Server {
 
     /// Serves without the background dispatcher: deliveries wait until something else
     /// drives a [`Dispatcher`](crate::dispatch::Dispatcher) over the same store (tests step
-    /// one through time with [`Dispatcher::step`](crate::dispatch::Dispatcher::step)).
+    /// one through time with [`Dispatcher::step`](crate::dispatch::Dispatcher::step)), and
+    /// background tasks wait until [`run_due`](crate::tasks::run::run_due) runs them.
     pub fn without_dispatcher(mut self) -> Self {
         self.dispatch = false;
         self
@@ -144,6 +146,16 @@ impl Server {
         let dispatcher = (dispatch && role.dispatches())
             .then(|| crate::dispatch::spawn(state.clone(), shutdown.child_token()));
         let maintenance = tokio::spawn(maintenance(state.clone(), shutdown.child_token()));
+        // Background tasks (recover, replays, purges, stats) run on every node: they share
+        // the work through the store's task leases. A test that steps the dispatcher runs
+        // them itself too (`tasks::run::run_due`).
+        let tasks = dispatch.then(|| {
+            tokio::spawn(crate::tasks::run::run(
+                state.clone(),
+                sluice_core::ids::new_id("node", state.clock.now()),
+                shutdown.child_token(),
+            ))
+        });
         // Cron ticks are ingest: nodes that serve ingest emit them (each tick once, by its
         // dedupe key, however many nodes do).
         let cron = role.serves_api().then(|| {
@@ -195,6 +207,9 @@ impl Server {
             let _ = dispatcher.await;
         }
         let _ = maintenance.await;
+        if let Some(tasks) = tasks {
+            let _ = tasks.await;
+        }
         if let Some(cron) = cron {
             let _ = cron.await;
         }
@@ -369,9 +384,13 @@ fn write_private(path: &Path, value: &str) -> std::io::Result<()> {
 /// How often a node looks at housekeeping.
 const MAINTENANCE_EVERY: Duration = Duration::from_secs(600);
 
+/// How long ended background tasks stay listed (Svix lists the past 90 days).
+const TASK_HISTORY_MS: i64 = 90 * 24 * 3_600_000;
+
 /// Periodic housekeeping: expire idempotency responses, inbound dedupe rows older than the
-/// window, rotated source tokens past their grace period, and ended app-portal tokens;
-/// expunge expired payloads and, with `prune_after_days`, prune old rows. On a
+/// window, rotated source tokens past their grace period, ended app-portal tokens, and
+/// background tasks that ended more than 90 days ago; expunge expired payloads and, with
+/// `prune_after_days`, prune old rows. On a
 /// cluster, only the node holding the `maintenance` job lease runs a pass; it renews the
 /// lease each tick, and another node takes over within one lease after it dies.
 async fn maintenance(state: AppState, shutdown: CancellationToken) {
@@ -403,6 +422,10 @@ async fn maintenance(state: AppState, shutdown: CancellationToken) {
                 }
                 if let Err(e) = store.purge_portal_tokens(now).await {
                     tracing::warn!(error = %e, "purging ended app-portal tokens failed");
+                }
+                match store.purge_tasks(now.saturating_sub(TASK_HISTORY_MS)).await {
+                    Ok(n) => metrics::counter!("sluice_pruned_rows_total", "table" => "background_task").increment(n),
+                    Err(e) => tracing::warn!(error = %e, "purging ended background tasks failed"),
                 }
                 retention_pass(&state, now).await;
             }

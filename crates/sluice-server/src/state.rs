@@ -29,4 +29,6 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// When this node's dispatcher last made progress (armed when it starts).
     pub heartbeat: Arc<crate::telemetry::Heartbeat>,
+    /// Wakes this node's background-task runner when a task is created here.
+    pub task_wake: crate::tasks::TaskWake,
 }

@@ -24,10 +24,15 @@ mod queue;
 mod sql;
 pub mod sqlite;
 mod stored;
+mod tasks;
 
 pub use error::{BoxError, ConflictKind, Context, StoreError, StoreResult};
 pub use idempotency::IdempotencyBegin;
 pub use queue::QueueStore;
+pub use tasks::{
+    AppUsage, ClaimedTask, DeadLetter, DeadLetterFilter, LastAttempt, MessageHead, ReplaySelection,
+    Task, TaskAction, TaskDataEdit, TaskFilter, TaskStatus, TaskStep,
+};
 
 /// Sort order of a list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -356,6 +361,16 @@ pub trait Store: QueueStore {
         msg_id: &str,
         now: Millis,
     ) -> StoreResult<()>;
+    /// Expunges the listed messages of `app_id` as [`Store::expunge_message_content`] does,
+    /// all in one transaction and (SQLite) one WAL truncation. Messages already expunged,
+    /// unknown, or of another application are left alone. Returns how many lost their
+    /// payload now.
+    async fn expunge_messages_content(
+        &self,
+        app_id: &str,
+        msg_ids: Vec<String>,
+        now: Millis,
+    ) -> StoreResult<u64>;
     /// Replaces an attempt's stored response body with `EXPUNGED` (as Svix does), with the
     /// same overwriting as [`Store::expunge_message_content`]. `NotFound` if absent.
     async fn expunge_attempt_content(
@@ -430,6 +445,76 @@ pub trait Store: QueueStore {
         until: Millis,
         now: Millis,
     ) -> StoreResult<u64>;
+
+    // --- dead letters and background tasks ------------------------------------------------
+    /// Dead letters (deliveries in the `Fail` state) of an application, or of one of its
+    /// endpoints, matching the filter, by delivery id (newest first by default). Walks a
+    /// partial index of failed deliveries only.
+    async fn list_dead_letters(
+        &self,
+        filter: DeadLetterFilter,
+        page: Page,
+    ) -> StoreResult<Listed<DeadLetter>>;
+    /// The endpoint's deliveries a bulk replay with `sel` re-sends, as (delivery id,
+    /// message id), by message id, after message id `after`, at most `limit` (1..=250).
+    async fn list_replayable(
+        &self,
+        endpoint_id: &str,
+        sel: ReplaySelection,
+        after: Option<String>,
+        limit: usize,
+    ) -> StoreResult<Vec<(String, String)>>;
+    /// How many deliveries [`Store::list_replayable`] lists for `sel` over all pages (a
+    /// dry run of the bulk replay).
+    async fn count_replayable(&self, endpoint_id: &str, sel: ReplaySelection) -> StoreResult<u64>;
+    /// Messages of an application created in `[since, until)`, by id, after id `after`, at
+    /// most `limit` (1..=250), without their payloads.
+    async fn list_message_heads(
+        &self,
+        app_id: &str,
+        since: Millis,
+        until: Millis,
+        after: Option<String>,
+        limit: usize,
+    ) -> StoreResult<Vec<MessageHead>>;
+    /// Usage counts of an application over `[since, until)`.
+    async fn app_usage(&self, app_id: &str, since: Millis, until: Millis) -> StoreResult<AppUsage>;
+    /// Inserts a task (status as given, no lease). `Conflict(Id)` if the id exists.
+    async fn create_task(&self, task: Task) -> StoreResult<()>;
+    /// A task of `org_id` by id.
+    async fn get_task(&self, org_id: &str, id: &str) -> StoreResult<Option<Task>>;
+    /// Tasks of an org matching the filter, by id (oldest first by default).
+    async fn list_tasks(
+        &self,
+        org_id: &str,
+        filter: TaskFilter,
+        page: Page,
+    ) -> StoreResult<Listed<Task>>;
+    /// Leases one running task whose lease is free at `now` (never leased, expired, or
+    /// released) to `holder` until `now + lease_ms`, oldest first, with a new fencing
+    /// token. Of concurrent claimers on any number of nodes, each gets a different task
+    /// (PostgreSQL: `FOR UPDATE SKIP LOCKED`). `None` when there is nothing to run.
+    async fn claim_task(
+        &self,
+        holder: &str,
+        now: Millis,
+        lease_ms: Millis,
+    ) -> StoreResult<Option<ClaimedTask>>;
+    /// Applies one batch of a task in one transaction: the step's action, its cursor, its
+    /// progress (`step.data` gets the number of items the action changed), its end if
+    /// `finish` is set, and the lease renewed to `now + lease_ms`. Only while the task is
+    /// running under `step.token`: otherwise nothing is written and the answer is `None`
+    /// (the lease was lost, so the batch belongs to the new holder). Returns the number
+    /// of items changed. Wakes the dispatcher when deliveries became due.
+    async fn advance_task(
+        &self,
+        step: TaskStep,
+        now: Millis,
+        lease_ms: Millis,
+    ) -> StoreResult<Option<u64>>;
+    /// Drops tasks that ended (finished or failed) before `ended_before`; returns how many.
+    /// Running tasks are kept whatever their age.
+    async fn purge_tasks(&self, ended_before: Millis) -> StoreResult<u64>;
 
     // --- inbound sources ------------------------------------------------------------------
     /// Inserts a source together with its application and its current token (by hash), in

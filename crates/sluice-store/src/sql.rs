@@ -8,7 +8,8 @@
 //!   [`Trigger`] is stored as, taken from the enum itself (named by
 //!   [`DeliveryStatus::text`] and [`trigger_name`]). They are put into the text rather than
 //!   bound as parameters because a partial index (`WHERE status IN (1,3)`) only serves a
-//!   query whose own condition names the same literals.
+//!   query whose own condition names the same literals. `{task.running}` and the like are
+//!   a background task's [`TaskStatus`](crate::TaskStatus), by its Svix text.
 //! - Anything else a backend defines (SQLite's `{cols.endpoint}`, the column list its row
 //!   mapper reads), passed in as that backend's lookup.
 //!
@@ -87,6 +88,9 @@ impl Sql {
 fn enum_value(name: &str) -> Option<i64> {
     if let Some(s) = name.strip_prefix("status.") {
         return STATUSES.iter().find(|v| v.text() == s).map(|v| *v as i64);
+    }
+    if let Some(t) = name.strip_prefix("task.") {
+        return crate::TaskStatus::parse(t).map(|v| v as i64);
     }
     if let Some(t) = name.strip_prefix("trigger.") {
         return TRIGGERS

@@ -126,6 +126,124 @@ mod two_nodes {
             .await
             .unwrap());
     }
+
+    /// Two nodes run one recover task over 40 dead letters in batches of 7, each claiming
+    /// it in turn (the lease expiring between turns) while the other, its lease lost, keeps
+    /// sending its stale batch: every dead letter is re-queued once, and the task's
+    /// progress counts each once. Concurrent claims of several tasks give each to one node.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn tasks_from_two_nodes_run_each_batch_once() {
+        use sluice_core::model::DeliveryStatus;
+        use sluice_store::{DeadLetterFilter, TaskAction, TaskStatus};
+        use suite::tasks::{dead_letters, step, task_row};
+
+        let (schema, a) = fresh().await;
+        let b = second_node(&schema).await;
+        let nodes: [Dyn; 2] = [a, b];
+        let app = new_app(&nodes[0]).await;
+        let ep = new_endpoint(&nodes[0], &app.id, |_| {}).await;
+        dead_letters(&nodes[0], &app.id, "t", 40, 500, T0).await;
+        let t = task_row("endpoint.recover", T0 + 200);
+        nodes[0].create_task(t.clone()).await.unwrap();
+
+        let lease = 1_000;
+        let mut now = T0 + 1_000;
+        let mut requeued = 0;
+        let mut stale_refused = 0;
+        for turn in 0.. {
+            let node = &nodes[turn % 2];
+            let other = &nodes[(turn + 1) % 2];
+            let Some(c) = node
+                .claim_task(&format!("n{turn}"), now, lease)
+                .await
+                .unwrap()
+            else {
+                break;
+            };
+            let filter = DeadLetterFilter {
+                app_id: app.id.clone(),
+                endpoint_id: Some(ep.id.clone()),
+                failed_before: Some(t.created_at + 1),
+                ..DeadLetterFilter::default()
+            };
+            let mut p = page(7);
+            p.iterator = c.task.cursor.clone();
+            let batch = node.list_dead_letters(filter, p).await.unwrap();
+            let ids: Vec<String> = batch.items.iter().map(|d| d.delivery_id.clone()).collect();
+            let cursor = ids
+                .last()
+                .cloned()
+                .or(c.task.cursor.clone())
+                .unwrap_or_default();
+            let action = TaskAction::Requeue {
+                delivery_ids: ids.clone(),
+                from: vec![DeliveryStatus::Fail],
+            };
+            let mut s = step(&t.id, c.token, &cursor, action.clone());
+            if !batch.has_more {
+                s.finish = Some(TaskStatus::Finished);
+            }
+            requeued += node
+                .advance_task(s, now, lease)
+                .await
+                .unwrap()
+                .expect("fenced in");
+            // The lease runs out; the other node takes the task over on its next turn, and
+            // this node's copy of the same batch, sent late, is refused.
+            now += 2 * lease;
+            if other
+                .claim_task("peek", now, lease)
+                .await
+                .unwrap()
+                .is_some()
+            {
+                let late = node
+                    .advance_task(step(&t.id, c.token, "zz", action), now, lease)
+                    .await
+                    .unwrap();
+                assert_eq!(late, None, "a lost lease writes nothing");
+                stale_refused += 1;
+                now += 2 * lease;
+            }
+        }
+        assert_eq!(requeued, 40);
+        assert!(stale_refused >= 4, "the nodes took turns ({stale_refused})");
+        let end = nodes[1].get_task(ORG, &t.id).await.unwrap().unwrap();
+        assert_eq!(
+            (end.status, end.data["n"].as_u64()),
+            (TaskStatus::Finished, Some(40))
+        );
+        let pending = deliveries_to(&nodes[0], &ep.id)
+            .await
+            .into_iter()
+            .filter(|(_, d)| d.status == DeliveryStatus::Pending && d.round_attempts == 0)
+            .count();
+        assert_eq!(pending, 40);
+
+        // Concurrent claims: three tasks, twelve claimers on two nodes, each task once.
+        let made: Vec<_> = (0..3)
+            .map(|i| task_row("endpoint.replay", T0 + 10 + i))
+            .collect();
+        for t in &made {
+            nodes[0].create_task(t.clone()).await.unwrap();
+        }
+        let claims: Vec<_> = (0..12)
+            .map(|i| {
+                let s = nodes[i % 2].clone();
+                tokio::spawn(async move { s.claim_task(&format!("c{i}"), now, 60_000).await })
+            })
+            .collect();
+        let mut got = Vec::new();
+        for c in claims {
+            if let Some(c) = c.await.unwrap().unwrap() {
+                got.push(c.task.id);
+            }
+        }
+        got.sort();
+        let mut want: Vec<_> = made.iter().map(|t| t.id.clone()).collect();
+        want.sort();
+        assert_eq!(got, want);
+    }
 }
 
 /// Several nodes on one database: two `PgStore`s on one schema.
@@ -412,6 +530,12 @@ mod schema_gate {
         // Not a hard-coded version: each area adds its migrations.
         assert!(a.to >= 1 && a.to == b.to, "{a:?} {b:?}");
         assert!(a.from == 0 || b.from == 0);
+        let again = PgStore::migrate(schema.url()).await.expect("migrate again");
+        assert_eq!(
+            (again.from, again.to),
+            (a.to, a.to),
+            "nothing left to apply"
+        );
         PgStore::connect(schema.url(), PgOptions::default())
             .await
             .expect("a migrated schema is accepted");

@@ -126,6 +126,26 @@ async fn fill(path: &Path) {
         updated_at: T0,
     };
     s.create_integration(integ, "keyhash".into()).await.unwrap();
+    // A running task under a lease, so every column of its row has a value to copy.
+    s.create_task(sluice_store::Task {
+        id: ids::new_id(ids::TASK, T0),
+        org_id: ORG.into(),
+        app_id: Some(a.id.clone()),
+        endpoint_id: Some(ep.id.clone()),
+        kind: "endpoint.recover".into(),
+        status: sluice_store::TaskStatus::Running,
+        params: serde_json::json!({"since": T0}),
+        data: serde_json::json!({"messagesSent": 0}),
+        cursor: Some("msg_x".into()),
+        created_at: T0,
+        updated_at: T0,
+    })
+    .await
+    .unwrap();
+    s.claim_task("node", T0, 60_000)
+        .await
+        .unwrap()
+        .expect("claimed");
     let src_app = app(T0 + 10, Some("stripe-in"));
     let src = Source {
         id: ids::new_id(ids::SOURCE, T0),

@@ -47,6 +47,7 @@ const KEYS: &[&str] = &[
     "metrics_listen",
     "metrics_max_label_values",
     "dispatcher_stall_secs",
+    "task_batch_size",
 ];
 
 /// The effective configuration.

@@ -181,7 +181,13 @@ test("attempts, retries, recover and resend", async () => {
     // Recover re-sends the dead-lettered delivery as one manual try.
     const task = await svix.endpoint.recover(app.id, ep.id, { since: new Date(Date.now() - 3_600_000) });
     assert.match(task.id, /^qtask_/);
+    assert.equal(task.status, "running");
     await rx.waitMsg(msg.id, 4);
+    const followed = await waitFor("the recover task to finish", async () => {
+      const t = await svix.backgroundTask.get(task.id);
+      return t.status === "finished" ? t : null;
+    });
+    assert.deepEqual([followed.data.messagesSent, followed.data.total], [1, 1]);
     const recovered = await waitFor("a successful manual attempt", async () => {
       const l = await svix.messageAttempt.listByMsg(app.id, msg.id, { status: MessageStatus.Success });
       return l.data.length ? l.data[0] : null;

@@ -1,6 +1,6 @@
 // The Svix features Sluice added for SDK parity, through the JavaScript SDK: message tags,
-// deliverAt, expunging content, integrations, and the 501 answer of every SDK route that
-// Sluice does not serve.
+// deliverAt, expunging content, integrations, replay-missing, bulk replay, expunge-all and
+// background tasks, and the 501 answer of every SDK route that Sluice does not serve.
 "use strict";
 
 const fs = require("node:fs");
@@ -194,8 +194,7 @@ test("an unserved feature called through the SDK is a 501 with a clear code", as
   try {
     const ep = await svix.endpoint.create(app.id, { url: "http://127.0.0.1:9/never" });
     for (const call of [
-      () => svix.endpoint.replayMissing(app.id, ep.id, { since: new Date() }),
-      () => svix.message.expungeAllContents(app.id),
+      () => svix.connector.list(),
       () => svix.environment.export(),
     ]) {
       const err = await rejects(501, call);
@@ -204,6 +203,48 @@ test("an unserved feature called through the SDK is a 501 with a clear code", as
       assert.match(body.detail, /Svix hosted feature/);
     }
   } finally {
+    await svix.application.delete(app.id);
+  }
+});
+
+test("replay-missing, bulk replay, expunge-all-contents and background tasks", async () => {
+  const app = await newApp();
+  const rx = await receiver();
+  try {
+    const msg = await svix.message.create(app.id, { eventType: "js.replay", payload: { n: 1 } });
+    // An endpoint created afterwards never had the message: replay-missing sends it once.
+    const ep = await svix.endpoint.create(app.id, { url: rx.url });
+    const since = new Date(Date.now() - 3_600_000);
+    const finished = (id) =>
+      waitFor(`background task ${id} to finish`, async () => {
+        const t = await svix.backgroundTask.get(id);
+        return t.status === "finished" ? t : null;
+      });
+    const replay = await svix.endpoint.replayMissing(app.id, ep.id, { since });
+    assert.equal(replay.task, "endpoint.replay");
+    assert.equal((await finished(replay.id)).data.messagesSent, 1);
+    await rx.waitMsg(msg.id, 1);
+    await waitFor("the replayed delivery to succeed", async () => {
+      const d = await svix.messageAttempt.listAttemptedDestinations(app.id, msg.id);
+      return d.data[0]?.status === MessageStatus.Success ? d : null;
+    });
+
+    // Bulk replay re-sends the delivered message, once.
+    const bulk = await svix.endpoint.bulkReplay(app.id, ep.id, { since, eventTypes: ["js.replay"] });
+    assert.equal(bulk.task, "endpoint.bulk-replay");
+    const done = await finished(bulk.id);
+    assert.deepEqual([done.data.messagesSent, done.data.total], [1, 1]);
+    await rx.waitMsg(msg.id, 2);
+    const listed = await svix.backgroundTask.list({ task: "endpoint.bulk-replay" });
+    assert.ok(listed.data.some((t) => t.id === bulk.id));
+
+    // Expunge-all removes every payload of the application.
+    const purge = await svix.message.expungeAllContents(app.id);
+    assert.equal(purge.task, "application.purge_content");
+    assert.equal((await finished(purge.id)).data.messagesPurged, 1);
+    assert.deepEqual((await svix.message.get(app.id, msg.id)).payload, { expired: true });
+  } finally {
+    await rx.close();
     await svix.application.delete(app.id);
   }
 });

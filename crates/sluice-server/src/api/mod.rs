@@ -35,7 +35,7 @@ use self::extract::BodyLimit;
 use self::idempotency::Idempotency;
 use self::routes::{
     applications, attempts, auth, endpoint_headers, endpoint_ops, endpoint_secret, endpoints,
-    event_types, health, integrations, messages, operational_webhooks, sources,
+    event_types, health, integrations, messages, operational_webhooks, redrive, sources, tasks,
 };
 use crate::state::AppState;
 
@@ -91,7 +91,31 @@ fn management(state: AppState) -> Router {
         .merge(endpoint_routes(app))
         // Application endpoints only: a source's endpoints take neither a PATCH nor these.
         .route(ep, patch(endpoints::patch))
-        .route(&format!("{ep}/recover"), post(endpoint_ops::recover))
+        .route(&format!("{ep}/recover"), post(redrive::recover))
+        .route(
+            &format!("{ep}/replay-missing"),
+            post(redrive::replay_missing),
+        )
+        .route(&format!("{ep}/bulk-replay"), post(redrive::bulk_replay))
+        .route(
+            &format!("{ep}/dead-letter"),
+            get(redrive::endpoint_dead_letters),
+        )
+        .route(
+            &format!("{app}/dead-letter"),
+            get(redrive::app_dead_letters),
+        )
+        .route("/api/v1/background-task", get(tasks::list))
+        .route("/api/v1/background-task/{task_id}", get(tasks::get))
+        .route("/api/v1/stats/usage/app", post(tasks::app_usage))
+        .route(
+            &format!("{app}/msg/expunge-all-contents"),
+            post(tasks::expunge_all).get(tasks::get_message_named),
+        )
+        .route(
+            &format!("{app}/msg/bulk-expunge"),
+            post(tasks::bulk_expunge).get(tasks::get_message_named),
+        )
         .route(
             &format!("{ep}/send-example"),
             post(endpoint_ops::send_example),

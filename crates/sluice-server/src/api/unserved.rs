@@ -8,8 +8,7 @@
 //! here, and a unit test checks that `docs/API.md` lists each one.
 //!
 //! The router's two fallbacks consult the list: the route-not-found fallback (no route has
-//! the path) and the method-not-allowed one (a served path, another method, e.g.
-//! `POST …/msg/expunge-all-contents` beside `GET …/msg/{msg_id}`).
+//! the path) and the method-not-allowed one (a served path, another method).
 
 use axum::http::{Method, StatusCode, Uri};
 
@@ -23,8 +22,6 @@ pub const UNSERVED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/auth/stream/{stream_id}/expire-all", "streaming"),
     ("GET", "/api/v1/auth/stream/{stream_id}/sink/{sink_id}/poller/token", "streaming"),
     ("POST", "/api/v1/auth/stream/{stream_id}/sink/{sink_id}/poller/token/rotate", "streaming"),
-    ("GET", "/api/v1/background-task", "background tasks"),
-    ("GET", "/api/v1/background-task/{task_id}", "background tasks"),
     ("GET", "/api/v1/connector", "connectors"),
     ("POST", "/api/v1/connector", "connectors"),
     ("GET", "/api/v1/connector/{connector_id}", "connectors"),
@@ -33,17 +30,13 @@ pub const UNSERVED: &[(&str, &str, &str)] = &[
     ("DELETE", "/api/v1/connector/{connector_id}", "connectors"),
     ("GET", "/api/v1/app/{app_id}/endpoint/{endpoint_id}/transformation", "transformations"),
     ("PATCH", "/api/v1/app/{app_id}/endpoint/{endpoint_id}/transformation", "transformations"),
-    ("POST", "/api/v1/app/{app_id}/endpoint/{endpoint_id}/replay-missing", "replay-missing"),
-    ("POST", "/api/v1/app/{app_id}/endpoint/{endpoint_id}/bulk-replay", "bulk replay"),
     ("POST", "/api/v1/app/{app_id}/msg/precheck/active", "message precheck"),
-    ("POST", "/api/v1/app/{app_id}/msg/expunge-all-contents", "bulk expunge"),
     ("GET", "/api/v1/app/{app_id}/poller/{sink_id}", "polling endpoints"),
     ("GET", "/api/v1/app/{app_id}/poller/{sink_id}/consumer/{consumer_id}", "polling endpoints"),
     ("POST", "/api/v1/app/{app_id}/poller/{sink_id}/consumer/{consumer_id}/seek", "polling endpoints"),
     ("POST", "/api/v1/environment/export", "environment export"),
     ("POST", "/api/v1/environment/import", "environment import"),
     ("POST", "/api/v1/event-type/import/openapi", "event type import from OpenAPI"),
-    ("POST", "/api/v1/stats/usage/app", "usage statistics"),
     ("PUT", "/api/v1/stats/usage/event-types", "usage statistics"),
     ("GET", "/api/v1/stream", "streaming"),
     ("POST", "/api/v1/stream", "streaming"),
@@ -135,17 +128,14 @@ mod tests {
     fn patterns_match_whole_segments() {
         let post = Method::POST;
         assert_eq!(
-            feature(&post, "/api/v1/app/app_1/msg/expunge-all-contents"),
-            Some("bulk expunge")
+            feature(&post, "/api/v1/app/app_1/msg/precheck/active"),
+            Some("message precheck")
         );
         assert_eq!(
-            feature(&Method::GET, "/api/v1/app/a/msg/expunge-all-contents"),
+            feature(&Method::GET, "/api/v1/app/a/msg/precheck/active"),
             None
         );
-        assert_eq!(
-            feature(&post, "/api/v1/app/a/msg/expunge-all-contents/x"),
-            None
-        );
+        assert_eq!(feature(&post, "/api/v1/app/a/msg/precheck/active/x"), None);
         assert_eq!(feature(&post, "/api/v1/app/a/msg"), None);
         assert_eq!(
             feature(&Method::GET, "/api/v1/stream/s/sink/k"),

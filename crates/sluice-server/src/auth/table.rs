@@ -39,6 +39,12 @@ const EP_RECOVER: &str = "/api/v1/app/{app_id}/endpoint/{endpoint_id}/recover";
 const EP_EXAMPLE: &str = "/api/v1/app/{app_id}/endpoint/{endpoint_id}/send-example";
 const EP_STATS: &str = "/api/v1/app/{app_id}/endpoint/{endpoint_id}/stats";
 const EP_ATTEMPT_STATS: &str = "/api/v1/app/{app_id}/endpoint/{endpoint_id}/attempt-stats";
+const EP_REPLAY_MISSING: &str = "/api/v1/app/{app_id}/endpoint/{endpoint_id}/replay-missing";
+const EP_BULK_REPLAY: &str = "/api/v1/app/{app_id}/endpoint/{endpoint_id}/bulk-replay";
+const EP_DEAD_LETTERS: &str = "/api/v1/app/{app_id}/endpoint/{endpoint_id}/dead-letter";
+const APP_DEAD_LETTERS: &str = "/api/v1/app/{app_id}/dead-letter";
+const MSG_EXPUNGE_ALL: &str = "/api/v1/app/{app_id}/msg/expunge-all-contents";
+const MSG_BULK_EXPUNGE: &str = "/api/v1/app/{app_id}/msg/bulk-expunge";
 const EP_MSGS: &str = "/api/v1/app/{app_id}/endpoint/{endpoint_id}/msg";
 const EVENT_TYPE: &str = "/api/v1/event-type/{event_type_name}";
 const MSG: &str = "/api/v1/app/{app_id}/msg/{msg_id}";
@@ -119,6 +125,14 @@ pub const ROUTES: &[Row] = &[
     (Method::PATCH, EP_HEADERS, Access::Portal(ManageEndpoint)),
     (Method::POST, EP_RECOVER, Access::Portal(CreateAttempts)),
     (Method::POST, EP_EXAMPLE, Access::Portal(CreateAttempts)),
+    (
+        Method::POST,
+        EP_REPLAY_MISSING,
+        Access::Portal(CreateAttempts),
+    ),
+    (Method::POST, EP_BULK_REPLAY, Access::Portal(CreateAttempts)),
+    (Method::GET, EP_DEAD_LETTERS, Access::Portal(ViewBase)),
+    (Method::GET, APP_DEAD_LETTERS, Access::Portal(ViewBase)),
     (Method::GET, EP_STATS, Access::Portal(ViewBase)),
     (Method::GET, EP_ATTEMPT_STATS, Access::Portal(ViewBase)),
     (Method::GET, EP_MSGS, Access::Portal(ViewBase)),
@@ -147,6 +161,19 @@ pub const ROUTES: &[Row] = &[
     // expunging content destroys data: org tokens only
     (Method::DELETE, MSG_CONTENT, Access::Org),
     (Method::DELETE, MSG_ATTEMPT_CONTENT, Access::Org),
+    (Method::POST, MSG_EXPUNGE_ALL, Access::Org),
+    (Method::POST, MSG_BULK_EXPUNGE, Access::Org),
+    // a GET of those paths is the message of that event id
+    (Method::GET, MSG_EXPUNGE_ALL, Access::Portal(ViewBase)),
+    (Method::GET, MSG_BULK_EXPUNGE, Access::Portal(ViewBase)),
+    // background tasks are the organisation's (they may span applications)
+    (Method::GET, "/api/v1/background-task", Access::Org),
+    (
+        Method::GET,
+        "/api/v1/background-task/{task_id}",
+        Access::Org,
+    ),
+    (Method::POST, "/api/v1/stats/usage/app", Access::Org),
     // integrations hand out a key to the application: org tokens only
     (Method::GET, INTEGS, Access::Org),
     (Method::POST, INTEGS, Access::Org),

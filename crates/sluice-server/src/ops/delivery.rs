@@ -1,5 +1,6 @@
-//! Putting deliveries back in the queue and looking at an endpoint's: recover (re-drive the
-//! dead-lettered ones of a window), resend (one manual try), send-example, and stats.
+//! Putting one delivery back in the queue and looking at an endpoint's: resend (one manual
+//! try), send-example, and stats. Recover and the replays are background tasks
+//! ([`super::redrive`]).
 
 use serde_json::Value;
 use sluice_core::ids;
@@ -15,54 +16,8 @@ use crate::auth::Caller;
 pub const PING_EVENT_TYPE: &str = "svix.ping";
 /// Its payload.
 pub const PING_PAYLOAD: &str = r#"{"success":true}"#;
-/// How far back a recover may reach (Svix's bound, plus its five minutes of slack for
-/// clocks and slow clients).
-const RECOVER_MAX_AGE_MS: Millis = 14 * 24 * 3_600_000 + 5 * 60_000;
 /// Default window of the stats (Svix's longest).
 const STATS_WINDOW_MS: Millis = 28 * 24 * 3_600_000;
-
-/// A finished recover: its task id and how many deliveries went back in the queue.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recovered {
-    /// `qtask_…`: the work is one store transaction, so the task is finished at once.
-    pub task_id: String,
-    /// Deliveries re-queued.
-    pub count: u64,
-}
-
-/// Re-queues the endpoint's failed deliveries created in `[since, until)` (`until`
-/// defaults to `now`; at most 14 days back) with one manual try each.
-pub async fn recover(
-    ctx: Ctx<'_>,
-    caller: &Caller,
-    app_key: &str,
-    ep_key: &str,
-    since: Millis,
-    until: Option<Millis>,
-    now: Millis,
-) -> Result<Recovered> {
-    let app = load_app(ctx, caller, app_key, Scope::Portal).await?;
-    let ep = load_endpoint(ctx, &app, ep_key).await?;
-    let until = until.unwrap_or(now);
-    if since < now - RECOVER_MAX_AGE_MS {
-        return Err(Error::invalid(
-            &["body", "since"],
-            "Cannot recover messages more than 14 days old",
-        ));
-    }
-    if since >= until {
-        return Err(Error::invalid(&["body", "since"], "must be before until"));
-    }
-    let count = ctx
-        .store
-        .recover_endpoint(&ep.id, since, until, now)
-        .await?;
-    tracing::info!(endpoint = %ep.id, count, "recovered failed deliveries");
-    Ok(Recovered {
-        task_id: ids::new_id(ids::TASK, now),
-        count,
-    })
-}
 
 /// Svix's refusal to resend a message whose payload is gone.
 fn missing_payload() -> Error {

@@ -19,7 +19,8 @@
 //!   place app scope is enforced.
 //! - [`apps`], [`event_types`], [`endpoints`], [`endpoint_secret`], [`endpoint_headers`],
 //!   [`delivery`] (recover, resend, send-example, stats), [`messages`], [`integrations`],
-//!   [`sources`], [`portal`]: one module per area.
+//!   [`sources`], [`portal`], [`redrive`] (dead letters, recover, replays), [`tasks`]
+//!   (background tasks, expunge-all, bulk expunge, usage stats): one module per area.
 //! - [`operational`]: the operator's operational webhook endpoints, kept as endpoints of
 //!   an application of the management org (one per customer org).
 //! - [`error`] and [`problems`]: what they answer when they refuse.
@@ -38,8 +39,10 @@ pub mod messages;
 pub mod operational;
 pub mod portal;
 pub mod problems;
+pub mod redrive;
 pub mod scope;
 pub mod sources;
+pub mod tasks;
 
 use sluice_core::secretbox::SecretBox;
 use sluice_store::Store;

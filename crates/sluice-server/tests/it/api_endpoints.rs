@@ -473,9 +473,22 @@ async fn recover_and_stats_shapes() {
     assert!(task["id"].as_str().unwrap().starts_with("qtask_"));
     assert_eq!(
         (task["status"].clone(), task["task"].clone()),
-        (json!("finished"), json!("endpoint.recover"))
+        (json!("running"), json!("endpoint.recover"))
     );
     assert!(task["updatedAt"].is_string());
+    // The task is the org's to follow; with nothing to re-send it finishes at once.
+    let path = format!("/api/v1/background-task/{}", task["id"].as_str().unwrap());
+    let done = crate::helpers::eventually(
+        std::time::Duration::from_secs(10),
+        "the recover task to finish",
+        || async {
+            let t = app.get_ok(&path).await;
+            (t["status"] == "finished").then_some(t)
+        },
+    )
+    .await;
+    assert_eq!(done["data"]["messagesSent"], json!(0));
+    assert_eq!(done["data"]["total"], json!(0));
     app.post_ok(
         &format!("{base}/recover"),
         &json!({"since": "yesterday"}),

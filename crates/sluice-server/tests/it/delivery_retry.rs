@@ -133,6 +133,11 @@ async fn exhaustion_dead_letters_then_recover_delivers() {
         202,
     )
     .await;
+    // The recover task runs in the stepped time too: its batch re-queues the delivery.
+    let ran = sluice_server::tasks::run::run_due(&app.state, "test")
+        .await
+        .unwrap();
+    assert_eq!(ran, 1);
     let r = step_now_exactly(&app, &dispatcher, &rx).await;
     assert_eq!((r.claimed, r.delivered), (1, 1));
     assert_eq!(attempts(&app, &s.app_id, &msg_id).await[8].created_at, at);

@@ -47,4 +47,5 @@ mod opwebhooks_api;
 mod opwebhooks_common;
 mod opwebhooks_endpoints;
 mod opwebhooks_events;
+mod redrive;
 mod retention;

@@ -44,6 +44,7 @@ pub const TABLES: &[&str] = &[
     "message_tag",
     "delivery",
     "attempt",
+    "background_task",
 ];
 
 /// Tables of the target that are not copied (see the module doc), and its version table.

@@ -1,7 +1,7 @@
 //! How much work the queue holds ([`Store::queue_depths`](crate::Store::queue_depths)) and
 //! an endpoint's attempts by status, for metrics and the stats routes. Every count reads a
 //! partial index that holds only the rows it counts (`delivery_due`, `delivery_sending`,
-//! `delivery_dead`), at most [`DEPTH_CAP`] entries of it.
+//! `delivery_endpoint_dead`), at most [`DEPTH_CAP`] entries of it.
 
 use sluice_core::ids;
 use sluice_core::model::DeliveryStatus;

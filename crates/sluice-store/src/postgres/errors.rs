@@ -41,6 +41,7 @@ pub(crate) const RULES: &[Rule] = &[
     rule("source_token_pkey", ConflictKind::SourceToken),
     rule("portal_token_pkey", ConflictKind::Id),
     rule("integration_pkey", ConflictKind::Id),
+    rule("background_task_pkey", ConflictKind::Id),
     rule("integration_key_hash", ConflictKind::IntegrationKey),
 ];
 

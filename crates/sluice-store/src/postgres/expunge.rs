@@ -31,16 +31,30 @@ pub(super) async fn expunge_message_content(
 ) -> StoreResult<()> {
     let mut c = s.client().await?;
     let tx = c.transaction().await.map_err(pg)?;
-    if exec(&tx, &message::EXPUNGE, &[&msg_id, &app_id, &now]).await? == 0 {
+    if !expunge_in(&tx, app_id, msg_id, now).await? {
         return Err(StoreError::NotFound);
+    }
+    tx.commit().await.map_err(pg)
+}
+
+/// The statements of an expunge, inside the caller's transaction (one message, or a
+/// task's batch); false if the app has no such message.
+pub(super) async fn expunge_in(
+    tx: &deadpool_postgres::Transaction<'_>,
+    app_id: &str,
+    msg_id: &str,
+    now: Millis,
+) -> StoreResult<bool> {
+    if exec(tx, &message::EXPUNGE, &[&msg_id, &app_id, &now]).await? == 0 {
+        return Ok(false);
     }
     // Pending tries can never be sent now. One in flight has its body in memory and
     // finishes; a retry it schedules is failed by the claim.
-    exec(&tx, &delivery::FAIL_WAITING_OF_MESSAGE, &[&msg_id, &now]).await?;
+    exec(tx, &delivery::FAIL_WAITING_OF_MESSAGE, &[&msg_id, &now]).await?;
     // An idempotent replay of the publish (or send-example) would hand the payload out
     // again: drop the cached responses that show this message.
-    exec(&tx, &idempotency::DELETE_OF_MESSAGE, &[&msg_id]).await?;
-    tx.commit().await.map_err(pg)
+    exec(tx, &idempotency::DELETE_OF_MESSAGE, &[&msg_id]).await?;
+    Ok(true)
 }
 
 /// Replaces an attempt's response body with [`EXPUNGED_RESPONSE`].

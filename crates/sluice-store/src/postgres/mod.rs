@@ -36,11 +36,13 @@ mod page;
 mod portal_tokens;
 mod queries;
 mod queue_impl;
+mod redrive;
 mod retention;
 mod rows;
 mod schema;
 mod sources;
 mod store_impl;
+mod tasks;
 #[doc(hidden)]
 pub mod test_schema;
 mod views;

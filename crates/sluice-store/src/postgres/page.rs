@@ -111,3 +111,19 @@ impl ListQuery {
         Ok(Listed { items, has_more })
     }
 }
+
+impl ListQuery {
+    /// Runs the query as built (a `SELECT COUNT(*) …` start with its filters) and returns
+    /// the count.
+    pub(crate) async fn count<C: GenericClient>(self, c: &C) -> StoreResult<u64> {
+        let stmt = c.prepare_cached(&self.sql).await.map_err(pg)?;
+        let params: Vec<&(dyn ToSql + Sync)> = self
+            .params
+            .iter()
+            .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+            .collect();
+        let row = c.query_one(&stmt, &params).await.map_err(pg)?;
+        let n: i64 = row.try_get(0).map_err(pg)?;
+        Ok(n.max(0) as u64)
+    }
+}

@@ -273,6 +273,38 @@ pub(crate) fn vars(name: &str) -> Option<&'static str> {
         "cols.delivery_unaliased" => DELIVERY_COLS_BARE,
         "cols.attempt" => ATTEMPT_COLS,
         "cols.integration" => INTEGRATION_COLS,
+        "cols.background_task" => TASK_COLS,
+        "cols.background_task_bare" => TASK_COLS_BARE,
         _ => return None,
+    })
+}
+
+/// Columns of [`task_at`], table alias `k`.
+pub(crate) const TASK_COLS: &str = "k.id, k.org_id, k.app_id, k.endpoint_id, k.kind, k.status, \
+     k.params, k.data, k.cursor, k.created_at, k.updated_at";
+
+/// Columns of [`task_at`] without a table alias (for `RETURNING`).
+pub(crate) const TASK_COLS_BARE: &str = "id, org_id, app_id, endpoint_id, kind, status, params, \
+     data, cursor, created_at, updated_at";
+
+/// How many columns [`task_at`] reads.
+pub(crate) const TASK_NCOLS: usize = 11;
+
+/// A background task from `TASK_COLS` starting at column `b`.
+pub(crate) fn task_at(row: &Row, b: usize) -> Result<crate::Task, StoreError> {
+    let status: i32 = col(row, b + 5)?;
+    Ok(crate::Task {
+        id: col(row, b)?,
+        org_id: col(row, b + 1)?,
+        app_id: col(row, b + 2)?,
+        endpoint_id: col(row, b + 3)?,
+        kind: col(row, b + 4)?,
+        status: crate::TaskStatus::from_i64(status.into())
+            .ok_or_else(|| StoreError::backend(format!("unknown task status {status}")))?,
+        params: json_col(row, b + 6)?,
+        data: json_col(row, b + 7)?,
+        cursor: col(row, b + 8)?,
+        created_at: col(row, b + 9)?,
+        updated_at: col(row, b + 10)?,
     })
 }

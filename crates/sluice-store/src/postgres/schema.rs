@@ -36,9 +36,9 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0002_retention.sql"),
         compatible_with: 1,
     },
-    // Only an index: binaries of version 1 run on it unchanged.
+    // Adds a table and indexes only: schema-1 binaries still run on it.
     Migration {
-        sql: include_str!("migrations/0003_metrics.sql"),
+        sql: include_str!("migrations/0003_redrive.sql"),
         compatible_with: 1,
     },
 ];

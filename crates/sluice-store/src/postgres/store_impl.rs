@@ -9,11 +9,13 @@ use sluice_core::Millis;
 
 use super::{
     apps, db, endpoints, event_types, expunge, idempotency, ingest, integrations, jobs, messages,
-    outcomes, portal_tokens, queries, retention, sources, views, PgStore,
+    outcomes, portal_tokens, queries, redrive, retention, sources, tasks, views, PgStore,
 };
 use crate::{
-    AppEdit, AttemptFilter, CachedResponse, EndpointEdit, EventTypeEdit, IdempotencyBegin,
-    InboundAccepted, Listed, MessageFilter, Page, PortalToken, PrunedMessages, Store, StoreResult,
+    AppEdit, AppUsage, AttemptFilter, CachedResponse, ClaimedTask, DeadLetter, DeadLetterFilter,
+    EndpointEdit, EventTypeEdit, IdempotencyBegin, InboundAccepted, Listed, MessageFilter,
+    MessageHead, Page, PortalToken, PrunedMessages, ReplaySelection, Store, StoreResult, Task,
+    TaskFilter, TaskStep,
 };
 
 #[async_trait]
@@ -219,6 +221,15 @@ impl Store for PgStore {
         retention::prune_messages(self, before, after, limit).await
     }
 
+    async fn expunge_messages_content(
+        &self,
+        app_id: &str,
+        msg_ids: Vec<String>,
+        now: Millis,
+    ) -> StoreResult<u64> {
+        tasks::expunge_messages(self, app_id, &msg_ids, now).await
+    }
+
     async fn expunge_attempt_content(
         &self,
         app_id: &str,
@@ -274,6 +285,82 @@ impl Store for PgStore {
         now: Millis,
     ) -> StoreResult<u64> {
         outcomes::recover_endpoint(self, endpoint_id, since, until, now).await
+    }
+
+    async fn list_dead_letters(
+        &self,
+        filter: DeadLetterFilter,
+        page: Page,
+    ) -> StoreResult<Listed<DeadLetter>> {
+        redrive::list_dead_letters(self, filter, page).await
+    }
+
+    async fn list_replayable(
+        &self,
+        endpoint_id: &str,
+        sel: ReplaySelection,
+        after: Option<String>,
+        limit: usize,
+    ) -> StoreResult<Vec<(String, String)>> {
+        redrive::list_replayable(self, endpoint_id, sel, after, limit).await
+    }
+
+    async fn count_replayable(&self, endpoint_id: &str, sel: ReplaySelection) -> StoreResult<u64> {
+        redrive::count_replayable(self, endpoint_id, sel).await
+    }
+
+    async fn list_message_heads(
+        &self,
+        app_id: &str,
+        since: Millis,
+        until: Millis,
+        after: Option<String>,
+        limit: usize,
+    ) -> StoreResult<Vec<MessageHead>> {
+        redrive::list_message_heads(self, app_id, since, until, after, limit).await
+    }
+
+    async fn app_usage(&self, app_id: &str, since: Millis, until: Millis) -> StoreResult<AppUsage> {
+        redrive::app_usage(self, app_id, since, until).await
+    }
+
+    async fn create_task(&self, task: Task) -> StoreResult<()> {
+        tasks::create_task(self, &task).await
+    }
+
+    async fn get_task(&self, org_id: &str, id: &str) -> StoreResult<Option<Task>> {
+        tasks::get_task(self, org_id, id).await
+    }
+
+    async fn list_tasks(
+        &self,
+        org_id: &str,
+        filter: TaskFilter,
+        page: Page,
+    ) -> StoreResult<Listed<Task>> {
+        tasks::list_tasks(self, org_id, filter, page).await
+    }
+
+    async fn claim_task(
+        &self,
+        holder: &str,
+        now: Millis,
+        lease_ms: Millis,
+    ) -> StoreResult<Option<ClaimedTask>> {
+        tasks::claim_task(self, holder, now, lease_ms).await
+    }
+
+    async fn advance_task(
+        &self,
+        step: TaskStep,
+        now: Millis,
+        lease_ms: Millis,
+    ) -> StoreResult<Option<u64>> {
+        tasks::advance_task(self, step, now, lease_ms).await
+    }
+
+    async fn purge_tasks(&self, ended_before: Millis) -> StoreResult<u64> {
+        tasks::purge_tasks(self, ended_before).await
     }
 
     async fn create_source(

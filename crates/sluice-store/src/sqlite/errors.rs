@@ -69,6 +69,11 @@ pub(crate) const RULES: &[Rule] = &[
     ),
     rule("sqlite_autoindex_message_1", "message.id", ConflictKind::Id),
     rule(
+        "sqlite_autoindex_background_task_1",
+        "background_task.id",
+        ConflictKind::Id,
+    ),
+    rule(
         "source_org_uid",
         "source.org_id, source.uid",
         ConflictKind::SourceUid,

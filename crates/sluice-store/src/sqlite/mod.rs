@@ -32,11 +32,13 @@ mod private;
 mod queries;
 mod queue_impl;
 mod read_pool;
+mod redrive;
 mod retention;
 mod rows;
 mod schema;
 mod sources;
 mod store_impl;
+mod tasks;
 mod writer;
 
 use std::path::Path;

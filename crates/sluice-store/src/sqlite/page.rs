@@ -93,3 +93,15 @@ impl ListQuery {
         Ok(Listed { items, has_more })
     }
 }
+
+impl ListQuery {
+    /// Runs the query as built (a `SELECT COUNT(*) …` start with its filters) and returns
+    /// the count.
+    pub(crate) fn count(self, conn: &Connection) -> StoreResult<u64> {
+        let mut stmt = conn.prepare_cached(&self.sql).map_err(backend)?;
+        let n: i64 = stmt
+            .query_row(params_from_iter(self.params.iter()), |r| r.get(0))
+            .map_err(backend)?;
+        Ok(n.max(0) as u64)
+    }
+}

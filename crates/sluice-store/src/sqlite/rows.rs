@@ -330,3 +330,38 @@ pub(crate) fn attempt_at(row: &Row<'_>, b: usize) -> rusqlite::Result<Attempt> {
         created_at: row.get(b + 12)?,
     })
 }
+
+/// Columns of [`task_at`], table alias `k`.
+pub(crate) const TASK_COLS: &str = "k.id, k.org_id, k.app_id, k.endpoint_id, k.kind, k.status, \
+     k.params, k.data, k.cursor, k.created_at, k.updated_at";
+
+/// Columns of [`task_at`] without a table alias (for `RETURNING`).
+pub(crate) const TASK_COLS_BARE: &str = "id, org_id, app_id, endpoint_id, kind, status, params, \
+     data, cursor, created_at, updated_at";
+
+/// How many columns [`task_at`] reads.
+pub(crate) const TASK_NCOLS: usize = 11;
+
+/// A background task from `TASK_COLS` starting at column `b`.
+pub(crate) fn task_at(row: &Row<'_>, b: usize) -> rusqlite::Result<crate::Task> {
+    let status: i64 = row.get(b + 5)?;
+    Ok(crate::Task {
+        id: row.get(b)?,
+        org_id: row.get(b + 1)?,
+        app_id: row.get(b + 2)?,
+        endpoint_id: row.get(b + 3)?,
+        kind: row.get(b + 4)?,
+        status: crate::TaskStatus::from_i64(status).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                b + 5,
+                Type::Integer,
+                format!("unknown task status {status}").into(),
+            )
+        })?,
+        params: json_col(row, b + 6)?,
+        data: json_col(row, b + 7)?,
+        cursor: row.get(b + 8)?,
+        created_at: row.get(b + 9)?,
+        updated_at: row.get(b + 10)?,
+    })
+}

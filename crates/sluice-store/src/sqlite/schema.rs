@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_idempotency_claims.sql"),
     include_str!("migrations/0007_retention.sql"),
     include_str!("migrations/0008_metrics.sql"),
+    include_str!("migrations/0009_redrive.sql"),
 ];
 
 /// How long a connection waits for a lock held by another connection (a checkpoint, or a

@@ -12,12 +12,13 @@ use crate::commits::Op;
 
 use super::{
     apps, attempts, endpoints, expunge, idempotency, integrations, messages, outcomes,
-    portal_tokens, retention, sources, SqliteStore,
+    portal_tokens, redrive, retention, sources, tasks, SqliteStore,
 };
 use crate::{
-    AppEdit, AttemptFilter, CachedResponse, EndpointEdit, EventTypeEdit, IdempotencyBegin,
-    InboundAccepted, Listed, MessageFilter, Page, PortalToken, PrunedMessages, Store, StoreError,
-    StoreResult, MAX_VALID_OLD_TOKENS,
+    AppEdit, AppUsage, AttemptFilter, CachedResponse, ClaimedTask, DeadLetter, DeadLetterFilter,
+    EndpointEdit, EventTypeEdit, IdempotencyBegin, InboundAccepted, Listed, MessageFilter,
+    MessageHead, Page, PortalToken, PrunedMessages, ReplaySelection, Store, StoreError,
+    StoreResult, Task, TaskAction, TaskFilter, TaskStep, MAX_VALID_OLD_TOKENS,
 };
 
 #[async_trait]
@@ -265,6 +266,22 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn expunge_messages_content(
+        &self,
+        app_id: &str,
+        msg_ids: Vec<String>,
+        now: Millis,
+    ) -> StoreResult<u64> {
+        let app = app_id.to_string();
+        let n = self
+            .write(move |c| tasks::expunge_batch(c, &app, &msg_ids, now))
+            .await?;
+        if n > 0 {
+            self.purge_wal().await;
+        }
+        Ok(n)
+    }
+
     async fn expire_payloads(&self, now: Millis, limit: usize) -> StoreResult<u64> {
         let n = self
             .write(move |c| retention::expire_payloads(c, now, limit))
@@ -372,6 +389,110 @@ impl Store for SqliteStore {
             Ok((n, n > 0))
         })
         .await
+    }
+
+    async fn list_dead_letters(
+        &self,
+        filter: DeadLetterFilter,
+        page: Page,
+    ) -> StoreResult<Listed<DeadLetter>> {
+        self.read(move |c| redrive::list_dead_letters(c, &filter, &page))
+            .await
+    }
+
+    async fn list_replayable(
+        &self,
+        endpoint_id: &str,
+        sel: ReplaySelection,
+        after: Option<String>,
+        limit: usize,
+    ) -> StoreResult<Vec<(String, String)>> {
+        let ep = endpoint_id.to_string();
+        self.read(move |c| redrive::list_replayable(c, &ep, &sel, after, limit))
+            .await
+    }
+
+    async fn count_replayable(&self, endpoint_id: &str, sel: ReplaySelection) -> StoreResult<u64> {
+        let ep = endpoint_id.to_string();
+        self.read(move |c| redrive::count_replayable(c, &ep, &sel))
+            .await
+    }
+
+    async fn list_message_heads(
+        &self,
+        app_id: &str,
+        since: Millis,
+        until: Millis,
+        after: Option<String>,
+        limit: usize,
+    ) -> StoreResult<Vec<MessageHead>> {
+        let app = app_id.to_string();
+        self.read(move |c| redrive::list_message_heads(c, &app, since, until, after, limit))
+            .await
+    }
+
+    async fn app_usage(&self, app_id: &str, since: Millis, until: Millis) -> StoreResult<AppUsage> {
+        let app = app_id.to_string();
+        self.read(move |c| redrive::app_usage(c, &app, since, until))
+            .await
+    }
+
+    async fn create_task(&self, task: Task) -> StoreResult<()> {
+        self.write(move |c| tasks::create_task(c, &task)).await
+    }
+
+    async fn get_task(&self, org_id: &str, id: &str) -> StoreResult<Option<Task>> {
+        let (org, id) = (org_id.to_string(), id.to_string());
+        self.read(move |c| tasks::get_task(c, &org, &id)).await
+    }
+
+    async fn list_tasks(
+        &self,
+        org_id: &str,
+        filter: TaskFilter,
+        page: Page,
+    ) -> StoreResult<Listed<Task>> {
+        let org = org_id.to_string();
+        self.read(move |c| tasks::list_tasks(c, &org, &filter, &page))
+            .await
+    }
+
+    async fn claim_task(
+        &self,
+        holder: &str,
+        now: Millis,
+        lease_ms: Millis,
+    ) -> StoreResult<Option<ClaimedTask>> {
+        let holder = holder.to_string();
+        self.write(move |c| tasks::claim_task(c, &holder, now, lease_ms))
+            .await
+    }
+
+    async fn advance_task(
+        &self,
+        step: TaskStep,
+        now: Millis,
+        lease_ms: Millis,
+    ) -> StoreResult<Option<u64>> {
+        let expunges = matches!(step.action, TaskAction::Expunge { .. });
+        let done = self
+            .write_waking(move |c| {
+                Ok(match tasks::advance_task(c, step, now, lease_ms)? {
+                    Some((n, due)) => (Some(n), due),
+                    None => (None, false),
+                })
+            })
+            .await?;
+        // Once per batch, not per message: the expensive part of an expunge.
+        if expunges && done.is_some_and(|n| n > 0) {
+            self.purge_wal().await;
+        }
+        Ok(done)
+    }
+
+    async fn purge_tasks(&self, ended_before: Millis) -> StoreResult<u64> {
+        self.write(move |c| tasks::purge_tasks(c, ended_before))
+            .await
     }
 
     async fn create_source(

@@ -19,6 +19,7 @@ pub mod parity;
 pub mod portal;
 pub mod queue;
 pub mod retention;
+pub mod tasks;
 pub mod views;
 
 /// Calls `$runner!` with every test of the suite, so that each backend's runner runs all of
@@ -75,6 +76,13 @@ macro_rules! every_test {
             integrations::integrations_crud,
             retention::expiry_removes_only_due_payloads_in_batches,
             retention::pruning_removes_only_old_finished_rows_in_batches,
+            tasks::tasks_crud_and_list,
+            tasks::task_lease_is_fenced,
+            tasks::task_actions,
+            tasks::dead_letter_filters,
+            tasks::replay_selection_matches_its_count,
+            tasks::app_usage_counts,
+            tasks::expunge_messages_in_one_write,
         );
     };
 }

@@ -1,4 +1,4 @@
-//! Small bodies of the endpoint sub-routes (secret, headers, recover, stats, send-example)
+//! Small bodies of the endpoint sub-routes (secret, headers, stats, send-example)
 //! and of app-portal access.
 
 use std::collections::BTreeMap;
@@ -54,30 +54,6 @@ pub struct EndpointHeadersOut {
     pub headers: BTreeMap<String, String>,
     /// Names of headers whose values are hidden.
     pub sensitive: Vec<String>,
-}
-
-/// `RecoverIn`: RFC 3339 bounds of the window to re-drive.
-#[derive(Debug, Deserialize)]
-pub struct RecoverIn {
-    /// Start (inclusive).
-    pub since: String,
-    /// End (exclusive); now when absent.
-    #[serde(default)]
-    pub until: Option<String>,
-}
-
-/// `RecoverOut`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RecoverOut {
-    /// `qtask_…`
-    pub id: String,
-    /// `BackgroundTaskStatus`.
-    pub status: &'static str,
-    /// `BackgroundTaskType`.
-    pub task: &'static str,
-    /// RFC 3339.
-    pub updated_at: String,
 }
 
 /// `EventExampleIn`.

@@ -12,6 +12,7 @@ pub mod message;
 pub mod misc;
 pub mod operational;
 pub mod source;
+pub mod task;
 
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;

@@ -1,54 +1,18 @@
-//! Endpoint operations: `…/recover`, `…/send-example`, `…/stats`, `…/attempt-stats`.
+//! Endpoint operations: `…/send-example`, `…/stats`, `…/attempt-stats` (recover and the
+//! replays are in [`super::redrive`]).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde_json::value::RawValue;
 
-use crate::api::extract::{parse_time, ApiJson, Params};
+use crate::api::extract::{ApiJson, Params};
 use crate::api::models::message::MessageOut;
-use crate::api::models::misc::{
-    EndpointAttemptStats, EndpointStats, EventExampleIn, RecoverIn, RecoverOut,
-};
-use crate::api::models::ts;
+use crate::api::models::misc::{EndpointAttemptStats, EndpointStats, EventExampleIn};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::ops::{self, Ctx};
 use crate::state::AppState;
-
-fn time_field(field: &str, text: &str) -> ApiResult<i64> {
-    parse_time(text)
-        .ok_or_else(|| ApiError::validation(&["body", field], "must be an RFC 3339 timestamp"))
-}
-
-/// `POST …/recover`: re-queues the endpoint's failed deliveries created in `[since,
-/// until)` (at most 14 days back). The work is one store transaction, so the task is
-/// reported as already finished. 202.
-pub async fn recover(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((app_id, ep_id)): Path<(String, String)>,
-    ApiJson(body): ApiJson<RecoverIn>,
-) -> ApiResult<(StatusCode, Json<RecoverOut>)> {
-    let since = time_field("since", &body.since)?;
-    let until = body
-        .until
-        .as_deref()
-        .map(|u| time_field("until", u))
-        .transpose()?;
-    let now = state.clock.now();
-    let ctx = Ctx::of(&state);
-    let done = ops::delivery::recover(ctx, &caller, &app_id, &ep_id, since, until, now).await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(RecoverOut {
-            id: done.task_id,
-            status: "finished",
-            task: "endpoint.recover",
-            updated_at: ts(now),
-        }),
-    ))
-}
 
 /// `POST …/send-example`: publishes an example message to this endpoint only (filters
 /// bypassed). `svix.ping` is built in; other types need an example in their schema (404 for

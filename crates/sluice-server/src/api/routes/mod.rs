@@ -16,7 +16,9 @@ pub mod health;
 pub mod integrations;
 pub mod messages;
 pub mod operational_webhooks;
+pub mod redrive;
 pub mod sources;
+pub mod tasks;
 
 use axum::http::StatusCode;
 use axum::Json;

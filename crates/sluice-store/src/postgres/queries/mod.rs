@@ -81,6 +81,8 @@ statements! {
         EXPIRE = "expire";
         PRUNE_WINDOW = "prune_window";
         PRUNE = "prune";
+        HEADS = "heads";
+        COUNT_OF_APP = "count_of_app";
     }
     message_tag {
         DELETE_OF_APP = "delete_of_app";
@@ -114,6 +116,13 @@ statements! {
         DEPTH_LATER = "depth_later";
         DEPTH_IN_FLIGHT = "depth_in_flight";
         COUNT_DEAD = "count_dead";
+        REQUEUE = "requeue";
+        INSERT_MISSING = "insert_missing";
+        DEAD_LETTERS_OF_ENDPOINT = "dead_letters_of_endpoint";
+        DEAD_LETTERS_OF_APP = "dead_letters_of_app";
+        REPLAYABLE = "replayable";
+        COUNT_REPLAYABLE = "count_replayable";
+        COUNT_OF_APP = "count_of_app";
     }
     attempt {
         GET = "get";
@@ -124,6 +133,7 @@ statements! {
         DELETE_OF_MESSAGES = "delete_of_messages";
         PRUNE = "prune";
         COUNT_BY_STATUS = "count_by_status";
+        COUNT_OF_APP = "count_of_app";
     }
     source {
         INSERT = "insert";
@@ -179,6 +189,15 @@ statements! {
     }
     health {
         PING = "ping";
+    }
+    background_task {
+        INSERT = "insert";
+        GET = "get";
+        LIST = "list";
+        CLAIM = "claim";
+        FENCED_DATA = "fenced_data";
+        ADVANCE = "advance";
+        PURGE = "purge";
     }
     job_lease {
         TAKE = "take";

@@ -25,6 +25,8 @@ fn vars(name: &str) -> Option<&'static str> {
         "cols.delivery_unaliased" => rows::DELIVERY_COLS_BARE,
         "cols.attempt" => rows::ATTEMPT_COLS,
         "cols.integration" => rows::INTEGRATION_COLS,
+        "cols.background_task" => rows::TASK_COLS,
+        "cols.background_task_bare" => rows::TASK_COLS_BARE,
         _ => return None,
     })
 }
@@ -92,6 +94,8 @@ statements! {
         EXPIRED = "expired";
         PRUNE_WINDOW = "prune_window";
         DELETE = "delete";
+        HEADS = "heads";
+        COUNT_OF_APP = "count_of_app";
     }
     message_tag {
         INSERT = "insert";
@@ -123,6 +127,13 @@ statements! {
         DEPTH_LATER = "depth_later";
         DEPTH_IN_FLIGHT = "depth_in_flight";
         COUNT_DEAD = "count_dead";
+        REQUEUE = "requeue";
+        INSERT_MISSING = "insert_missing";
+        DEAD_LETTERS_OF_ENDPOINT = "dead_letters_of_endpoint";
+        DEAD_LETTERS_OF_APP = "dead_letters_of_app";
+        REPLAYABLE = "replayable";
+        COUNT_REPLAYABLE = "count_replayable";
+        COUNT_OF_APP = "count_of_app";
     }
     attempt {
         INSERT = "insert";
@@ -135,6 +146,7 @@ statements! {
         DELETE_OF_MESSAGE = "delete_of_message";
         PRUNE = "prune";
         COUNT_BY_STATUS = "count_by_status";
+        COUNT_OF_APP = "count_of_app";
     }
     source {
         INSERT = "insert";
@@ -186,6 +198,16 @@ statements! {
     }
     health {
         PING = "ping";
+    }
+    background_task {
+        INSERT = "insert";
+        GET = "get";
+        LIST = "list";
+        CLAIMABLE = "claimable";
+        LEASE = "lease";
+        FENCED_DATA = "fenced_data";
+        ADVANCE = "advance";
+        PURGE = "purge";
     }
 }
 

@@ -1,3 +1,3 @@
 -- Dead letters (failed deliveries, no tries left), counting at most $1 entries of the
--- partial index delivery_dead.
+-- partial index delivery_endpoint_dead.
 SELECT COUNT(*) FROM (SELECT 1 FROM delivery WHERE status = {status.fail} LIMIT $1) d

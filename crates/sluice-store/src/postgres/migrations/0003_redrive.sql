@@ -1,0 +1,31 @@
+-- Sluice schema: dead letters and background tasks (issue 9, redrive). Adds only, so
+-- binaries of schema 1 still run on it.
+--
+-- A task is a row: what was asked (params), how far it got (cursor) and what it found
+-- (data, shown by the API), and a lease. status: 0 running, 1 finished, 2 failed. A runner
+-- leases a running task until lease_until; each claim increments lease_token, and every
+-- batch a runner writes checks it, so a runner that lost its lease writes nothing.
+CREATE TABLE background_task (
+    id           TEXT COLLATE "C" PRIMARY KEY,
+    org_id       TEXT COLLATE "C" NOT NULL,
+    app_id       TEXT COLLATE "C",
+    endpoint_id  TEXT COLLATE "C",
+    kind         TEXT COLLATE "C" NOT NULL,
+    status       INTEGER NOT NULL,
+    params       TEXT NOT NULL,
+    data         TEXT NOT NULL,
+    cursor       TEXT COLLATE "C",
+    lease_holder TEXT COLLATE "C",
+    lease_until  BIGINT,
+    lease_token  BIGINT NOT NULL DEFAULT 0,
+    created_at   BIGINT NOT NULL,
+    updated_at   BIGINT NOT NULL
+);
+CREATE INDEX background_task_org ON background_task (org_id, id);
+-- The claim's walk: running tasks only.
+CREATE INDEX background_task_running ON background_task (id) WHERE status = 0;
+
+-- Dead letters (status 2, fail) per endpoint and per application, by delivery id: the
+-- dead-letter lists and recover walk only failed rows.
+CREATE INDEX delivery_endpoint_dead ON delivery (endpoint_id, id) WHERE status = 2;
+CREATE INDEX delivery_app_dead ON delivery (app_id, id) WHERE status = 2;

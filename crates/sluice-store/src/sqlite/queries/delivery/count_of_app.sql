@@ -1,0 +1,4 @@
+-- Deliveries of the messages of app ?1 created in [?2, ?3).
+SELECT COUNT(*) FROM message m INDEXED BY message_app_id
+JOIN delivery d INDEXED BY delivery_msg_endpoint ON d.msg_id = m.id
+WHERE m.app_id = ?1 AND m.created_at >= ?2 AND m.created_at < ?3

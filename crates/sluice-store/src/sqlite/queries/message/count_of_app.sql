@@ -1,0 +1,3 @@
+-- Messages of app ?1 created in [?2, ?3).
+SELECT COUNT(*) FROM message INDEXED BY message_app_id
+WHERE app_id = ?1 AND created_at >= ?2 AND created_at < ?3
