@@ -13,6 +13,7 @@ use sluice_core::model::{
     Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Integration, Message,
     Source,
 };
+use sluice_core::control::EndpointControl;
 use sluice_core::Millis;
 
 pub mod copy;
@@ -237,6 +238,11 @@ pub trait Store: QueueStore {
         endpoint_id: &str,
         edit: EndpointEdit,
     ) -> StoreResult<Endpoint>;
+    /// The endpoint's delivery control state (circuit, failing clock, throttle and pause
+    /// times; the default when it has none). Re-enabling an endpoint
+    /// ([`Store::update_endpoint`], [`Store::edit_endpoint`] with `disabled: false`) resets
+    /// it.
+    async fn endpoint_control(&self, endpoint_id: &str) -> StoreResult<EndpointControl>;
     /// Deletes an endpoint and its unfinished deliveries (attempt history is kept).
     async fn delete_endpoint(&self, app_id: &str, endpoint_id: &str) -> StoreResult<()>;
     /// Delivery counts of an endpoint by status, for deliveries created in `[since, until)`.

@@ -25,10 +25,17 @@ struct Migration {
 }
 
 /// Migration `i` brings the schema to version `i + 1`.
-const MIGRATIONS: &[Migration] = &[Migration {
-    sql: include_str!("migrations/0001_init.sql"),
-    compatible_with: 1,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        sql: include_str!("migrations/0001_init.sql"),
+        compatible_with: 1,
+    },
+    // Adds `endpoint_state` only: binaries of schema 1 still run.
+    Migration {
+        sql: include_str!("migrations/0002_delivery_control.sql"),
+        compatible_with: 1,
+    },
+];
 
 /// The schema version this binary is written for.
 pub(crate) const CURRENT: i32 = MIGRATIONS.len() as i32;

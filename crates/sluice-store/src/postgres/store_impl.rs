@@ -5,6 +5,7 @@ use sluice_core::model::{
     Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Integration, Message,
     Source,
 };
+use sluice_core::control::EndpointControl;
 use sluice_core::Millis;
 
 use super::{
@@ -104,6 +105,10 @@ impl Store for PgStore {
         edit: EndpointEdit,
     ) -> StoreResult<Endpoint> {
         endpoints::edit_endpoint(self, app_id, endpoint_id, edit).await
+    }
+
+    async fn endpoint_control(&self, endpoint_id: &str) -> StoreResult<EndpointControl> {
+        endpoints::endpoint_control(self, endpoint_id).await
     }
 
     async fn delete_endpoint(&self, app_id: &str, endpoint_id: &str) -> StoreResult<()> {

@@ -16,6 +16,7 @@ mod apps;
 mod attempts;
 mod checkpointer;
 mod claim;
+mod control;
 mod db;
 mod endpoints;
 mod errors;

@@ -5,10 +5,11 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use sluice_core::queue::{ClaimRequest, Claimed, Outcome};
+use sluice_core::control::ControlPolicy;
+use sluice_core::queue::{ClaimRequest, Claimed, Outcome, Recorded};
 use sluice_core::Millis;
 
-use super::{claim, outcomes, SqliteStore};
+use super::{claim, control, outcomes, SqliteStore};
 use crate::{QueueStore, StoreResult};
 
 #[async_trait]
@@ -17,13 +18,24 @@ impl QueueStore for SqliteStore {
         self.write(move |c| claim::claim_due(c, &req)).await
     }
 
-    async fn record_outcomes(&self, outcomes: Vec<Outcome>) -> StoreResult<()> {
+    async fn record_outcomes_under(
+        &self,
+        outcomes: Vec<Outcome>,
+        policy: ControlPolicy,
+    ) -> StoreResult<Recorded> {
         if outcomes.is_empty() {
-            return Ok(());
+            return Ok(Recorded::default());
         }
         // A retry due no later than its try (a zero delay) is new due work: wake.
-        self.write_waking(move |c| Ok(((), outcomes::record_outcomes(c, &outcomes)?)))
-            .await
+        self.write_waking(move |c| {
+            let (wake, recorded) = outcomes::record_outcomes(c, &outcomes, &policy)?;
+            Ok((recorded, wake))
+        })
+        .await
+    }
+
+    async fn open_circuits(&self) -> StoreResult<u64> {
+        self.read(control::open_circuits).await
     }
 
     async fn next_due_at(&self) -> StoreResult<Option<Millis>> {

@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_message_parity.sql"),
     include_str!("migrations/0005_integrations.sql"),
     include_str!("migrations/0006_idempotency_claims.sql"),
+    include_str!("migrations/0007_delivery_control.sql"),
 ];
 
 /// How long a connection waits for a lock held by another connection (a checkpoint, or a

@@ -6,6 +6,7 @@ use sluice_core::model::{
     Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Integration, Message,
     Source,
 };
+use sluice_core::control::EndpointControl;
 use sluice_core::Millis;
 
 use super::{
@@ -139,6 +140,11 @@ impl Store for SqliteStore {
         let (app, ep) = (app_id.to_string(), endpoint_id.to_string());
         self.write_waking(move |c| endpoints::edit_endpoint(c, &app, &ep, edit))
             .await
+    }
+
+    async fn endpoint_control(&self, endpoint_id: &str) -> StoreResult<EndpointControl> {
+        let ep = endpoint_id.to_string();
+        self.read(move |c| super::control::control_of(c, &ep)).await
     }
 
     async fn delete_endpoint(&self, app_id: &str, endpoint_id: &str) -> StoreResult<()> {

@@ -63,7 +63,8 @@ statements! {
         DELETE_OF_APP = "delete_of_app";
         BY_IDS = "by_ids";
         CLAIM_INFO = "claim_info";
-        DISABLE = "disable";
+        DISABLE_IF_ENABLED = "disable_if_enabled";
+        LOCK_OF_OUTCOMES = "lock_of_outcomes";
         ENABLED_FILTERS = "enabled_filters";
         ENABLED_OF = "enabled_of";
         OF_APP = "of_app";
@@ -82,7 +83,16 @@ statements! {
         DELETE_OF_APP = "delete_of_app";
         INSERT = "insert";
     }
+    endpoint_state {
+        LOCK = "lock";
+        BY_ID = "by_id";
+        UPSERT = "upsert";
+        RESERVE = "reserve";
+        DELETE = "delete";
+        COUNT_OPEN = "count_open";
+    }
     delivery {
+        ENDPOINT_OF = "endpoint_of";
         DELETE_OF_APP = "delete_of_app";
         DELETE_UNFINISHED_OF_ENDPOINT = "delete_unfinished_of_endpoint";
         FAIL_WAITING_OF_MESSAGE = "fail_waiting_of_message";
