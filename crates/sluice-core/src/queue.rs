@@ -203,7 +203,9 @@ impl Outcome {
     pub fn class(&self) -> Option<OutcomeClass> {
         let a = self.attempt.as_ref()?;
         let by_status = || {
-            let code = u16::try_from(a.response_status_code).ok().filter(|c| *c > 0);
+            let code = u16::try_from(a.response_status_code)
+                .ok()
+                .filter(|c| *c > 0);
             crate::retry::classify(code)
         };
         Some(

@@ -243,10 +243,7 @@ mod tests {
         assert_eq!(classify(Some(410)), OutcomeClass::Gone);
         assert_eq!(classify(Some(429)), OutcomeClass::Throttled);
         assert_eq!(classify(Some(503)), OutcomeClass::Transient);
-        assert_eq!(
-            classify_response(Some(503), true),
-            OutcomeClass::Throttled
-        );
+        assert_eq!(classify_response(Some(503), true), OutcomeClass::Throttled);
         assert_eq!(classify_response(Some(500), true), OutcomeClass::Transient);
         assert_eq!(classify(None), OutcomeClass::Transient);
         for c in [

@@ -9,11 +9,11 @@
 //! - `now` is always passed in; no query reads the clock itself.
 
 use async_trait::async_trait;
+use sluice_core::control::EndpointControl;
 use sluice_core::model::{
     Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Integration, Message,
     Source,
 };
-use sluice_core::control::EndpointControl;
 use sluice_core::Millis;
 
 pub mod copy;

@@ -435,9 +435,11 @@ async fn sqlite_upgrade_drops_clear_text_cached_responses() {
     // Put the file back at schema version 2, as an older binary left it.
     {
         let c = rusqlite::Connection::open(&path).unwrap();
-        // Undo versions 3 to 5 (portal tokens; message parity and integrations).
+        // Undo versions 3 and later (portal tokens; message parity, integrations, delivery
+        // control).
         c.execute_batch(
             "DROP TABLE portal_token; DROP TABLE message_tag; DROP TABLE integration; \
+             DROP TABLE endpoint_state; \
              DROP INDEX idempotency_msg; ALTER TABLE idempotency DROP COLUMN msg_id; \
              ALTER TABLE message DROP COLUMN tags; ALTER TABLE message DROP COLUMN deliver_at; \
              ALTER TABLE message DROP COLUMN expunged_at; PRAGMA user_version = 2;",

@@ -178,6 +178,7 @@ mod nodes {
                 attempt: None,
                 next: DeliveryNext::Succeeded,
                 disable_endpoint: false,
+                retry_after_ms: None,
             })
             .collect()
     }
@@ -300,6 +301,7 @@ mod nodes {
             attempt: Some(stale.clone()),
             next: DeliveryNext::RetryAt(T0 + 5_000),
             disable_endpoint: false,
+            retry_after_ms: None,
         }])
         .await
         .unwrap();

@@ -167,7 +167,9 @@ pub(crate) async fn apply_outcomes(
                 .push(change(ControlChangeKind::CircuitOpened { failures, until }));
         }
         if closed {
-            recorded.changes.push(change(ControlChangeKind::CircuitClosed));
+            recorded
+                .changes
+                .push(change(ControlChangeKind::CircuitClosed));
         }
         if state != before {
             writes.push((id.clone(), state));
@@ -214,7 +216,15 @@ async fn write_states(tx: &Transaction<'_>, w: &[(String, EndpointControl)]) -> 
     super::db::exec(
         tx,
         &endpoint_state::UPSERT,
-        &[&ids, &paused, &failures, &since, &circuit, &open_until, &cooldown],
+        &[
+            &ids,
+            &paused,
+            &failures,
+            &since,
+            &circuit,
+            &open_until,
+            &cooldown,
+        ],
     )
     .await?;
     Ok(())

@@ -177,7 +177,10 @@ pub(super) async fn delete_endpoint(
 }
 
 /// The endpoint's delivery control state (the default without a row).
-pub(super) async fn endpoint_control(s: &PgStore, endpoint_id: &str) -> StoreResult<EndpointControl> {
+pub(super) async fn endpoint_control(
+    s: &PgStore,
+    endpoint_id: &str,
+) -> StoreResult<EndpointControl> {
     let c = s.client().await?;
     match query_opt(&c, &endpoint_state::BY_ID, &[&endpoint_id]).await? {
         Some(r) => super::control::control_at(&r, 0),

@@ -2,9 +2,9 @@
 //! transaction per batch, one statement per table), and putting deliveries back in the
 //! queue (resend, recover). Each write that makes work due notifies every node.
 
+use sluice_core::control::ControlPolicy;
 use sluice_core::ids;
 use sluice_core::model::{DeliveryStatus, Trigger};
-use sluice_core::control::ControlPolicy;
 use sluice_core::queue::{ControlChangeKind, DeliveryNext, Outcome, Recorded};
 use sluice_core::Millis;
 

@@ -1,11 +1,11 @@
 //! `impl Store for PgStore`: each method is one call into the module of its area.
 
 use async_trait::async_trait;
+use sluice_core::control::EndpointControl;
 use sluice_core::model::{
     Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Integration, Message,
     Source,
 };
-use sluice_core::control::EndpointControl;
 use sluice_core::Millis;
 
 use super::{

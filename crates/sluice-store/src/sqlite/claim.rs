@@ -25,10 +25,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use sluice_core::control::{Admission, EndpointControl, Hold};
 use sluice_core::queue::{ClaimRequest, Claimed};
 
+use super::control::{control_at, write_control};
 use super::db::{exec, prepare, query_all, query_opt};
 use super::endpoints::endpoint_by_id;
 use super::messages::message_by_id;
-use super::control::{control_at, write_control};
 use super::queries::{delivery, endpoint};
 use super::rows::{backend, delivery_at};
 use crate::StoreResult;
@@ -312,11 +312,7 @@ fn reserve(
 }
 
 /// Moves the chosen deliveries to `Sending` under fresh leases and loads what sending needs.
-fn lease(
-    c: &Connection,
-    req: &ClaimRequest,
-    ids: Vec<(String, i64)>,
-) -> StoreResult<Vec<Claimed>> {
+fn lease(c: &Connection, req: &ClaimRequest, ids: Vec<(String, i64)>) -> StoreResult<Vec<Claimed>> {
     let mut update = prepare(c, &delivery::LEASE)?;
     let mut endpoints = HashMap::new();
     let mut out = Vec::with_capacity(ids.len());

@@ -32,7 +32,11 @@ pub(crate) fn control_at(r: &Row<'_>, base: usize) -> rusqlite::Result<EndpointC
 }
 
 /// Writes an endpoint's control state.
-pub(crate) fn write_control(c: &Connection, endpoint_id: &str, s: &EndpointControl) -> StoreResult<()> {
+pub(crate) fn write_control(
+    c: &Connection,
+    endpoint_id: &str,
+    s: &EndpointControl,
+) -> StoreResult<()> {
     exec(
         c,
         &endpoint_state::UPSERT,
@@ -58,7 +62,10 @@ pub(crate) fn reset_control(c: &Connection, endpoint_id: &str) -> StoreResult<()
 
 /// The stored control state of one endpoint (default if it has none).
 pub(crate) fn control_of(c: &Connection, endpoint_id: &str) -> StoreResult<EndpointControl> {
-    Ok(query_opt(c, &endpoint_state::BY_ID, [endpoint_id], |r| control_at(r, 0))?.unwrap_or_default())
+    Ok(query_opt(c, &endpoint_state::BY_ID, [endpoint_id], |r| {
+        control_at(r, 0)
+    })?
+    .unwrap_or_default())
 }
 
 /// Endpoints whose circuit is not closed.
@@ -153,7 +160,9 @@ pub(crate) fn apply_outcomes(
                 .push(change(ControlChangeKind::CircuitOpened { failures, until }));
         }
         if closed {
-            recorded.changes.push(change(ControlChangeKind::CircuitClosed));
+            recorded
+                .changes
+                .push(change(ControlChangeKind::CircuitClosed));
         }
         if let Some((at, fail_since, gone)) = disable.filter(|_| !disabled) {
             let n = exec(c, &endpoint::DISABLE_IF_ENABLED, params![endpoint_id, at])?;

@@ -2,8 +2,8 @@
 //! deliveries back in the queue (resend, recover, orphans of a dead process).
 
 use rusqlite::{params, Connection};
-use sluice_core::model::{DeliveryStatus, Trigger};
 use sluice_core::control::ControlPolicy;
+use sluice_core::model::{DeliveryStatus, Trigger};
 use sluice_core::queue::{ControlChangeKind, DeliveryNext, Outcome, Recorded};
 
 use super::attempts::insert_attempt;

@@ -2,11 +2,11 @@
 //! Arguments are copied into owned values because both run on other threads.
 
 use async_trait::async_trait;
+use sluice_core::control::EndpointControl;
 use sluice_core::model::{
     Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Integration, Message,
     Source,
 };
-use sluice_core::control::EndpointControl;
 use sluice_core::Millis;
 
 use super::{
