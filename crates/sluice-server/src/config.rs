@@ -184,7 +184,9 @@ impl Config {
         sluice_core::control::ControlPolicy {
             failure_threshold: self.circuit_failure_threshold.max(1),
             cooldown_ms: ms(self.circuit_cooldown_secs.max(1)),
-            max_cooldown_ms: ms(self.circuit_max_cooldown_secs.max(self.circuit_cooldown_secs)),
+            max_cooldown_ms: ms(self
+                .circuit_max_cooldown_secs
+                .max(self.circuit_cooldown_secs)),
             disable_after_ms: ms(self.endpoint_disable_after_secs),
         }
     }

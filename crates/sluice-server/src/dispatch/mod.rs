@@ -195,8 +195,7 @@ impl Dispatcher {
         let tries = pass.taken.into_iter().map(|t| {
             let (ctx, at, running) = (&self.ctx, &at, &running);
             async move {
-                let finished =
-                    worker::deliver(ctx, t.claimed, t.slot, at, running, false).await;
+                let finished = worker::deliver(ctx, t.claimed, t.slot, at, running, false).await;
                 (finished, t.permit)
             }
         });

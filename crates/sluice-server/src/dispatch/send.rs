@@ -329,9 +329,16 @@ fn is_tls(e: &reqwest::Error) -> bool {
             return true;
         }
         let text = err.to_string().to_ascii_lowercase();
-        if ["certificate", "tls", "ssl", "handshake", "invalidcontenttype", "corrupt message"]
-            .iter()
-            .any(|w| text.contains(w))
+        if [
+            "certificate",
+            "tls",
+            "ssl",
+            "handshake",
+            "invalidcontenttype",
+            "corrupt message",
+        ]
+        .iter()
+        .any(|w| text.contains(w))
         {
             return true;
         }

@@ -107,7 +107,12 @@ fn record_metrics(tried: &Tried) {
 /// The attempt events of a try: failing at the 4th failed try of a round, exhausted when
 /// it becomes a dead letter, recovered on a success after that many, auth failed on
 /// 401/403.
-fn events_of(claimed: &Claimed, tried: &Tried, decision: &Decision, outcome: &Outcome) -> Vec<OpEvent> {
+fn events_of(
+    claimed: &Claimed,
+    tried: &Tried,
+    decision: &Decision,
+    outcome: &Outcome,
+) -> Vec<OpEvent> {
     let Some(attempt) = &outcome.attempt else {
         return Vec::new();
     };
@@ -162,12 +167,43 @@ fn log_outcome(claimed: &Claimed, tried: &Tried, decision: &Decision, outcome: &
     };
     let ep = &claimed.endpoint.id;
     match tried.class {
-        OutcomeClass::Success => tracing::debug!(attempt.id = attempt, status, ms, class, next, "delivered"),
-        OutcomeClass::Auth => tracing::warn!(attempt.id = attempt, status, class, next, "endpoint {ep} refused the delivery as unauthorized"),
-        OutcomeClass::Gone => tracing::warn!(attempt.id = attempt, status, class, next, "endpoint {ep} answered 410 Gone; disabling it"),
-        OutcomeClass::Blocked => tracing::warn!(attempt.id = attempt, class, next, "destination address is not allowed (private network); add it to allowed_networks"),
-        OutcomeClass::Tls => tracing::warn!(attempt.id = attempt, class, next, "TLS handshake with endpoint {ep} failed"),
-        _ if decision.next == DeliveryNext::Failed => tracing::warn!(attempt.id = attempt, status, ms, class, next, "delivery failed: no tries left in this round"),
+        OutcomeClass::Success => {
+            tracing::debug!(attempt.id = attempt, status, ms, class, next, "delivered")
+        }
+        OutcomeClass::Auth => tracing::warn!(
+            attempt.id = attempt,
+            status,
+            class,
+            next,
+            "endpoint {ep} refused the delivery as unauthorized"
+        ),
+        OutcomeClass::Gone => tracing::warn!(
+            attempt.id = attempt,
+            status,
+            class,
+            next,
+            "endpoint {ep} answered 410 Gone; disabling it"
+        ),
+        OutcomeClass::Blocked => tracing::warn!(
+            attempt.id = attempt,
+            class,
+            next,
+            "destination address is not allowed (private network); add it to allowed_networks"
+        ),
+        OutcomeClass::Tls => tracing::warn!(
+            attempt.id = attempt,
+            class,
+            next,
+            "TLS handshake with endpoint {ep} failed"
+        ),
+        _ if decision.next == DeliveryNext::Failed => tracing::warn!(
+            attempt.id = attempt,
+            status,
+            ms,
+            class,
+            next,
+            "delivery failed: no tries left in this round"
+        ),
         _ => tracing::info!(attempt.id = attempt, status, ms, class, next, "try failed"),
     }
 }

@@ -127,7 +127,8 @@ pub(crate) async fn apply_outcomes(
     }
     let mut recorded = Recorded::default();
     let mut writes: Vec<(String, EndpointControl)> = Vec::new();
-    let mut disables: Vec<(String, i64, Option<i64>, bool, String, Option<String>)> = Vec::new();
+    // (when, the change to report if the disable takes).
+    let mut disables: Vec<(i64, ControlChange)> = Vec::new();
     for r in &eps {
         let (id, disabled, app_id, uid): (String, bool, String, Option<String>) =
             (col(r, 0)?, col(r, 1)?, col(r, 2)?, col(r, 3)?);
@@ -174,29 +175,25 @@ pub(crate) async fn apply_outcomes(
         if state != before {
             writes.push((id.clone(), state));
         }
-        if let Some((at, since, gone)) = disable.filter(|_| !disabled) {
-            disables.push((id.clone(), at, since, gone, app_id.clone(), uid.clone()));
+        if let Some((at, fail_since, gone)) = disable.filter(|_| !disabled) {
+            disables.push((at, change(ControlChangeKind::Disabled { fail_since, gone })));
         }
     }
     write_states(tx, &writes).await?;
     if !disables.is_empty() {
-        let ids: Vec<&str> = disables.iter().map(|d| d.0.as_str()).collect();
-        let at: Vec<i64> = disables.iter().map(|d| d.1).collect();
+        let ids: Vec<&str> = disables.iter().map(|d| d.1.endpoint_id.as_str()).collect();
+        let at: Vec<i64> = disables.iter().map(|d| d.0).collect();
         let rows = query(tx, &endpoint::DISABLE_IF_ENABLED, &[&ids, &at]).await?;
         let mut done = std::collections::HashSet::new();
         for r in &rows {
             done.insert(col::<String>(r, 0)?);
         }
-        for (id, _, fail_since, gone, app_id, endpoint_uid) in disables {
-            if done.contains(&id) {
-                recorded.changes.push(ControlChange {
-                    endpoint_id: id,
-                    app_id,
-                    endpoint_uid,
-                    kind: ControlChangeKind::Disabled { fail_since, gone },
-                });
-            }
-        }
+        recorded.changes.extend(
+            disables
+                .into_iter()
+                .map(|(_, c)| c)
+                .filter(|c| done.contains(&c.endpoint_id)),
+        );
     }
     Ok(recorded)
 }
