@@ -25,6 +25,7 @@ mod expunge;
 mod idempotency;
 mod integrations;
 mod messages;
+mod next_due;
 mod outcomes;
 mod page;
 mod portal_tokens;

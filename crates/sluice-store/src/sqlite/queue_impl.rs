@@ -9,7 +9,7 @@ use sluice_core::control::ControlPolicy;
 use sluice_core::queue::{ClaimRequest, Claimed, Outcome, Recorded};
 use sluice_core::Millis;
 
-use super::{claim, control, outcomes, SqliteStore};
+use super::{claim, control, next_due, outcomes, SqliteStore};
 use crate::{QueueStore, StoreResult};
 
 #[async_trait]
@@ -39,7 +39,7 @@ impl QueueStore for SqliteStore {
     }
 
     async fn next_due_at(&self) -> StoreResult<Option<Millis>> {
-        self.read(claim::next_due_at).await
+        self.read(next_due::next_due_at).await
     }
 
     fn work_signal(&self) -> Arc<tokio::sync::Notify> {
