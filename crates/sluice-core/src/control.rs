@@ -338,5 +338,94 @@ impl EndpointControl {
     }
 }
 
+/// One endpoint's share of a batch of outcomes: its tries `(at, class, retry_after_ms)` and
+/// the time of a 410 if it answered one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EndpointTries {
+    /// The tries made.
+    pub tries: Vec<(Millis, OutcomeClass, Option<Millis>)>,
+    /// When it answered 410 Gone (the latest), if it did.
+    pub gone_at: Option<Millis>,
+}
+
+/// What a batch of tries did to an endpoint's control state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Folded {
+    /// The state after the batch.
+    pub state: EndpointControl,
+    /// The circuit ended the batch opened: `(failures, until)`.
+    pub opened: Option<(u32, Millis)>,
+    /// The circuit was open (or half-open) before the batch and ended it closed.
+    pub closed: bool,
+    /// Disable it: `(at, fail_since, gone)`.
+    pub disable: Option<(Millis, Option<Millis>, bool)>,
+}
+
+impl EndpointTries {
+    /// Folds the tries, in time order, into `state` under `policy`.
+    pub fn fold(&self, state: EndpointControl, policy: &ControlPolicy) -> Folded {
+        let mut tries = self.tries.clone();
+        tries.sort_by_key(|t| t.0);
+        let mut f = Folded {
+            state,
+            opened: None,
+            closed: false,
+            disable: None,
+        };
+        for &(at, class, retry_after) in &tries {
+            let t = f.state.observe(class, at, retry_after, policy);
+            if let Some(o) = t.opened {
+                f.opened = Some(o);
+                f.closed = false;
+            }
+            if t.closed {
+                f.closed = true;
+                f.opened = None;
+            }
+            if let Some(since) = t.disable_since {
+                f.disable.get_or_insert((at, Some(since), false));
+            }
+        }
+        if let Some(at) = self.gone_at {
+            f.disable = Some((at, f.state.failing_since, true));
+        }
+        // Opened and closed again within the batch: nothing to report.
+        f.closed &= state.circuit != Circuit::Closed;
+        f
+    }
+}
+
+/// Groups a batch of outcomes by endpoint (`endpoint_of` names an outcome's endpoint; a
+/// release without a try and without a disable has none that matters).
+pub fn group_by_endpoint<'a>(
+    outcomes: &'a [crate::queue::Outcome],
+    mut endpoint_of: impl FnMut(&'a crate::queue::Outcome) -> Option<String>,
+) -> std::collections::BTreeMap<String, EndpointTries> {
+    // A disable without a try is dated by the batch's latest try.
+    let fallback = outcomes
+        .iter()
+        .filter_map(|o| o.attempt.as_ref().map(|a| a.created_at))
+        .max()
+        .unwrap_or(0);
+    let mut by: std::collections::BTreeMap<String, EndpointTries> = Default::default();
+    for o in outcomes {
+        if o.attempt.is_none() && !o.disable_endpoint {
+            continue;
+        }
+        let Some(ep) = endpoint_of(o) else {
+            continue;
+        };
+        let entry = by.entry(ep).or_default();
+        let at = o.attempt.as_ref().map_or(fallback, |a| a.created_at);
+        if let Some(class) = o.class() {
+            entry.tries.push((at, class, o.retry_after_ms));
+        }
+        if o.disable_endpoint {
+            entry.gone_at = Some(entry.gone_at.map_or(at, |g| g.max(at)));
+        }
+    }
+    by
+}
+
 #[cfg(test)]
 mod tests;

@@ -148,3 +148,30 @@ fn circuit_numbers_round_trip() {
         assert_eq!(Circuit::from_i64(c.as_i64()), c);
     }
 }
+
+#[test]
+fn a_batch_folds_in_time_order_and_reports_its_end_state() {
+    let p = policy();
+    let batch = EndpointTries {
+        // Out of order: the success came last.
+        tries: vec![
+            (NOW + 5, OutcomeClass::Success, None),
+            (NOW, OutcomeClass::Transient, None),
+            (NOW + 1, OutcomeClass::Transient, None),
+            (NOW + 2, OutcomeClass::Transient, None),
+        ],
+        gone_at: None,
+    };
+    let f = batch.fold(EndpointControl::default(), &p);
+    assert_eq!(f.opened, None, "opened, then closed within the batch");
+    assert!(!f.closed, "closed as it was: nothing to report");
+    assert_eq!(f.state, EndpointControl::default());
+    let gone = EndpointTries {
+        tries: vec![(NOW, OutcomeClass::Gone, None)],
+        gone_at: Some(NOW),
+    };
+    assert_eq!(
+        gone.fold(EndpointControl::default(), &p).disable,
+        Some((NOW, Some(NOW), true))
+    );
+}

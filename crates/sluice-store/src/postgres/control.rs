@@ -4,18 +4,18 @@
 //! - The claim (serialised cluster-wide by its advisory lock) reads the state with the
 //!   endpoints it considers and writes what it reserved ([`write_reservations`]): the
 //!   throttle's next send time, which only claims move, and probes.
-//! - A batch of outcomes locks its endpoints' rows in id order (`endpoint` first, then
-//!   their state rows), folds its tries into the state in memory and writes only the rows
-//!   that changed, in one statement ([`apply_outcomes`]). So a healthy, unthrottled
-//!   endpoint costs one indexed read per batch and no state write, and outcome batches of
-//!   several nodes change one endpoint one after the other.
+//! - A batch of outcomes reads its endpoints' state, and only if it changes some locks
+//!   those rows in id order (`endpoint` first, then their state rows), folds its tries into
+//!   the state in memory and writes the rows that changed, in one statement
+//!   ([`apply_outcomes`]). So healthy, unthrottled endpoints cost one read per batch and no
+//!   lock or write, and outcome batches of several nodes change one endpoint one after the
+//!   other.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use deadpool_postgres::Transaction;
-use sluice_core::control::{Circuit, ControlPolicy, EndpointControl};
+use sluice_core::control::{group_by_endpoint, Circuit, ControlPolicy, EndpointControl};
 use sluice_core::queue::{ControlChange, ControlChangeKind, Outcome, Recorded};
-use sluice_core::retry::OutcomeClass;
 use tokio_postgres::Row;
 
 use super::db::query;
@@ -64,15 +64,47 @@ pub(crate) async fn write_reservations(
     Ok(())
 }
 
-/// One endpoint's share of a batch: its tries, and the time of a 410 if it answered one.
-#[derive(Default)]
-struct Tries {
-    tries: Vec<(i64, OutcomeClass, Option<i64>)>,
-    gone_at: Option<i64>,
+/// An endpoint of a batch as read: disabled, application, uid, control state.
+type Read = (bool, String, Option<String>, EndpointControl);
+
+/// Reads the endpoints `ids` with their control state; `lock`: with their rows locked in id
+/// order (`endpoint` first, then `endpoint_state`).
+async fn read(
+    tx: &Transaction<'_>,
+    ids: &[&str],
+    lock: bool,
+) -> StoreResult<HashMap<String, Read>> {
+    let mut out = HashMap::with_capacity(ids.len());
+    if lock {
+        let eps = query(tx, &endpoint::LOCK_OF_OUTCOMES, &[&ids]).await?;
+        let states = query(tx, &endpoint_state::LOCK, &[&ids]).await?;
+        let mut stored: HashMap<String, EndpointControl> = HashMap::new();
+        for r in &states {
+            stored.insert(col(r, 0)?, control_at(r, 1)?);
+        }
+        for r in &eps {
+            let id: String = col(r, 0)?;
+            let state = stored.get(&id).copied().unwrap_or_default();
+            out.insert(id, (col(r, 1)?, col(r, 2)?, col(r, 3)?, state));
+        }
+    } else {
+        for r in &query(tx, &endpoint_state::OF_OUTCOMES, &[&ids]).await? {
+            out.insert(
+                col(r, 0)?,
+                (col(r, 1)?, col(r, 2)?, col(r, 3)?, control_at(r, 4)?),
+            );
+        }
+    }
+    Ok(out)
 }
 
 /// Folds a batch's tries into their endpoints' control state, disables the endpoints
 /// that answered 410 or have failed for too long, and returns what changed.
+///
+/// The endpoints are first read without locks: when the batch changes none of them (the
+/// healthy case: successes of endpoints without state), that one read is all it costs.
+/// Otherwise the endpoints it changes are locked and read again, so batches of several
+/// nodes change one endpoint one after the other, and folded from the locked state.
 pub(crate) async fn apply_outcomes(
     tx: &Transaction<'_>,
     outcomes: &[Outcome],
@@ -90,92 +122,60 @@ pub(crate) async fn apply_outcomes(
             endpoint_of.insert(col(&r, 0)?, col(&r, 1)?);
         }
     }
-    let fallback = outcomes
-        .iter()
-        .filter_map(|o| o.attempt.as_ref().map(|a| a.created_at))
-        .max()
-        .unwrap_or(0);
-    let mut by_endpoint: BTreeMap<String, Tries> = BTreeMap::new();
-    for o in outcomes {
-        let ep = match &o.attempt {
-            Some(a) => a.endpoint_id.clone(),
-            None if o.disable_endpoint => match endpoint_of.get(&o.delivery_id) {
-                Some(ep) => ep.clone(),
-                None => continue,
-            },
-            None => continue,
-        };
-        let entry = by_endpoint.entry(ep).or_default();
-        let at = o.attempt.as_ref().map_or(fallback, |a| a.created_at);
-        if let Some(class) = o.class() {
-            entry.tries.push((at, class, o.retry_after_ms));
-        }
-        if o.disable_endpoint {
-            entry.gone_at = Some(entry.gone_at.map_or(at, |g: i64| g.max(at)));
-        }
-    }
+    let by_endpoint = group_by_endpoint(outcomes, |o| match &o.attempt {
+        Some(a) => Some(a.endpoint_id.clone()),
+        None => endpoint_of.get(&o.delivery_id).cloned(),
+    });
     if by_endpoint.is_empty() {
         return Ok(Recorded::default());
     }
     let ids: Vec<&str> = by_endpoint.keys().map(String::as_str).collect();
-    // Endpoints first, then their state rows, both in id order.
-    let eps = query(tx, &endpoint::LOCK_OF_OUTCOMES, &[&ids]).await?;
-    let states = query(tx, &endpoint_state::LOCK, &[&ids]).await?;
-    let mut stored: HashMap<String, EndpointControl> = HashMap::new();
-    for r in &states {
-        stored.insert(col(r, 0)?, control_at(r, 1)?);
+    let seen = read(tx, &ids, false).await?;
+    let changing: Vec<&str> = ids
+        .iter()
+        .copied()
+        .filter(|id| {
+            seen.get(*id).is_some_and(|(disabled, _, _, before)| {
+                let f = by_endpoint[*id].fold(*before, policy);
+                f.state != *before || (f.disable.is_some() && !disabled)
+            })
+        })
+        .collect();
+    if changing.is_empty() {
+        return Ok(Recorded::default());
     }
+    let locked = read(tx, &changing, true).await?;
     let mut recorded = Recorded::default();
     let mut writes: Vec<(String, EndpointControl)> = Vec::new();
     // (when, the change to report if the disable takes).
     let mut disables: Vec<(i64, ControlChange)> = Vec::new();
-    for r in &eps {
-        let (id, disabled, app_id, uid): (String, bool, String, Option<String>) =
-            (col(r, 0)?, col(r, 1)?, col(r, 2)?, col(r, 3)?);
-        let Some(batch) = by_endpoint.get_mut(&id) else {
+    for id in changing {
+        let (Some((disabled, app_id, uid, before)), Some(batch)) =
+            (locked.get(id), by_endpoint.get(id))
+        else {
             continue;
         };
-        batch.tries.sort_by_key(|t| t.0);
-        let before = stored.get(&id).copied().unwrap_or_default();
-        let mut state = before;
-        let (mut opened, mut closed, mut disable) = (None, false, None);
-        for &(at, class, retry_after) in &batch.tries {
-            let t = state.observe(class, at, retry_after, policy);
-            if let Some(o) = t.opened {
-                opened = Some(o);
-                closed = false;
-            }
-            if t.closed {
-                closed = true;
-                opened = None;
-            }
-            if let Some(since) = t.disable_since {
-                disable.get_or_insert((at, Some(since), false));
-            }
-        }
-        if let Some(at) = batch.gone_at {
-            disable = Some((at, state.failing_since, true));
-        }
+        let f = batch.fold(*before, policy);
         let change = |kind| ControlChange {
-            endpoint_id: id.clone(),
+            endpoint_id: id.to_string(),
             app_id: app_id.clone(),
             endpoint_uid: uid.clone(),
             kind,
         };
-        if let Some((failures, until)) = opened {
+        if let Some((failures, until)) = f.opened {
             recorded
                 .changes
                 .push(change(ControlChangeKind::CircuitOpened { failures, until }));
         }
-        if closed {
+        if f.closed {
             recorded
                 .changes
                 .push(change(ControlChangeKind::CircuitClosed));
         }
-        if state != before {
-            writes.push((id.clone(), state));
+        if f.state != *before {
+            writes.push((id.to_string(), f.state));
         }
-        if let Some((at, fail_since, gone)) = disable.filter(|_| !disabled) {
+        if let Some((at, fail_since, gone)) = f.disable.filter(|_| !disabled) {
             disables.push((at, change(ControlChangeKind::Disabled { fail_since, gone })));
         }
     }

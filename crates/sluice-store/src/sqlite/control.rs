@@ -6,12 +6,9 @@
 //! into the row in memory and the row is written only if it changed, so a healthy,
 //! unthrottled endpoint costs one indexed read per batch and no write.
 
-use std::collections::BTreeMap;
-
 use rusqlite::{params, Connection, Row};
-use sluice_core::control::{Circuit, ControlPolicy, EndpointControl};
+use sluice_core::control::{group_by_endpoint, Circuit, ControlPolicy, EndpointControl};
 use sluice_core::queue::{ControlChange, ControlChangeKind, Outcome, Recorded};
-use sluice_core::retry::OutcomeClass;
 
 use super::db::{exec, query_opt};
 use super::queries::{delivery, endpoint, endpoint_state};
@@ -74,44 +71,28 @@ pub(crate) fn open_circuits(c: &Connection) -> StoreResult<u64> {
     Ok(n.max(0) as u64)
 }
 
-/// One endpoint's share of a batch: its tries in time order, and whether one answered 410.
-#[derive(Default)]
-struct Tries {
-    tries: Vec<(i64, OutcomeClass, Option<i64>)>,
-    gone_at: Option<i64>,
-}
-
 /// Folds a batch's tries into their endpoints' control state and disables the endpoints
 /// that answered 410 or have failed for too long; returns what changed.
 pub(crate) fn apply_outcomes(
     c: &Connection,
     outcomes: &[Outcome],
     policy: &ControlPolicy,
-    now_fallback: i64,
 ) -> StoreResult<Recorded> {
-    let mut by_endpoint: BTreeMap<String, Tries> = BTreeMap::new();
-    for o in outcomes {
-        let endpoint_id = match &o.attempt {
-            Some(a) => a.endpoint_id.clone(),
-            None if o.disable_endpoint => {
-                match query_opt(c, &delivery::ENDPOINT_OF, [&o.delivery_id], |r| r.get(0))? {
-                    Some(ep) => ep,
-                    None => continue,
-                }
-            }
-            None => continue,
-        };
-        let entry = by_endpoint.entry(endpoint_id).or_default();
-        let at = o.attempt.as_ref().map_or(now_fallback, |a| a.created_at);
-        if let Some(class) = o.class() {
-            entry.tries.push((at, class, o.retry_after_ms));
-        }
-        if o.disable_endpoint {
-            entry.gone_at = Some(entry.gone_at.map_or(at, |g: i64| g.max(at)));
-        }
+    let mut lookup_failed = None;
+    let by_endpoint = group_by_endpoint(outcomes, |o| match &o.attempt {
+        Some(a) => Some(a.endpoint_id.clone()),
+        // A disable without a try names only its delivery.
+        None => query_opt(c, &delivery::ENDPOINT_OF, [&o.delivery_id], |r| r.get(0))
+            .unwrap_or_else(|e| {
+                lookup_failed = Some(e);
+                None
+            }),
+    });
+    if let Some(e) = lookup_failed {
+        return Err(e);
     }
     let mut recorded = Recorded::default();
-    for (endpoint_id, mut batch) in by_endpoint {
+    for (endpoint_id, batch) in by_endpoint {
         let row = query_opt(c, &endpoint_state::GET, [&endpoint_id], |r| {
             Ok((
                 r.get::<_, bool>(0)?,
@@ -124,47 +105,27 @@ pub(crate) fn apply_outcomes(
         let Some((disabled, app_id, uid, before)) = row else {
             continue;
         };
-        batch.tries.sort_by_key(|t| t.0);
-        let mut state = before;
-        let mut disable: Option<(i64, Option<i64>, bool)> = None;
+        let f = batch.fold(before, policy);
         let change = |kind| ControlChange {
             endpoint_id: endpoint_id.clone(),
             app_id: app_id.clone(),
             endpoint_uid: uid.clone(),
             kind,
         };
-        let (mut opened, mut closed) = (None, false);
-        for &(at, class, retry_after) in &batch.tries {
-            let t = state.observe(class, at, retry_after, policy);
-            if let Some(o) = t.opened {
-                opened = Some(o);
-                closed = false;
-            }
-            if t.closed {
-                closed = true;
-                opened = None;
-            }
-            if let Some(since) = t.disable_since {
-                disable.get_or_insert((at, Some(since), false));
-            }
+        if f.state != before {
+            write_control(c, &endpoint_id, &f.state)?;
         }
-        if let Some(at) = batch.gone_at {
-            disable = Some((at, state.failing_since, true));
-        }
-        if state != before {
-            write_control(c, &endpoint_id, &state)?;
-        }
-        if let Some((failures, until)) = opened {
+        if let Some((failures, until)) = f.opened {
             recorded
                 .changes
                 .push(change(ControlChangeKind::CircuitOpened { failures, until }));
         }
-        if closed {
+        if f.closed {
             recorded
                 .changes
                 .push(change(ControlChangeKind::CircuitClosed));
         }
-        if let Some((at, fail_since, gone)) = disable.filter(|_| !disabled) {
+        if let Some((at, fail_since, gone)) = f.disable.filter(|_| !disabled) {
             let n = exec(c, &endpoint::DISABLE_IF_ENABLED, params![endpoint_id, at])?;
             if n > 0 {
                 recorded

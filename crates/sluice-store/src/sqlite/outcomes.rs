@@ -56,12 +56,7 @@ pub(crate) fn record_outcomes(
         }
     }
     // Regardless of the leases: the endpoint itself said it is gone, or keeps failing.
-    let fallback = outcomes
-        .iter()
-        .filter_map(|o| o.attempt.as_ref().map(|a| a.created_at))
-        .max()
-        .unwrap_or(0);
-    let recorded = apply_outcomes(c, outcomes, policy, fallback)?;
+    let recorded = apply_outcomes(c, outcomes, policy)?;
     wake |= recorded
         .changes
         .iter()

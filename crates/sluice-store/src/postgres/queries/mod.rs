@@ -84,6 +84,7 @@ statements! {
         INSERT = "insert";
     }
     endpoint_state {
+        OF_OUTCOMES = "of_outcomes";
         LOCK = "lock";
         BY_ID = "by_id";
         UPSERT = "upsert";
