@@ -395,8 +395,20 @@ async fn failing_too_long_disables_and_reenable_delivers_everything() {
     assert_eq!((r.claimed, r.retrying), (4, 4));
     let ep = endpoint(&app, &s.app_id, &s.ep_id).await;
     assert!(ep.disabled, "disabled after failing for 2 h");
-    let disabled: Vec<_> = sink
-        .take()
+    let events = sink.take();
+    let failing: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            OpEvent::AttemptFailing(d) => Some(d.msg_id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        failing,
+        vec![first.clone()],
+        "at the 4th failed try of its round"
+    );
+    let disabled: Vec<_> = events
         .into_iter()
         .filter_map(|e| match e {
             OpEvent::EndpointDisabled {
@@ -435,6 +447,19 @@ async fn failing_too_long_disables_and_reenable_delivers_everything() {
     assert!(body.get("failingSince").is_none(), "{body}");
     let r = dispatcher.step(far).await.unwrap();
     assert_eq!((r.claimed, r.delivered), (4, 4));
+    let recovered: Vec<_> = sink
+        .take()
+        .into_iter()
+        .filter_map(|e| match e {
+            OpEvent::AttemptRecovered(d) => Some(d.msg_id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        recovered,
+        vec![first.clone()],
+        "a success after 4+ failed tries"
+    );
     assert!(!endpoint(&app, &s.app_id, &s.ep_id).await.disabled);
 }
 
