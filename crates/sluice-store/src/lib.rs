@@ -242,7 +242,18 @@ pub trait Store: QueueStore {
     /// times; the default when it has none). Re-enabling an endpoint
     /// ([`Store::update_endpoint`], [`Store::edit_endpoint`] with `disabled: false`) resets
     /// it.
-    async fn endpoint_control(&self, endpoint_id: &str) -> StoreResult<EndpointControl>;
+    async fn endpoint_control(&self, endpoint_id: &str) -> StoreResult<EndpointControl> {
+        let mut all = self
+            .endpoint_controls(vec![endpoint_id.to_string()])
+            .await?;
+        Ok(all.remove(endpoint_id).unwrap_or_default())
+    }
+    /// [`Store::endpoint_control`] of several endpoints in one read (a page of endpoints);
+    /// an endpoint without state is absent (its state is the default).
+    async fn endpoint_controls(
+        &self,
+        endpoint_ids: Vec<String>,
+    ) -> StoreResult<std::collections::HashMap<String, EndpointControl>>;
     /// Deletes an endpoint and its unfinished deliveries (attempt history is kept).
     async fn delete_endpoint(&self, app_id: &str, endpoint_id: &str) -> StoreResult<()>;
     /// Delivery counts of an endpoint by status, for deliveries created in `[since, until)`.

@@ -176,16 +176,17 @@ pub(super) async fn delete_endpoint(
     tx.commit().await.map_err(pg)
 }
 
-/// The endpoint's delivery control state (the default without a row).
-pub(super) async fn endpoint_control(
+/// The delivery control state of the endpoints that have one, in one statement.
+pub(super) async fn endpoint_controls(
     s: &PgStore,
-    endpoint_id: &str,
-) -> StoreResult<EndpointControl> {
+    endpoint_ids: &[String],
+) -> StoreResult<std::collections::HashMap<String, EndpointControl>> {
     let c = s.client().await?;
-    match query_opt(&c, &endpoint_state::BY_ID, &[&endpoint_id]).await? {
-        Some(r) => super::control::control_at(&r, 0),
-        None => Ok(EndpointControl::default()),
+    let mut out = std::collections::HashMap::new();
+    for r in query(&c, &endpoint_state::OF_ENDPOINTS, &[&endpoint_ids]).await? {
+        out.insert(col(&r, 0)?, super::control::control_at(&r, 1)?);
     }
+    Ok(out)
 }
 
 /// Counts of every status (zeros included) over deliveries created in `[since, until)`.

@@ -107,8 +107,11 @@ impl Store for PgStore {
         endpoints::edit_endpoint(self, app_id, endpoint_id, edit).await
     }
 
-    async fn endpoint_control(&self, endpoint_id: &str) -> StoreResult<EndpointControl> {
-        endpoints::endpoint_control(self, endpoint_id).await
+    async fn endpoint_controls(
+        &self,
+        endpoint_ids: Vec<String>,
+    ) -> StoreResult<std::collections::HashMap<String, EndpointControl>> {
+        endpoints::endpoint_controls(self, &endpoint_ids).await
     }
 
     async fn delete_endpoint(&self, app_id: &str, endpoint_id: &str) -> StoreResult<()> {

@@ -57,12 +57,19 @@ pub(crate) fn reset_control(c: &Connection, endpoint_id: &str) -> StoreResult<()
     Ok(())
 }
 
-/// The stored control state of one endpoint (default if it has none).
-pub(crate) fn control_of(c: &Connection, endpoint_id: &str) -> StoreResult<EndpointControl> {
-    Ok(query_opt(c, &endpoint_state::BY_ID, [endpoint_id], |r| {
-        control_at(r, 0)
-    })?
-    .unwrap_or_default())
+/// The stored control state of the endpoints that have one (one indexed read each, on one
+/// read connection).
+pub(crate) fn controls_of(
+    c: &Connection,
+    endpoint_ids: &[String],
+) -> StoreResult<std::collections::HashMap<String, EndpointControl>> {
+    let mut out = std::collections::HashMap::new();
+    for id in endpoint_ids {
+        if let Some(s) = query_opt(c, &endpoint_state::BY_ID, [id], |r| control_at(r, 0))? {
+            out.insert(id.clone(), s);
+        }
+    }
+    Ok(out)
 }
 
 /// Endpoints whose circuit is not closed.

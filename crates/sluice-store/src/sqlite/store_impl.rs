@@ -142,9 +142,12 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn endpoint_control(&self, endpoint_id: &str) -> StoreResult<EndpointControl> {
-        let ep = endpoint_id.to_string();
-        self.read(move |c| super::control::control_of(c, &ep)).await
+    async fn endpoint_controls(
+        &self,
+        endpoint_ids: Vec<String>,
+    ) -> StoreResult<std::collections::HashMap<String, EndpointControl>> {
+        self.read(move |c| super::control::controls_of(c, &endpoint_ids))
+            .await
     }
 
     async fn delete_endpoint(&self, app_id: &str, endpoint_id: &str) -> StoreResult<()> {

@@ -148,6 +148,12 @@ pub async fn circuit_breaker_transitions(s: Dyn) {
         s.endpoint_control(&ep.id).await.unwrap().circuit,
         Circuit::Open
     );
+    let many = s
+        .endpoint_controls(vec![ep.id.clone(), "ep_without_state".into()])
+        .await
+        .unwrap();
+    assert_eq!(many.len(), 1, "endpoints without state are absent");
+    assert_eq!(many[&ep.id].failures, 3);
     assert!(s
         .claim_due(claim_req(t + 1_000, 10, 10))
         .await

@@ -29,21 +29,15 @@ pub async fn list(
     let app = owner.app_key(ctx, &caller).await?;
     let page = page_from(&params, Order::Ascending, |k| ids::is_id(ids::ENDPOINT, k))?;
     let listed = ops::endpoints::list(ctx, &caller, &app, page.clone()).await?;
-    let mut controls = Vec::with_capacity(listed.items.len());
-    for e in &listed.items {
-        controls.push(state.store.endpoint_control(&e.id).await?);
-    }
-    let mut controls = controls.into_iter();
+    let ids = listed.items.iter().map(|e| e.id.clone()).collect();
+    let controls = state.store.endpoint_controls(ids).await?;
     Ok(Json(ListResponse::build(
         listed,
         &page,
         |e| e.id.clone(),
         |e| {
-            let out = EndpointOut::from(e);
-            match controls.next() {
-                Some(c) => out.with_control(&c),
-                None => out,
-            }
+            let control = controls.get(&e.id).copied().unwrap_or_default();
+            EndpointOut::from(e).with_control(&control)
         },
     )))
 }

@@ -86,7 +86,7 @@ statements! {
     endpoint_state {
         OF_OUTCOMES = "of_outcomes";
         LOCK = "lock";
-        BY_ID = "by_id";
+        OF_ENDPOINTS = "of_endpoints";
         UPSERT = "upsert";
         RESERVE = "reserve";
         DELETE = "delete";

@@ -1,3 +1,0 @@
--- One endpoint's control state $1 (the API's view).
-SELECT next_send_at, paused_until, failures, failing_since, circuit, open_until, cooldown_ms
-FROM endpoint_state WHERE endpoint_id = $1
