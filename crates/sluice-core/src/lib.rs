@@ -5,6 +5,8 @@
 //! - [`ids`]: prefixed, time-sortable identifiers (`app_…`, `ep_…`, `msg_…`).
 //! - [`model`]: the rows every layer speaks about (application, endpoint, message, delivery, attempt).
 //! - [`retry`]: retry schedule, jitter, `Retry-After`, and the classification of one try's outcome.
+//! - [`control`]: per-endpoint throttle, `Retry-After` pause, circuit breaker and auto-disable
+//!   clock (pure; the stores keep the state).
 //! - [`queue`]: the delivery queue's vocabulary (claim, claimed delivery, try, outcome).
 //! - [`events`]: operational events (what operational webhooks report).
 //! - [`clock`]: where `now` comes from (the system clock, or a manual one in tests).
@@ -17,6 +19,7 @@
 //! Nothing here does I/O: no tokio, no database, no HTTP server.
 
 pub mod clock;
+pub mod control;
 pub mod events;
 pub mod filter;
 pub mod ids;

@@ -48,6 +48,9 @@ pub struct Claimed {
     pub message: Message,
     /// The endpoint (with sealed secrets).
     pub endpoint: Endpoint,
+    /// Send no earlier than this: the time the endpoint's throttle reserved for this
+    /// delivery (the claim's `now` when it is not throttled). The lease runs from it.
+    pub not_before: Millis,
 }
 
 /// The result of one try, as the sender saw it.
@@ -112,6 +115,53 @@ pub struct Outcome {
     pub next: DeliveryNext,
     /// Disable the endpoint (it answered 410).
     pub disable_endpoint: bool,
+    /// The `Retry-After` of a throttled answer: the whole endpoint pauses this long.
+    pub retry_after_ms: Option<Millis>,
+}
+
+/// A change of an endpoint's delivery control that a batch of outcomes caused, as
+/// `record_outcomes` reports it (after the commit; the dispatcher turns it into an
+/// operational event).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ControlChange {
+    /// `ep_…`
+    pub endpoint_id: String,
+    /// Its application.
+    pub app_id: String,
+    /// Its uid, if it has one.
+    pub endpoint_uid: Option<String>,
+    /// What happened.
+    pub kind: ControlChangeKind,
+}
+
+/// What happened to an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ControlChangeKind {
+    /// Its circuit opened after `failures` consecutive failed tries; a probe may go at
+    /// `until`.
+    CircuitOpened {
+        /// Consecutive failed tries.
+        failures: u32,
+        /// When the probe may go.
+        until: Millis,
+    },
+    /// A success closed its circuit.
+    CircuitClosed,
+    /// Sluice disabled it: it answered 410 Gone (`gone`), or it failed without a success
+    /// since `fail_since` for longer than the policy allows.
+    Disabled {
+        /// Start of its failures without a success.
+        fail_since: Option<Millis>,
+        /// Disabled because it answered 410.
+        gone: bool,
+    },
+}
+
+/// What `record_outcomes` changed beyond the deliveries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recorded {
+    /// Endpoint control changes, in no particular order.
+    pub changes: Vec<ControlChange>,
 }
 
 impl Outcome {
@@ -144,7 +194,26 @@ impl Outcome {
             attempt: Some(attempt),
             next: decision.next,
             disable_endpoint: decision.disable_endpoint,
+            retry_after_ms: tried.retry_after_ms,
         }
+    }
+
+    /// The class of the try this outcome records, `None` if no try was made: the stored
+    /// class, or (for rows written without one) the class of its status code.
+    pub fn class(&self) -> Option<OutcomeClass> {
+        let a = self.attempt.as_ref()?;
+        let by_status = || {
+            let code = u16::try_from(a.response_status_code)
+                .ok()
+                .filter(|c| *c > 0);
+            crate::retry::classify(code)
+        };
+        Some(
+            a.error_class
+                .as_deref()
+                .and_then(OutcomeClass::parse)
+                .unwrap_or_else(by_status),
+        )
     }
 
     /// Gives a claim back without a try (shutdown before a send slot was free): due again
@@ -156,6 +225,7 @@ impl Outcome {
             attempt: None,
             next: DeliveryNext::RetryAt(now),
             disable_endpoint: false,
+            retry_after_ms: None,
         }
     }
 }

@@ -69,8 +69,13 @@ pub enum OutcomeClass {
     Gone,
     /// 401/403: keep retrying on schedule; worth an operator's attention.
     Auth,
-    /// Destination refused by the network policy (private address): retry on schedule.
+    /// Destination refused by the network policy (private address): no retries, the
+    /// delivery fails at once (retrying cannot succeed until an operator changes
+    /// `allowed_networks` and recovers it).
     Blocked,
+    /// The TLS handshake failed (bad or expired certificate, wrong host name, a plain-HTTP
+    /// server at an `https://` URL): no retries, as for `Blocked`.
+    Tls,
     /// Any other non-2xx (3xx included: redirects are not followed).
     Other,
 }
@@ -85,17 +90,47 @@ impl OutcomeClass {
             Self::Gone => "gone",
             Self::Auth => "auth",
             Self::Blocked => "blocked",
+            Self::Tls => "tls",
             Self::Other => "other",
         }
     }
+
+    /// The class of a stored name (see [`OutcomeClass::as_str`]).
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "success" => Self::Success,
+            "transient" => Self::Transient,
+            "throttled" => Self::Throttled,
+            "gone" => Self::Gone,
+            "auth" => Self::Auth,
+            "blocked" => Self::Blocked,
+            "tls" => Self::Tls,
+            "other" => Self::Other,
+            _ => return None,
+        })
+    }
+
+    /// Whether retrying cannot help, so the delivery fails at once.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Blocked | Self::Tls)
+    }
 }
 
-/// Classifies a try by its HTTP status (`None` = no response: network error or timeout).
+/// Classifies a try by its HTTP status (`None` = no response: network error or timeout),
+/// for a response without `Retry-After`.
 pub fn classify(status: Option<u16>) -> OutcomeClass {
+    classify_response(status, false)
+}
+
+/// Classifies a try by its HTTP status and whether the response carried a valid
+/// `Retry-After`: a 503 that names a time is the receiver asking to slow down
+/// (`Throttled`); without one it is an outage (`Transient`).
+pub fn classify_response(status: Option<u16>, retry_after: bool) -> OutcomeClass {
     match status {
         None => OutcomeClass::Transient,
         Some(s) if (200..300).contains(&s) => OutcomeClass::Success,
         Some(429) => OutcomeClass::Throttled,
+        Some(503) if retry_after => OutcomeClass::Throttled,
         Some(410) => OutcomeClass::Gone,
         Some(401 | 403) => OutcomeClass::Auth,
         Some(s) if s >= 500 => OutcomeClass::Transient,
@@ -208,7 +243,21 @@ mod tests {
         assert_eq!(classify(Some(410)), OutcomeClass::Gone);
         assert_eq!(classify(Some(429)), OutcomeClass::Throttled);
         assert_eq!(classify(Some(503)), OutcomeClass::Transient);
+        assert_eq!(classify_response(Some(503), true), OutcomeClass::Throttled);
+        assert_eq!(classify_response(Some(500), true), OutcomeClass::Transient);
         assert_eq!(classify(None), OutcomeClass::Transient);
+        for c in [
+            OutcomeClass::Success,
+            OutcomeClass::Transient,
+            OutcomeClass::Throttled,
+            OutcomeClass::Gone,
+            OutcomeClass::Auth,
+            OutcomeClass::Blocked,
+            OutcomeClass::Tls,
+            OutcomeClass::Other,
+        ] {
+            assert_eq!(OutcomeClass::parse(c.as_str()), Some(c));
+        }
     }
 
     #[test]

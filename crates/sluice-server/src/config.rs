@@ -116,6 +116,16 @@ pub struct Config {
     pub max_in_flight_per_app: Option<usize>,
     /// Largest response body kept per attempt, in bytes.
     pub max_response_bytes: usize,
+    /// Consecutive failed tries of one endpoint (429s and 503s with `Retry-After` do not
+    /// count) that open its circuit: its deliveries then wait, one probe per cool-down.
+    pub circuit_failure_threshold: u32,
+    /// First cool-down of an open circuit, in seconds; doubled after each failed probe.
+    pub circuit_cooldown_secs: u64,
+    /// Longest cool-down of an open circuit, in seconds.
+    pub circuit_max_cooldown_secs: u64,
+    /// An endpoint failing without any success for this many seconds is disabled
+    /// (default 5 days); its deliveries are kept and go out when it is re-enabled.
+    pub endpoint_disable_after_secs: u64,
     /// How long a source remembers a provider event id to drop redeliveries, in seconds
     /// (default 7 days).
     pub inbound_dedupe_window_secs: u64,
@@ -205,6 +215,10 @@ impl Default for Config {
             max_in_flight: 1024,
             max_in_flight_per_app: None,
             max_response_bytes: 20_000,
+            circuit_failure_threshold: 5,
+            circuit_cooldown_secs: 30,
+            circuit_max_cooldown_secs: 900,
+            endpoint_disable_after_secs: 5 * 86_400,
             inbound_dedupe_window_secs: 7 * 24 * 3600,
             public_url: None,
             header_read_timeout_secs: 10,
@@ -229,6 +243,19 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The circuit breaker and auto-disable thresholds as the domain type.
+    pub fn control_policy(&self) -> sluice_core::control::ControlPolicy {
+        let ms = |secs: u64| i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX / 4);
+        sluice_core::control::ControlPolicy {
+            failure_threshold: self.circuit_failure_threshold.max(1),
+            cooldown_ms: ms(self.circuit_cooldown_secs.max(1)),
+            max_cooldown_ms: ms(self
+                .circuit_max_cooldown_secs
+                .max(self.circuit_cooldown_secs)),
+            disable_after_ms: ms(self.endpoint_disable_after_secs),
+        }
+    }
+
     /// The retry schedule as the domain type.
     pub fn schedule(&self) -> RetrySchedule {
         RetrySchedule::from_secs(&self.retry_schedule)

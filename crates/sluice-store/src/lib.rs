@@ -9,6 +9,7 @@
 //! - `now` is always passed in; no query reads the clock itself.
 
 use async_trait::async_trait;
+use sluice_core::control::EndpointControl;
 use sluice_core::model::{
     Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Integration, Message,
     Source,
@@ -286,6 +287,22 @@ pub trait Store: QueueStore {
         endpoint_id: &str,
         edit: EndpointEdit,
     ) -> StoreResult<Endpoint>;
+    /// The endpoint's delivery control state (circuit, failing clock, throttle and pause
+    /// times; the default when it has none). Re-enabling an endpoint
+    /// ([`Store::update_endpoint`], [`Store::edit_endpoint`] with `disabled: false`) resets
+    /// it.
+    async fn endpoint_control(&self, endpoint_id: &str) -> StoreResult<EndpointControl> {
+        let mut all = self
+            .endpoint_controls(vec![endpoint_id.to_string()])
+            .await?;
+        Ok(all.remove(endpoint_id).unwrap_or_default())
+    }
+    /// [`Store::endpoint_control`] of several endpoints in one read (a page of endpoints);
+    /// an endpoint without state is absent (its state is the default).
+    async fn endpoint_controls(
+        &self,
+        endpoint_ids: Vec<String>,
+    ) -> StoreResult<std::collections::HashMap<String, EndpointControl>>;
     /// Deletes an endpoint and its unfinished deliveries (attempt history is kept).
     async fn delete_endpoint(&self, app_id: &str, endpoint_id: &str) -> StoreResult<()>;
     /// Delivery counts of an endpoint by status, for deliveries created in `[since, until)`.

@@ -437,12 +437,13 @@ async fn sqlite_upgrade_drops_clear_text_cached_responses() {
         let c = rusqlite::Connection::open(&path).unwrap();
         // Undo versions 3 to 5 (portal tokens; message parity and integrations), and the
         // later ones' additions (retention columns, whose index names `expunged_at`;
-        // background tasks and the dead-letter indexes).
+        // background tasks and the dead-letter indexes; delivery control).
         c.execute_batch(
             "DROP INDEX message_payload_expiry; ALTER TABLE message DROP COLUMN trace_context; \
              ALTER TABLE message DROP COLUMN payload_expires_at; \
              DROP TABLE background_task; DROP INDEX delivery_endpoint_dead; \
              DROP INDEX delivery_app_dead; DROP TABLE portal_token; DROP TABLE message_tag; DROP TABLE integration; \
+             DROP TABLE endpoint_state; \
              DROP INDEX idempotency_msg; ALTER TABLE idempotency DROP COLUMN msg_id; \
              ALTER TABLE message DROP COLUMN tags; ALTER TABLE message DROP COLUMN deliver_at; \
              ALTER TABLE message DROP COLUMN expunged_at; PRAGMA user_version = 2;",

@@ -54,6 +54,44 @@ mod two_nodes {
         Arc::new(store)
     }
 
+    /// Two nodes claiming one throttled endpoint concurrently together keep its rate: every
+    /// reservation of either is `1/rate` after the previous one of both (the claim advances
+    /// one shared theoretical arrival time under the cluster-wide claim lock).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn throttle_holds_across_two_nodes() {
+        let (schema, a) = fresh().await;
+        let b = second_node(&schema).await;
+        let nodes: [Dyn; 2] = [a, b];
+        let app = new_app(&nodes[0]).await;
+        let ep = new_endpoint(&nodes[0], &app.id, |e| e.throttle_rate = Some(20)).await;
+        for i in 0..200 {
+            publish(&nodes[0], &app.id, "t", T0 + i).await;
+        }
+        let mut times = Vec::new();
+        // Both nodes claim at the same instants, concurrently, over 5 simulated seconds.
+        for step in 0..10 {
+            let now = T0 + 1_000 + step * 500;
+            let (x, y) = tokio::join!(
+                nodes[0].claim_due(claim_req(now, 100, 100)),
+                nodes[1].claim_due(claim_req(now, 100, 100))
+            );
+            for c in x.unwrap().into_iter().chain(y.unwrap()) {
+                assert_eq!(c.endpoint.id, ep.id);
+                assert!(c.not_before >= now && c.not_before <= now + 1_000);
+                times.push(c.not_before);
+            }
+        }
+        times.sort();
+        assert!(times.len() >= 100, "{} reservations", times.len());
+        for w in times.windows(2) {
+            assert!(w[1] - w[0] >= 50, "reservations closer than 1/rate: {w:?}");
+        }
+        // Over any window the two nodes together stay within the rate (one reservation
+        // per 50 ms, the first at the window's start).
+        let span = times.last().unwrap() - times.first().unwrap();
+        assert!(times.len() as i64 <= span / 50 + 1);
+    }
+
     /// Edits of one endpoint made concurrently from two nodes all survive (the row lock
     /// holds across nodes, not only within one node's pool).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -296,6 +334,7 @@ mod nodes {
                 attempt: None,
                 next: DeliveryNext::Succeeded,
                 disable_endpoint: false,
+                retry_after_ms: None,
             })
             .collect()
     }
@@ -418,6 +457,7 @@ mod nodes {
             attempt: Some(stale.clone()),
             next: DeliveryNext::RetryAt(T0 + 5_000),
             disable_endpoint: false,
+            retry_after_ms: None,
         }])
         .await
         .unwrap();

@@ -208,6 +208,7 @@ async fn fill(path: &Path) {
         attempt: Some(attempt),
         next: DeliveryNext::Succeeded,
         disable_endpoint: false,
+        retry_after_ms: None,
     }])
     .await
     .unwrap();

@@ -38,10 +38,15 @@ pub fn decide(
             next: after_failure(),
             disable_endpoint: true,
         },
+        // Retrying cannot succeed until an operator fixes the cause (allowed_networks, the
+        // receiver's certificate) and recovers the dead letters.
+        OutcomeClass::Blocked | OutcomeClass::Tls => Decision {
+            next: DeliveryNext::Failed,
+            disable_endpoint: false,
+        },
         OutcomeClass::Transient
         | OutcomeClass::Throttled
         | OutcomeClass::Auth
-        | OutcomeClass::Blocked
         | OutcomeClass::Other => Decision {
             next: after_failure(),
             disable_endpoint: false,
@@ -120,7 +125,7 @@ mod tests {
     #[test]
     fn failures_follow_the_schedule_then_exhaust() {
         use OutcomeClass::*;
-        for class in [Transient, Throttled, Auth, Blocked, Other] {
+        for class in [Transient, Throttled, Auth, Other] {
             assert_eq!(
                 scheduled(class, 1).next,
                 DeliveryNext::RetryAt(NOW + 100),
@@ -133,6 +138,17 @@ mod tests {
             );
             assert_eq!(scheduled(class, 3).next, DeliveryNext::Failed, "{class:?}");
             assert!(!scheduled(class, 1).disable_endpoint);
+        }
+    }
+
+    #[test]
+    fn blocked_and_tls_fail_at_once() {
+        for class in [OutcomeClass::Blocked, OutcomeClass::Tls] {
+            for trigger in [Trigger::Scheduled, Trigger::Manual] {
+                let d = try_with(class, trigger, 1, 0.0, None);
+                assert_eq!(d.next, DeliveryNext::Failed, "{class:?}");
+                assert!(!d.disable_endpoint);
+            }
         }
     }
 
@@ -167,7 +183,7 @@ mod tests {
     #[test]
     fn manual_tries_are_single() {
         use OutcomeClass::*;
-        for class in [Transient, Throttled, Auth, Blocked, Other, Gone] {
+        for class in [Transient, Throttled, Auth, Blocked, Tls, Other, Gone] {
             let d = try_with(class, Trigger::Manual, 1, 0.0, None);
             assert_eq!(d.next, DeliveryNext::Failed, "{class:?}");
             assert_eq!(d.disable_endpoint, class == Gone);

@@ -13,7 +13,13 @@
 //!   names of a provider's signature headers on a forward.
 //! - [`client`] / [`guard`]: the HTTP client and its private-network policy (invariant 7).
 //! - [`decide`]: what a try means for the delivery (pure).
-//! - [`recorder`]: batched `record_outcomes`.
+//! - [`recorder`]: batched `record_outcomes`, then the operational events, logs and metrics
+//!   of what was committed.
+//!
+//! Delivery control (throttle, `Retry-After` pause, circuit breaker, auto-disable) is the
+//! store's: the claim leaves out what an endpoint's state holds and reserves throttled send
+//! times (`Claimed::not_before`, which the worker waits for); `record_outcomes` advances the
+//! state and reports the transitions (see `sluice_core::control`).
 //!
 //! The dispatcher sees the store only as a [`QueueStore`]; the words it speaks with it are
 //! in [`sluice_core::queue`].
@@ -56,6 +62,7 @@ use self::limits::{Limits, Slot};
 use self::send::Sender;
 use self::worker::Ctx;
 use crate::config::Config;
+use crate::events::EventSink;
 use crate::state::AppState;
 use crate::telemetry::Heartbeat;
 
@@ -66,6 +73,7 @@ const CLAIM_BATCH: usize = 256;
 /// the background loop with [`Dispatcher::spawn`].
 pub struct Dispatcher {
     queue: Arc<dyn QueueStore>,
+    sink: Arc<recorder::Sink>,
     ctx: Arc<Ctx>,
     global: Arc<Semaphore>,
     limits: Arc<Limits>,
@@ -105,7 +113,9 @@ struct Pass {
 
 impl Dispatcher {
     /// A dispatcher over `queue`, configured by `config`, opening endpoint secrets with
-    /// `secrets`, reading time from `clock` when it runs in the background.
+    /// `secrets`, reading time from `clock` when it runs in the background, and reporting
+    /// operational events (attempt failing/exhausted/recovered/auth failed, circuit
+    /// opened/closed, endpoint disabled) to `events` once their outcomes are committed.
     ///
     /// # Panics
     /// If the HTTP client cannot be built (the TLS backend failed to initialise).
@@ -114,6 +124,7 @@ impl Dispatcher {
         config: &Config,
         secrets: SecretBox,
         clock: Arc<dyn Clock>,
+        events: Arc<dyn EventSink>,
     ) -> Self {
         let policy = Arc::new(AddressPolicy::new(config.allowed_networks.clone()));
         let client =
@@ -132,8 +143,14 @@ impl Dispatcher {
             clock,
         });
         let timeout_ms = Millis::try_from(config.timeout().as_millis()).unwrap_or(Millis::MAX / 4);
+        let sink = Arc::new(recorder::Sink {
+            store: queue.clone(),
+            policy: config.control_policy(),
+            events,
+        });
         Self {
             queue,
+            sink,
             ctx,
             global: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
             limits: Limits::new(config.endpoint_concurrency, config.app_share()),
@@ -157,6 +174,7 @@ impl Dispatcher {
             &state.config,
             state.secrets.clone(),
             state.clock.clone(),
+            state.events.clone(),
         )
         .with_heartbeat(state.heartbeat.clone())
     }
@@ -174,8 +192,11 @@ impl Dispatcher {
 
     /// One pass at `now`: claims what is due at `now` (within the same bounds as the
     /// background loop), makes one try of each at `now`, and returns once their outcomes
-    /// are committed. Retry times are computed from `now`, so stepping to the next due
-    /// time replays the schedule without waiting for it.
+    /// are committed and their events emitted. Retry times are computed from `now`, so
+    /// stepping to the next due time replays the schedule without waiting for it. A
+    /// throttled endpoint's deliveries are sent at once too (the clock stands still); the
+    /// claim still reserves their send times 1/rate apart and takes no more than the rate
+    /// allows within its horizon.
     pub async fn step(&self, now: Millis) -> StoreResult<StepReport> {
         let pass = self.claim(now).await?;
         let at = ManualClock::at(now);
@@ -185,8 +206,8 @@ impl Dispatcher {
         let tries = pass.taken.into_iter().map(|t| {
             let (ctx, at, running) = (&self.ctx, &at, &running);
             async move {
-                let outcome = worker::deliver(ctx, t.claimed, t.slot, at, running).await;
-                (outcome, t.permit)
+                let finished = worker::deliver(ctx, t.claimed, t.slot, at, running, false).await;
+                (finished, t.permit)
             }
         });
         let (outcomes, permits): (Vec<_>, Vec<_>) =
@@ -195,14 +216,14 @@ impl Dispatcher {
             claimed: outcomes.len(),
             ..StepReport::default()
         };
-        for o in &outcomes {
-            match o.next {
+        for f in &outcomes {
+            match f.outcome.next {
                 DeliveryNext::Succeeded => report.delivered += 1,
                 DeliveryNext::RetryAt(_) => report.retrying += 1,
                 DeliveryNext::Failed => report.failed += 1,
             }
         }
-        recorder::record(&*self.queue, outcomes, &running).await;
+        recorder::record(&self.sink, outcomes, &running).await;
         drop(permits);
         Ok(report)
     }

@@ -11,11 +11,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sluice_core::queue::Outcome;
 use tokio::sync::{mpsc, Notify};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 
+use super::worker::Finished;
 use super::{recorder, worker, Dispatcher};
 use crate::state::AppState;
 
@@ -42,7 +42,7 @@ pub fn spawn(state: AppState, shutdown: CancellationToken) -> JoinHandle<()> {
 /// What every background delivery task needs besides the shared context.
 struct Pipeline {
     /// The recorder's queue.
-    outcomes: mpsc::Sender<Outcome>,
+    outcomes: mpsc::Sender<Finished>,
     /// Set when the server stops: a delivery still waiting for its send slot gives its
     /// claim back untried.
     shutdown: CancellationToken,
@@ -53,12 +53,18 @@ struct Pipeline {
 pub(super) fn start(dispatcher: Dispatcher, shutdown: CancellationToken) -> JoinHandle<()> {
     let rescheduled = Arc::new(Notify::new());
     let (outcomes, recorder) = recorder::spawn(
-        dispatcher.queue.clone(),
+        dispatcher.sink.clone(),
         rescheduled.clone(),
         shutdown.clone(),
     );
     dispatcher.heartbeat.arm(dispatcher.ctx.clock.now());
     let heartbeat = dispatcher.heartbeat.clone();
+    let queue = dispatcher.queue.clone();
+    tokio::spawn(async move {
+        if let Ok(n) = queue.open_circuits().await {
+            metrics::gauge!("sluice_circuit_open_endpoints").set(n as f64);
+        }
+    });
     let pipeline = Arc::new(Pipeline {
         outcomes,
         shutdown,
@@ -111,6 +117,7 @@ async fn run(d: &Dispatcher, pipeline: Arc<Pipeline>, rescheduled: &Notify) {
                             t.slot,
                             &*ctx.clock,
                             &pipeline.shutdown,
+                            true,
                         )
                         .await;
                         pipeline.heartbeat.beat(ctx.clock.now());
@@ -163,7 +170,8 @@ async fn idle_wait(d: &Dispatcher, saturated: bool) -> Duration {
         None => MAX_IDLE,
         Some(at) if at > now => Duration::from_millis((at - now) as u64).min(MAX_IDLE),
         // Due but not claimed: held back by endpoint caps or application shares, or taken
-        // by another claimer.
+        // by another claimer. (Deliveries held by their endpoint's delivery control are
+        // not due yet: the store reports when they may be claimed.)
         Some(_) if saturated => SATURATED_RECHECK,
         Some(_) => RACE_RECHECK,
     }

@@ -12,7 +12,7 @@ use reqwest::header::{
 };
 use sluice_core::model::{Endpoint, InboundMeta};
 use sluice_core::queue::{Claimed, Tried};
-use sluice_core::retry::{classify, honours_retry_after, parse_retry_after, OutcomeClass};
+use sluice_core::retry::{classify_response, honours_retry_after, parse_retry_after, OutcomeClass};
 use sluice_core::secretbox::SecretBox;
 use sluice_core::signing::{signature_header, SigningKey};
 use sluice_core::Millis;
@@ -223,6 +223,17 @@ impl Sender {
             Err(e) if client::is_blocked(&e) => {
                 return failed(OutcomeClass::Blocked, BLOCKED_TEXT.to_owned())
             }
+            Err(e) if is_tls(&e) => {
+                let mut t = failed(
+                    OutcomeClass::Tls,
+                    format!(
+                        "TLS handshake failed: {}; not retried (fix the receiver's certificate or URL, then recover)",
+                        root_cause(&e)
+                    ),
+                );
+                t.duration_ms = elapsed_ms(started);
+                return t;
+            }
             Err(e) => {
                 let mut t = failed(OutcomeClass::Transient, self.describe(&e));
                 t.duration_ms = elapsed_ms(started);
@@ -239,7 +250,7 @@ impl Sender {
         let text = self.read_bounded(&mut response).await;
         Tried {
             status: Some(status),
-            class: classify(Some(status)),
+            class: classify_response(Some(status), retry_after_ms.is_some()),
             response: text,
             duration_ms: elapsed_ms(started),
             retry_after_ms,
@@ -304,6 +315,36 @@ impl Sender {
         };
         format!("{kind}: {}", root_cause(e))
     }
+}
+
+/// Whether a request failed in the TLS handshake (certificate, host name, protocol): an
+/// error of the TLS library (rustls) in the source chain, or a description that names one.
+fn is_tls(e: &reqwest::Error) -> bool {
+    if !e.is_connect() {
+        return false;
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.is::<rustls::Error>() {
+            return true;
+        }
+        let text = err.to_string().to_ascii_lowercase();
+        if [
+            "certificate",
+            "tls",
+            "ssl",
+            "handshake",
+            "invalidcontenttype",
+            "corrupt message",
+        ]
+        .iter()
+        .any(|w| text.contains(w))
+        {
+            return true;
+        }
+        source = err.source();
+    }
+    false
 }
 
 /// The innermost error of a chain (the OS or protocol error that says what happened).

@@ -241,7 +241,9 @@ async fn auth_failures_are_retried_on_schedule() {
 
 #[tokio::test]
 async fn a_manual_resend_is_a_single_try() {
-    let (app, dispatcher) = spawn_stepped_app(|_| {}).await;
+    // The breaker is not the subject here (with it, the resend waits for the circuit's
+    // next probe time: see delivery_control).
+    let (app, dispatcher) = spawn_stepped_app(|c| c.circuit_failure_threshold = 100).await;
     let rx = Receiver::scripted(vec![], Reply::Status(500)).await;
     let s = app_with_endpoint(&app, &rx.url, json!({})).await;
     let msg_id = publish(&app, &s.app_id, 1).await;

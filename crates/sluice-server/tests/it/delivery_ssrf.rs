@@ -18,8 +18,8 @@ async fn assert_refused(url_of: impl Fn(&str) -> String) {
     assert_eq!(d.status, DeliveryStatus::Fail);
     assert_eq!(
         (tries.len(), d.attempts),
-        (8, 8),
-        "a refused destination is retried on schedule like any failure"
+        (1, 1),
+        "a refused destination is not retried: it cannot succeed until the policy changes"
     );
     for a in attempts(&app, &s.app_id, &msg_id).await {
         assert_eq!(a.error_class.as_deref(), Some("blocked"));

@@ -23,6 +23,7 @@ mod api_unavailable;
 mod api_unserved;
 mod delivery_basic;
 mod delivery_common;
+mod delivery_control;
 mod delivery_cut_body;
 mod delivery_fairness;
 mod delivery_isolation;

@@ -13,7 +13,8 @@
 //! `ON CONFLICT DO NOTHING`, so with that flag rows whose key exists are skipped, which is
 //! also how a re-run resumes a copy that was interrupted.
 //!
-//! Copied: every table except `idempotency` (cached responses to retried requests, minutes
+//! Copied: every table (`endpoint_state` too, so open circuits and failing clocks carry
+//! over) except `idempotency` (cached responses to retried requests, minutes
 //! to live; the keys start afresh) and `job_lease` (PostgreSQL-only). Sealed secrets are
 //! copied as the bytes they are: both backends use the same encryption key, from the data
 //! directory or the configuration, so the nodes on PostgreSQL must be given that key.
@@ -35,6 +36,7 @@ pub const TABLES: &[&str] = &[
     "application",
     "event_type",
     "endpoint",
+    "endpoint_state",
     "integration",
     "source",
     "source_token",

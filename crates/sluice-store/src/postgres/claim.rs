@@ -33,6 +33,7 @@ use sluice_core::model::Delivery;
 use sluice_core::queue::{ClaimRequest, Claimed};
 use sluice_core::Millis;
 
+use super::control::{control_at, write_reservations, Reservation};
 use super::db::{exec, query};
 use super::errors::pg;
 use super::queries::{delivery, endpoint, message};
@@ -90,10 +91,48 @@ pub(super) async fn claim_due(s: &PgStore, req: ClaimRequest) -> StoreResult<Vec
     if !picker.full() && read == window {
         picker.scan_endpoints(&tx).await?;
     }
-    let claimed = lease(&tx, &req, s.leases, picker.picked).await?;
+    let picked = reserve(&tx, &req, &mut picker).await?;
+    let claimed = lease(&tx, &req, s.leases, picked).await?;
     tx.commit().await.map_err(pg)?;
     commits::record(Op::Claim, started.elapsed(), claimed.len());
     Ok(claimed)
+}
+
+/// Reserves the send times of the picked deliveries of throttled endpoints and marks
+/// probes, in one write; returns the picked deliveries with their `not_before`, in pick
+/// order.
+async fn reserve(
+    tx: &deadpool_postgres::Transaction<'_>,
+    req: &ClaimRequest,
+    picker: &mut picker::Picker<'_>,
+) -> StoreResult<Vec<(String, Millis)>> {
+    let mut times: HashMap<String, std::vec::IntoIter<Millis>> = HashMap::new();
+    let mut writes = Vec::new();
+    for (ep, &n) in &picker.counts {
+        let Some(Some(open)) = picker.known.get_mut(ep) else {
+            continue;
+        };
+        if open.rate.is_none() && !open.probe {
+            continue;
+        }
+        let at = open
+            .control
+            .reserve(n, open.rate, open.probe, req.now, req.lease_ms);
+        writes.push(Reservation {
+            endpoint_id: ep.clone(),
+            next_send_at: open.control.next_send_at,
+            probe: open.probe.then_some(open.control.open_until),
+        });
+        times.insert(ep.clone(), at.into_iter());
+    }
+    write_reservations(tx, writes).await?;
+    Ok(std::mem::take(&mut picker.picked)
+        .into_iter()
+        .map(|(id, ep)| {
+            let at = times.get_mut(&ep).and_then(Iterator::next);
+            (id, at.unwrap_or(req.now))
+        })
+        .collect())
 }
 
 /// Moves the chosen deliveries to `Sending` under fresh leases and loads what sending
@@ -102,12 +141,18 @@ async fn lease(
     tx: &deadpool_postgres::Transaction<'_>,
     req: &ClaimRequest,
     leases: Leases,
-    ids: Vec<String>,
+    picked: Vec<(String, Millis)>,
 ) -> StoreResult<Vec<Claimed>> {
-    if ids.is_empty() {
+    if picked.is_empty() {
         return Ok(Vec::new());
     }
-    let expires = req.now.saturating_add(req.lease_ms);
+    let not_before: HashMap<String, Millis> = picked.iter().cloned().collect();
+    let ids: Vec<String> = picked.into_iter().map(|(id, _)| id).collect();
+    // The lease runs from the reserved send time.
+    let expires: Vec<i64> = ids
+        .iter()
+        .map(|id| not_before[id].saturating_add(req.lease_ms))
+        .collect();
     let tokens: Vec<i64> = ids.iter().map(|_| leases.token()).collect();
     let rows = query(tx, &delivery::LEASE, &[&ids, &tokens, &expires, &req.now]).await?;
     let mut leased: Vec<(Delivery, i64)> = Vec::with_capacity(rows.len());
@@ -161,6 +206,7 @@ async fn lease(
             (Some(message), Some(endpoint)) => out.push(Claimed {
                 message: message.clone(),
                 endpoint: endpoint.clone(),
+                not_before: not_before.get(&delivery.id).copied().unwrap_or(req.now),
                 delivery,
                 lease,
             }),
@@ -176,9 +222,10 @@ async fn lease(
     Ok(out)
 }
 
-/// Earliest `next_attempt_at` of an unfinished delivery of an enabled endpoint. Reads a few
-/// rows at the head of the due index; if those all belong to disabled endpoints, falls back
-/// to one seek per endpoint with queued work, as the claim does.
+/// Earliest time an unfinished delivery of an enabled endpoint may be claimed: its
+/// `next_attempt_at`, or later while its endpoint's delivery control holds it. Reads a few
+/// rows at the head of the due index; if those do not settle it (all of disabled endpoints,
+/// or some held), falls back to one seek per endpoint with queued work, as the claim does.
 pub(super) async fn next_due_at(s: &PgStore) -> StoreResult<Option<Millis>> {
     const HEAD: i64 = 64;
     let c = s.client().await?;
@@ -187,39 +234,46 @@ pub(super) async fn next_due_at(s: &PgStore) -> StoreResult<Option<Millis>> {
     for r in &rows {
         head.push((col(r, 0)?, col(r, 1)?));
     }
-    if let Some(at) = earliest_enabled(&c, &head).await? {
-        return Ok(Some(at));
-    }
-    if head.len() < HEAD as usize {
-        return Ok(None);
+    let (earliest, settled) = earliest_enabled(&c, &head).await?;
+    if settled || head.len() < HEAD as usize {
+        return Ok(earliest);
     }
     let rows = query(&c, &delivery::ENDPOINT_HEADS, &[]).await?;
     let mut heads: Vec<(i64, String)> = Vec::with_capacity(rows.len());
     for r in &rows {
         heads.push((col(r, 1)?, col(r, 0)?));
     }
-    earliest_enabled(&c, &heads).await
+    Ok(earliest_enabled(&c, &heads).await?.0)
 }
 
-/// The earliest time of `times` whose endpoint exists and is enabled.
+/// The earliest time a delivery of `times` may be claimed, counting only endpoints that
+/// exist and are enabled and delaying those their control state holds; and whether some
+/// delivery was not held (so no later row can be claimable earlier).
 async fn earliest_enabled(
     c: &deadpool_postgres::Object,
     times: &[(i64, String)],
-) -> StoreResult<Option<i64>> {
+) -> StoreResult<(Option<i64>, bool)> {
     if times.is_empty() {
-        return Ok(None);
+        return Ok((None, false));
     }
     let mut eps: Vec<&str> = times.iter().map(|(_, ep)| ep.as_str()).collect();
     eps.sort_unstable();
     eps.dedup();
     let rows = query(c, &endpoint::ENABLED_OF, &[&eps]).await?;
-    let mut enabled = std::collections::HashSet::with_capacity(rows.len());
+    let mut available: HashMap<String, i64> = HashMap::with_capacity(rows.len());
     for r in &rows {
-        enabled.insert(col::<String>(r, 0)?);
+        let rate = col::<Option<i64>>(r, 1)?
+            .and_then(|r| u32::try_from(r).ok())
+            .filter(|r| *r > 0);
+        available.insert(col(r, 0)?, control_at(r, 2)?.available_from(rate));
     }
-    Ok(times
-        .iter()
-        .filter(|(_, ep)| enabled.contains(ep))
-        .map(|(at, _)| *at)
-        .min())
+    let (mut earliest, mut settled) = (None::<i64>, false);
+    for (at, ep) in times {
+        if let Some(from) = available.get(ep) {
+            let t = (*at).max(*from);
+            settled |= t == *at;
+            earliest = Some(earliest.map_or(t, |e| e.min(t)));
+        }
+    }
+    Ok((earliest, settled))
 }

@@ -5,13 +5,14 @@
 //! `NOTIFY`s every node's dispatcher in the same transaction (as SQLite's `write_waking`).
 
 use deadpool_postgres::GenericClient;
+use sluice_core::control::EndpointControl;
 use sluice_core::model::{DeliveryStatus, Endpoint};
 use sluice_core::Millis;
 
 use super::apps::found;
 use super::db::{exec, query, query_opt};
 use super::page::ListQuery;
-use super::queries::{delivery, endpoint};
+use super::queries::{delivery, endpoint, endpoint_state};
 use super::rows::{col, endpoint_at, opt_json, opt_u32, retired_json, to_json};
 use super::{errors::pg, PgStore};
 use crate::sql::STATUSES;
@@ -146,7 +147,13 @@ async fn write_endpoint<C: GenericClient>(
     )
     .await?;
     found(n)?;
-    Ok(was_disabled && !ep.disabled)
+    let reenabled = was_disabled && !ep.disabled;
+    if reenabled {
+        // A fresh start: the breaker closed and the failing clock cleared, so it is not
+        // disabled again by its first failure.
+        exec(c, &endpoint_state::DELETE, &[&ep.id]).await?;
+    }
+    Ok(reenabled)
 }
 
 /// Deletes the endpoint and its unfinished deliveries. Finished deliveries and attempts stay
@@ -165,7 +172,21 @@ pub(super) async fn delete_endpoint(
         &[&endpoint_id],
     )
     .await?;
+    exec(&tx, &endpoint_state::DELETE, &[&endpoint_id]).await?;
     tx.commit().await.map_err(pg)
+}
+
+/// The delivery control state of the endpoints that have one, in one statement.
+pub(super) async fn endpoint_controls(
+    s: &PgStore,
+    endpoint_ids: &[String],
+) -> StoreResult<std::collections::HashMap<String, EndpointControl>> {
+    let c = s.client().await?;
+    let mut out = std::collections::HashMap::new();
+    for r in query(&c, &endpoint_state::OF_ENDPOINTS, &[&endpoint_ids]).await? {
+        out.insert(col(&r, 0)?, super::control::control_at(&r, 1)?);
+    }
+    Ok(out)
 }
 
 /// Counts of every status (zeros included) over deliveries created in `[since, until)`.

@@ -57,6 +57,7 @@ pub(crate) const INTERNAL_UNIQUE: &[&str] = &[
     "inbound_dedupe_pkey",
     "job_lease_pkey",
     "sluice_schema_pkey",
+    "endpoint_state_pkey",
 ];
 
 /// The conflict kind of a unique index, if callers can break it.

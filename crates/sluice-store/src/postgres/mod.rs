@@ -18,6 +18,7 @@
 
 mod apps;
 mod claim;
+mod control;
 mod db;
 mod depths;
 mod endpoints;

@@ -2,11 +2,13 @@
 //! transaction per batch, one statement per table), and putting deliveries back in the
 //! queue (resend, recover). Each write that makes work due notifies every node.
 
+use sluice_core::control::ControlPolicy;
 use sluice_core::ids;
 use sluice_core::model::{DeliveryStatus, Trigger};
-use sluice_core::queue::{DeliveryNext, Outcome};
+use sluice_core::queue::{ControlChangeKind, DeliveryNext, Outcome, Recorded};
 use sluice_core::Millis;
 
+use super::control;
 use super::db::{exec, query, query_opt};
 use super::errors::pg;
 use super::queries::{attempt, delivery, endpoint, message};
@@ -22,7 +24,15 @@ use crate::{ConflictKind, StoreError, StoreResult};
 /// the delivery, that claimer's outcome is the one that counts. The attempt insert and the
 /// delivery update run pipelined on the connection; deliveries are updated in id order, so
 /// two batches touching the same rows wait in one order.
-pub(super) async fn record_outcomes(s: &PgStore, mut outcomes: Vec<Outcome>) -> StoreResult<()> {
+///
+/// Then the endpoints' delivery control is applied (see [`super::control`]): it counts
+/// every try that was made, fenced or not, and returns the changes, reported after the
+/// commit.
+pub(super) async fn record_outcomes(
+    s: &PgStore,
+    mut outcomes: Vec<Outcome>,
+    policy: &ControlPolicy,
+) -> StoreResult<Recorded> {
     outcomes.sort_by(|a, b| a.delivery_id.cmp(&b.delivery_id));
     let mut c = s.client().await?;
     let started = std::time::Instant::now();
@@ -37,10 +47,16 @@ pub(super) async fn record_outcomes(s: &PgStore, mut outcomes: Vec<Outcome>) -> 
         matches!((o.next, tried_at), (DeliveryNext::RetryAt(t), Some(at)) if t <= at)
             && updated.contains(&o.delivery_id)
     });
-    disable_endpoints(&tx, &outcomes).await?;
+    // Regardless of the leases: the endpoint itself said it is gone, or keeps failing.
+    let recorded = control::apply_outcomes(&tx, &outcomes, policy).await?;
+    let wake = wake
+        || recorded
+            .changes
+            .iter()
+            .any(|ch| ch.kind == ControlChangeKind::CircuitClosed);
     commit_waking(s, tx, wake).await?;
     commits::record(Op::Outcomes, started.elapsed(), outcomes.len());
-    Ok(())
+    Ok(recorded)
 }
 
 /// Commits `tx` and then, if it created due work, wakes this node and the others.
@@ -128,29 +144,6 @@ async fn update_deliveries(
     )
     .await?;
     rows.iter().map(|r| col(r, 0)).collect()
-}
-
-/// Disables the endpoints that answered 410, regardless of the lease: the endpoint itself
-/// said it is gone.
-async fn disable_endpoints(
-    tx: &deadpool_postgres::Transaction<'_>,
-    outcomes: &[Outcome],
-) -> StoreResult<()> {
-    let gone: Vec<&Outcome> = outcomes.iter().filter(|o| o.disable_endpoint).collect();
-    if gone.is_empty() {
-        return Ok(());
-    }
-    let deliveries: Vec<&str> = gone.iter().map(|o| o.delivery_id.as_str()).collect();
-    let endpoints: Vec<Option<&str>> = gone
-        .iter()
-        .map(|o| o.attempt.as_ref().map(|a| a.endpoint_id.as_str()))
-        .collect();
-    let at: Vec<Option<i64>> = gone
-        .iter()
-        .map(|o| o.attempt.as_ref().map(|a| a.created_at))
-        .collect();
-    exec(tx, &endpoint::DISABLE, &[&deliveries, &endpoints, &at]).await?;
-    Ok(())
 }
 
 /// Queues one manual try of a message to an endpoint of its app, in one transaction;

@@ -41,6 +41,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0003_redrive.sql"),
         compatible_with: 1,
     },
+    // Adds `endpoint_state` only: binaries of schema 1 still run.
+    Migration {
+        sql: include_str!("migrations/0004_delivery_control.sql"),
+        compatible_with: 1,
+    },
 ];
 
 /// The schema version this binary is written for.

@@ -1,6 +1,7 @@
 //! `impl Store for PgStore`: each method is one call into the module of its area.
 
 use async_trait::async_trait;
+use sluice_core::control::EndpointControl;
 use sluice_core::model::{
     Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Integration, Message,
     Source,
@@ -110,6 +111,13 @@ impl Store for PgStore {
         edit: EndpointEdit,
     ) -> StoreResult<Endpoint> {
         endpoints::edit_endpoint(self, app_id, endpoint_id, edit).await
+    }
+
+    async fn endpoint_controls(
+        &self,
+        endpoint_ids: Vec<String>,
+    ) -> StoreResult<std::collections::HashMap<String, EndpointControl>> {
+        endpoints::endpoint_controls(self, &endpoint_ids).await
     }
 
     async fn delete_endpoint(&self, app_id: &str, endpoint_id: &str) -> StoreResult<()> {

@@ -1,4 +1,4 @@
-//! Claiming due deliveries, and the earliest due time.
+//! Claiming due deliveries (the earliest due time is [`super::next_due`]).
 //!
 //! Due work is found through two partial indexes that hold only unfinished rows:
 //! `delivery_due (next_attempt_at)` and `delivery_endpoint_due (endpoint_id,
@@ -22,55 +22,103 @@
 use std::collections::{HashMap, HashSet};
 
 use rusqlite::{params, Connection, OptionalExtension};
+use sluice_core::control::{Admission, EndpointControl, Hold};
 use sluice_core::queue::{ClaimRequest, Claimed};
 
-use super::db::{exec, prepare, query_all, query_opt};
+use super::control::{control_at, write_control};
+use super::db::{exec, prepare, query_opt};
 use super::endpoints::endpoint_by_id;
 use super::messages::message_by_id;
 use super::queries::{delivery, endpoint};
 use super::rows::{backend, delivery_at};
 use crate::StoreResult;
 
-/// Says whether an endpoint may be sent to, and its application, caching the answer for one
-/// operation.
+/// What the claim knows of an endpoint it may send to.
+struct Open {
+    app_id: String,
+    rate: Option<u32>,
+    control: EndpointControl,
+    /// Most deliveries its control state admits in this claim.
+    max: usize,
+    probe: bool,
+}
+
+/// Says whether an endpoint may be sent to, its application and what its delivery control
+/// admits, caching the answer for one operation.
 struct Gate<'a> {
+    now: i64,
     excluded: HashSet<&'a str>,
-    /// Endpoint id → its application, or `None` when it cannot be sent to.
-    known: HashMap<String, Option<String>>,
+    /// Endpoint id → what it may take, or `None` when it cannot be sent to.
+    known: HashMap<String, Option<Open>>,
+    /// Endpoint id → when its control state lets it take work again (held endpoints).
+    held: HashMap<String, (Hold, i64)>,
 }
 
 impl<'a> Gate<'a> {
-    fn new(excluded: &'a [String]) -> Self {
+    fn new(excluded: &'a [String], now: i64) -> Self {
         Self {
+            now,
             excluded: excluded.iter().map(String::as_str).collect(),
             known: HashMap::new(),
+            held: HashMap::new(),
         }
     }
 
-    /// The endpoint's application, or `None` if the endpoint is excluded, disabled or gone.
-    fn app_of(&mut self, c: &Connection, endpoint_id: &str) -> StoreResult<Option<&str>> {
+    /// What the endpoint may take, or `None` if it is excluded, disabled, gone or held by
+    /// its delivery control.
+    fn open(&mut self, c: &Connection, endpoint_id: &str) -> StoreResult<Option<&mut Open>> {
         if self.excluded.contains(endpoint_id) {
             return Ok(None);
         }
         if !self.known.contains_key(endpoint_id) {
-            let row: Option<(bool, String)> = query_opt(c, &endpoint::GATE, [endpoint_id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
+            let row = query_opt(c, &endpoint::GATE, [endpoint_id], |r| {
+                Ok((
+                    r.get::<_, bool>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                    control_at(r, 3)?,
+                ))
             })?;
             // A delivery whose endpoint is gone is never sendable.
-            let app = row.and_then(|(disabled, app)| (!disabled).then_some(app));
-            self.known.insert(endpoint_id.to_string(), app);
+            let open = match row {
+                Some((false, app_id, rate, control)) => {
+                    let rate = rate.and_then(|r| u32::try_from(r).ok()).filter(|r| *r > 0);
+                    match control.admit(rate, self.now) {
+                        Admission::Held { by, until } => {
+                            self.held.insert(endpoint_id.to_string(), (by, until));
+                            None
+                        }
+                        Admission::Open { max, probe } => Some(Open {
+                            app_id,
+                            rate,
+                            control,
+                            max,
+                            probe,
+                        }),
+                    }
+                }
+                _ => None,
+            };
+            self.known.insert(endpoint_id.to_string(), open);
         }
-        Ok(self.known[endpoint_id].as_deref())
+        Ok(self.known.get_mut(endpoint_id).and_then(Option::as_mut))
     }
 
-    fn blocked(&mut self, c: &Connection, endpoint_id: &str) -> StoreResult<bool> {
-        Ok(self.app_of(c, endpoint_id)?.is_none())
+    fn app_of(&mut self, c: &Connection, endpoint_id: &str) -> StoreResult<Option<String>> {
+        Ok(self.open(c, endpoint_id)?.map(|o| o.app_id.clone()))
+    }
+
+    /// Counts a due delivery that its endpoint's control state holds back.
+    fn count_held(&self, endpoint_id: &str) {
+        if let Some((by, _)) = self.held.get(endpoint_id) {
+            metrics::counter!("sluice_throttled_waits_total", "by" => by.as_str()).increment(1);
+        }
     }
 }
 
 /// Calls `f(endpoint_id, head)` for every endpoint with unfinished deliveries, where `head`
 /// is its earliest `next_attempt_at`: one index seek per endpoint (a loose index scan).
-fn for_each_endpoint_head(
+pub(super) fn for_each_endpoint_head(
     c: &Connection,
     mut f: impl FnMut(&str, i64) -> StoreResult<()>,
 ) -> StoreResult<()> {
@@ -95,7 +143,8 @@ struct Picker<'a> {
     gate: Gate<'a>,
     counts: HashMap<String, usize>,
     app_counts: HashMap<String, usize>,
-    picked: Vec<String>,
+    /// (delivery, endpoint), in pick order.
+    picked: Vec<(String, String)>,
     seen: HashSet<String>,
 }
 
@@ -106,7 +155,11 @@ impl<'a> Picker<'a> {
 
     fn room(&self, endpoint_id: &str) -> usize {
         let used = self.counts.get(endpoint_id).copied().unwrap_or(0);
-        self.req.per_endpoint.saturating_sub(used)
+        let admitted = match self.gate.known.get(endpoint_id) {
+            Some(Some(open)) => open.max,
+            _ => usize::MAX,
+        };
+        self.req.per_endpoint.min(admitted).saturating_sub(used)
     }
 
     fn app_room(&self, app_id: &str) -> usize {
@@ -128,8 +181,7 @@ impl<'a> Picker<'a> {
         let Some(app) = self.gate.app_of(c, endpoint_id)? else {
             return Ok(None);
         };
-        let app = app.to_owned();
-        Ok((self.app_room(&app) > 0).then_some(app))
+        Ok((self.room(endpoint_id) > 0 && self.app_room(&app) > 0).then_some(app))
     }
 
     fn offer(&mut self, c: &Connection, id: String, endpoint_id: &str) -> StoreResult<()> {
@@ -137,12 +189,13 @@ impl<'a> Picker<'a> {
             return Ok(());
         }
         let Some(app) = self.open_app(c, endpoint_id)? else {
+            self.gate.count_held(endpoint_id);
             return Ok(());
         };
         *self.counts.entry(endpoint_id.to_string()).or_default() += 1;
         *self.app_counts.entry(app).or_default() += 1;
         self.seen.insert(id.clone());
-        self.picked.push(id);
+        self.picked.push((id, endpoint_id.to_string()));
         Ok(())
     }
 
@@ -170,8 +223,12 @@ impl<'a> Picker<'a> {
         let now = self.req.now;
         let mut heads: Vec<(i64, String)> = Vec::new();
         for_each_endpoint_head(c, |ep, head| {
-            if head <= now && self.open_app(c, ep)?.is_some() {
-                heads.push((head, ep.to_string()));
+            if head <= now {
+                if self.open_app(c, ep)?.is_some() {
+                    heads.push((head, ep.to_string()));
+                } else {
+                    self.gate.count_held(ep);
+                }
             }
             Ok(())
         })?;
@@ -208,7 +265,7 @@ pub(crate) fn claim_due(c: &Connection, req: &ClaimRequest) -> StoreResult<Vec<C
     }
     let mut picker = Picker {
         req,
-        gate: Gate::new(&req.exclude_endpoints),
+        gate: Gate::new(&req.exclude_endpoints, req.now),
         counts: HashMap::new(),
         app_counts: HashMap::new(),
         picked: Vec::new(),
@@ -219,17 +276,50 @@ pub(crate) fn claim_due(c: &Connection, req: &ClaimRequest) -> StoreResult<Vec<C
     if !picker.full() && read == window {
         picker.scan_endpoints(c)?;
     }
-    lease(c, req, picker.picked)
+    let picked = reserve(c, req, &mut picker)?;
+    lease(c, req, picked)
+}
+
+/// Reserves the send times of the picked deliveries of throttled endpoints and marks
+/// probes, writing each such endpoint's state once; returns the picked deliveries with
+/// their `not_before`, in pick order.
+fn reserve(
+    c: &Connection,
+    req: &ClaimRequest,
+    picker: &mut Picker<'_>,
+) -> StoreResult<Vec<(String, i64)>> {
+    let mut times: HashMap<String, std::vec::IntoIter<i64>> = HashMap::new();
+    for (ep, &n) in &picker.counts {
+        let Some(Some(open)) = picker.gate.known.get_mut(ep) else {
+            continue;
+        };
+        if open.rate.is_none() && !open.probe {
+            continue;
+        }
+        let at = open
+            .control
+            .reserve(n, open.rate, open.probe, req.now, req.lease_ms);
+        write_control(c, ep, &open.control)?;
+        times.insert(ep.clone(), at.into_iter());
+    }
+    Ok(std::mem::take(&mut picker.picked)
+        .into_iter()
+        .map(|(id, ep)| {
+            let at = times.get_mut(&ep).and_then(Iterator::next);
+            (id, at.unwrap_or(req.now))
+        })
+        .collect())
 }
 
 /// Moves the chosen deliveries to `Sending` under fresh leases and loads what sending needs.
-fn lease(c: &Connection, req: &ClaimRequest, ids: Vec<String>) -> StoreResult<Vec<Claimed>> {
-    let expires = req.now.saturating_add(req.lease_ms);
+fn lease(c: &Connection, req: &ClaimRequest, ids: Vec<(String, i64)>) -> StoreResult<Vec<Claimed>> {
     let mut update = prepare(c, &delivery::LEASE)?;
     let mut endpoints = HashMap::new();
     let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
+    for (id, not_before) in ids {
         let lease: i64 = rand::random();
+        // The lease runs from the reserved send time.
+        let expires = not_before.saturating_add(req.lease_ms);
         let delivery = update
             .query_row(params![id, expires, lease, req.now], |r| delivery_at(r, 0))
             .map_err(backend)?;
@@ -250,6 +340,7 @@ fn lease(c: &Connection, req: &ClaimRequest, ids: Vec<String>) -> StoreResult<Ve
                 lease,
                 message,
                 endpoint,
+                not_before,
             }),
             _ => {
                 tracing::warn!(
@@ -268,31 +359,4 @@ fn lease(c: &Connection, req: &ClaimRequest, ids: Vec<String>) -> StoreResult<Ve
 fn fail_unsendable(c: &Connection, delivery_id: &str, now: i64) -> StoreResult<()> {
     exec(c, &delivery::FAIL_UNSENDABLE, params![delivery_id, now])?;
     Ok(())
-}
-
-/// Earliest `next_attempt_at` of an unfinished delivery of an enabled endpoint. Reads a few
-/// rows at the head of the due index; if those all belong to disabled endpoints, falls back
-/// to one seek per endpoint, as the claim does.
-pub(crate) fn next_due_at(c: &Connection) -> StoreResult<Option<i64>> {
-    const HEAD: usize = 64;
-    let mut gate = Gate::new(&[]);
-    let head: Vec<(i64, String)> = query_all(c, &delivery::UNFINISHED_HEAD, [HEAD as i64], |r| {
-        Ok((r.get(0)?, r.get(1)?))
-    })?;
-    for (at, ep) in &head {
-        if !gate.blocked(c, ep)? {
-            return Ok(Some(*at));
-        }
-    }
-    if head.len() < HEAD {
-        return Ok(None);
-    }
-    let mut earliest: Option<i64> = None;
-    for_each_endpoint_head(c, |ep, at| {
-        if earliest.is_none_or(|e| at < e) && !gate.blocked(c, ep)? {
-            earliest = Some(at);
-        }
-        Ok(())
-    })?;
-    Ok(earliest)
 }

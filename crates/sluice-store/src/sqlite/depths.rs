@@ -6,8 +6,8 @@ use rusqlite::{params, Connection};
 use sluice_core::ids;
 use sluice_core::model::DeliveryStatus;
 
-use super::claim::next_due_at;
 use super::db::{query_all, query_opt};
+use super::next_due::next_due_at;
 use super::queries::{attempt, delivery};
 use crate::{QueueDepths, StoreResult, DEPTH_CAP};
 

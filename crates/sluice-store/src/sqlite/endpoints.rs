@@ -4,6 +4,7 @@ use rusqlite::{params, Connection};
 use sluice_core::model::{DeliveryStatus, Endpoint};
 
 use super::apps::found;
+use super::control::reset_control;
 use super::db::{exec, exec_named, query_all, query_opt};
 use super::page::ListQuery;
 use super::queries::{by_id_or_key, delivery, endpoint};
@@ -39,7 +40,8 @@ pub(crate) fn list_endpoints(
 }
 
 /// Replaces the endpoint; returns whether it went from disabled to enabled, which makes its
-/// waiting deliveries sendable (the caller wakes the dispatcher).
+/// waiting deliveries sendable (the caller wakes the dispatcher) and resets its delivery
+/// control.
 pub(crate) fn update_endpoint(c: &Connection, ep: &Endpoint) -> StoreResult<bool> {
     let was_disabled: bool = query_opt(c, &endpoint::DISABLED, params![ep.id, ep.app_id], |r| {
         r.get(0)
@@ -47,7 +49,13 @@ pub(crate) fn update_endpoint(c: &Connection, ep: &Endpoint) -> StoreResult<bool
     .ok_or(StoreError::NotFound)?;
     let n = exec_named(c, &endpoint::UPDATE, &endpoint_params(ep)?)?;
     found(n)?;
-    Ok(was_disabled && !ep.disabled)
+    let reenabled = was_disabled && !ep.disabled;
+    if reenabled {
+        // A fresh start: the breaker closed and the failing clock cleared, so it is not
+        // disabled again by its first failure.
+        reset_control(c, &ep.id)?;
+    }
+    Ok(reenabled)
 }
 
 /// Reads the endpoint on the writer's connection (inside its transaction, so no other
@@ -72,6 +80,7 @@ pub(crate) fn edit_endpoint(
 pub(crate) fn delete_endpoint(c: &Connection, app_id: &str, endpoint_id: &str) -> StoreResult<()> {
     found(exec(c, &endpoint::DELETE, params![endpoint_id, app_id])?)?;
     exec(c, &delivery::DELETE_UNFINISHED_OF_ENDPOINT, [endpoint_id])?;
+    reset_control(c, endpoint_id)?;
     Ok(())
 }
 

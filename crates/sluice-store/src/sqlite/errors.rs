@@ -191,6 +191,7 @@ mod tests {
             "sqlite_autoindex_attempt_1",
             "sqlite_autoindex_idempotency_1",
             "sqlite_autoindex_inbound_dedupe_1",
+            "sqlite_autoindex_endpoint_state_1",
         ];
         let c = migrated();
         let tables: Vec<String> = c

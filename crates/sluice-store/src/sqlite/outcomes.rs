@@ -2,22 +2,31 @@
 //! deliveries back in the queue (resend, recover, orphans of a dead process).
 
 use rusqlite::{params, Connection};
+use sluice_core::control::ControlPolicy;
 use sluice_core::model::{DeliveryStatus, Trigger};
-use sluice_core::queue::{DeliveryNext, Outcome};
+use sluice_core::queue::{ControlChangeKind, DeliveryNext, Outcome, Recorded};
 
 use super::attempts::insert_attempt;
+use super::control::apply_outcomes;
 use super::db::{exec, prepare, query_opt};
 use super::messages::{endpoint_of_app, insert_delivery};
-use super::queries::{delivery, endpoint, message};
+use super::queries::{delivery, message};
 use super::rows::backend;
 use crate::{ConflictKind, StoreError, StoreResult};
 
-/// Applies a batch of outcomes; returns whether one of them made its delivery due at once.
+/// Applies a batch of outcomes and their endpoints' delivery control (see
+/// [`super::control`]); returns whether one of them made due work claimable at once (a
+/// retry due at its try time, a circuit closed), and the control changes.
 ///
 /// The attempt is recorded unconditionally (the try happened), but the delivery changes only
 /// while it is still `Sending` under the outcome's lease: if the lease expired and another
-/// dispatcher claimed the delivery, that claimer's outcome is the one that counts.
-pub(crate) fn record_outcomes(c: &Connection, outcomes: &[Outcome]) -> StoreResult<bool> {
+/// dispatcher claimed the delivery, that claimer's outcome is the one that counts. Endpoint
+/// control counts every try that was made, fenced or not.
+pub(crate) fn record_outcomes(
+    c: &Connection,
+    outcomes: &[Outcome],
+    policy: &ControlPolicy,
+) -> StoreResult<(bool, Recorded)> {
     let mut update = prepare(c, &delivery::RECORD_OUTCOME)?;
     let mut wake = false;
     for o in outcomes {
@@ -45,17 +54,14 @@ pub(crate) fn record_outcomes(c: &Connection, outcomes: &[Outcome]) -> StoreResu
                 wake |= t <= at;
             }
         }
-        if o.disable_endpoint {
-            // Regardless of the lease: the endpoint itself said it is gone.
-            let endpoint = o.attempt.as_ref().map(|a| a.endpoint_id.as_str());
-            exec(
-                c,
-                &endpoint::DISABLE,
-                params![o.delivery_id, endpoint, tried_at],
-            )?;
-        }
     }
-    Ok(wake)
+    // Regardless of the leases: the endpoint itself said it is gone, or keeps failing.
+    let recorded = apply_outcomes(c, outcomes, policy)?;
+    wake |= recorded
+        .changes
+        .iter()
+        .any(|ch| ch.kind == ControlChangeKind::CircuitClosed);
+    Ok((wake, recorded))
 }
 
 /// Queues one manual try of a message to an endpoint of its app; returns whether the

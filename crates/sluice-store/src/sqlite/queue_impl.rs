@@ -5,11 +5,12 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use sluice_core::queue::{ClaimRequest, Claimed, Outcome};
+use sluice_core::control::ControlPolicy;
+use sluice_core::queue::{ClaimRequest, Claimed, Outcome, Recorded};
 use sluice_core::Millis;
 
 use super::writer::Tally;
-use super::{claim, outcomes, SqliteStore};
+use super::{claim, control, next_due, outcomes, SqliteStore};
 use crate::commits::Op;
 use crate::{QueueStore, StoreResult};
 
@@ -21,22 +22,31 @@ impl QueueStore for SqliteStore {
             .await
     }
 
-    async fn record_outcomes(&self, outcomes: Vec<Outcome>) -> StoreResult<()> {
+    async fn record_outcomes_under(
+        &self,
+        outcomes: Vec<Outcome>,
+        policy: ControlPolicy,
+    ) -> StoreResult<Recorded> {
         if outcomes.is_empty() {
-            return Ok(());
+            return Ok(Recorded::default());
         }
         // A retry due no later than its try (a zero delay) is new due work: wake.
         let n = outcomes.len();
-        let tally: Tally<usize> = Some((Op::Outcomes, |n| *n));
+        let tally: Tally<(usize, Recorded)> = Some((Op::Outcomes, |(n, _)| *n));
         self.write_tallied(tally, move |c| {
-            Ok((n, outcomes::record_outcomes(c, &outcomes)?))
+            let (wake, recorded) = outcomes::record_outcomes(c, &outcomes, &policy)?;
+            Ok(((n, recorded), wake))
         })
         .await
-        .map(drop)
+        .map(|(_, recorded)| recorded)
+    }
+
+    async fn open_circuits(&self) -> StoreResult<u64> {
+        self.read(control::open_circuits).await
     }
 
     async fn next_due_at(&self) -> StoreResult<Option<Millis>> {
-        self.read(claim::next_due_at).await
+        self.read(next_due::next_due_at).await
     }
 
     fn work_signal(&self) -> Arc<tokio::sync::Notify> {

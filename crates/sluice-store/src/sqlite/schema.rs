@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_retention.sql"),
     include_str!("migrations/0008_metrics.sql"),
     include_str!("migrations/0009_redrive.sql"),
+    include_str!("migrations/0010_delivery_control.sql"),
 ];
 
 /// How long a connection waits for a lock held by another connection (a checkpoint, or a

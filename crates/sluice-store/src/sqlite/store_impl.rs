@@ -2,6 +2,7 @@
 //! Arguments are copied into owned values because both run on other threads.
 
 use async_trait::async_trait;
+use sluice_core::control::EndpointControl;
 use sluice_core::model::{
     Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Integration, Message,
     Source,
@@ -146,6 +147,14 @@ impl Store for SqliteStore {
     ) -> StoreResult<Endpoint> {
         let (app, ep) = (app_id.to_string(), endpoint_id.to_string());
         self.write_waking(move |c| endpoints::edit_endpoint(c, &app, &ep, edit))
+            .await
+    }
+
+    async fn endpoint_controls(
+        &self,
+        endpoint_ids: Vec<String>,
+    ) -> StoreResult<std::collections::HashMap<String, EndpointControl>> {
+        self.read(move |c| super::control::controls_of(c, &endpoint_ids))
             .await
     }
 

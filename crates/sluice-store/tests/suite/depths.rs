@@ -13,6 +13,7 @@ fn outcome(c: &Claimed, attempt: Option<(DeliveryStatus, i64)>, next: DeliveryNe
         attempt: attempt.map(|(st, t)| attempt_row(c, 500, st, t)),
         next,
         disable_endpoint: false,
+        retry_after_ms: None,
     }
 }
 

@@ -19,6 +19,7 @@ fn outcome(
         attempt,
         next,
         disable_endpoint: false,
+        retry_after_ms: None,
     }
 }
 

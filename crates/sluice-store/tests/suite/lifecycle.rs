@@ -30,6 +30,7 @@ pub async fn delete_app_cascades(s: Dyn) {
             attempt: Some(attempt_row(c, 500, DeliveryStatus::Fail, T0 + 5)),
             next: DeliveryNext::RetryAt(T0 + 10),
             disable_endpoint: false,
+            retry_after_ms: None,
         })
         .collect();
     s.record_outcomes(outcomes).await.unwrap();
@@ -100,6 +101,7 @@ pub async fn delete_endpoint_keeps_history(s: Dyn) {
         attempt: Some(a.clone()),
         next: DeliveryNext::Succeeded,
         disable_endpoint: false,
+        retry_after_ms: None,
     }])
     .await
     .unwrap();
@@ -147,6 +149,7 @@ pub async fn endpoint_stats(s: Dyn) {
         attempt: None,
         next,
         disable_endpoint: false,
+        retry_after_ms: None,
     };
     s.record_outcomes(vec![
         mk(&claimed[0], DeliveryNext::Succeeded),

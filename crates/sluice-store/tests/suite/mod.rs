@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each backend's runner uses what it supports
 
 pub mod admin;
+pub mod control;
 pub mod depths;
 pub mod dispatch;
 pub mod edits;
@@ -36,6 +37,10 @@ macro_rules! every_test {
             queue::blocked_backlog_does_not_starve_others,
             queue::claim_from_large_backlog_returns_a_batch,
             fairness::app_share_bounds_a_claim,
+            control::throttle_reservations_are_spaced,
+            control::circuit_breaker_transitions,
+            control::retry_after_pauses_the_endpoint,
+            control::auto_disable_keeps_deliveries_and_reenable_resets,
             dispatch::record_outcomes_transitions,
             dispatch::immediate_retry_wakes,
             dispatch::recover_and_resend,

@@ -92,6 +92,7 @@ pub async fn tags_filter_messages_and_attempts(s: Dyn) {
             attempt: Some(attempt_row(c, 200, DeliveryStatus::Success, T0 + 20)),
             next: DeliveryNext::Succeeded,
             disable_endpoint: false,
+            retry_after_ms: None,
         })
         .collect();
     s.record_outcomes(outcomes).await.unwrap();
@@ -150,6 +151,7 @@ pub async fn deliver_at_delays_the_deliveries(s: Dyn) {
         attempt: Some(attempt_row(&now[0], 200, DeliveryStatus::Success, T0 + 2)),
         next: DeliveryNext::Succeeded,
         disable_endpoint: false,
+        retry_after_ms: None,
     }])
     .await
     .unwrap();
@@ -192,6 +194,7 @@ pub async fn expunge_keeps_the_record_and_stops_sending(s: Dyn) {
         attempt: Some(attempt_row(&c, 500, DeliveryStatus::Fail, T0 + 10)),
         next: DeliveryNext::RetryAt(T0 + 20),
         disable_endpoint: false,
+        retry_after_ms: None,
     }])
     .await
     .unwrap();

@@ -134,6 +134,7 @@ pub async fn expired_lease_is_reclaimed_and_fenced(s: Dyn) {
         attempt: Some(stale_attempt.clone()),
         next: DeliveryNext::Succeeded,
         disable_endpoint: false,
+        retry_after_ms: None,
     };
     q.record_outcomes(vec![stale]).await.unwrap();
     let d = delivery(&s, &msg.id, &ep.id).await.unwrap();
@@ -160,6 +161,7 @@ pub async fn expired_lease_is_reclaimed_and_fenced(s: Dyn) {
         attempt: Some(fresh_attempt),
         next: DeliveryNext::RetryAt(T0 + 9_000),
         disable_endpoint: false,
+        retry_after_ms: None,
     }])
     .await
     .unwrap();
@@ -230,6 +232,7 @@ pub async fn release(s: &Dyn, claimed: &[Claimed], at: i64) {
             attempt: None,
             next: DeliveryNext::RetryAt(at),
             disable_endpoint: false,
+            retry_after_ms: None,
         })
         .collect();
     s.record_outcomes(outcomes).await.unwrap();

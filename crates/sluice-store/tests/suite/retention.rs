@@ -103,6 +103,7 @@ async fn record(s: &Dyn, c: &Claimed, t: i64, retry_at: Option<i64>) {
         attempt: Some(attempt_row(c, code, status, t)),
         next,
         disable_endpoint: false,
+        retry_after_ms: None,
     }])
     .await
     .unwrap();

@@ -58,6 +58,7 @@ pub async fn dead_letters(s: &Dyn, app: &str, event_type: &str, n: usize, code: 
             attempt: Some(attempt_row(c, code, DeliveryStatus::Fail, t + 100)),
             next: DeliveryNext::Failed,
             disable_endpoint: false,
+            retry_after_ms: None,
         })
         .collect();
     s.record_outcomes(outcomes).await.unwrap();
@@ -340,6 +341,7 @@ pub async fn dead_letter_filters(s: Dyn) {
         attempt: Some(attempt_row(&c[0], 200, DeliveryStatus::Success, T0 + 2_001)),
         next: DeliveryNext::Succeeded,
         disable_endpoint: false,
+        retry_after_ms: None,
     }])
     .await
     .unwrap();

@@ -35,6 +35,7 @@ pub async fn attempt_filters(s: Dyn) {
             attempt: Some(a),
             next: DeliveryNext::Failed,
             disable_endpoint: false,
+            retry_after_ms: None,
         });
     }
     s.record_outcomes(outcomes).await.unwrap();
@@ -213,6 +214,7 @@ pub async fn delivery_views(s: Dyn) {
             attempt: None,
             next: DeliveryNext::Succeeded,
             disable_endpoint: false,
+            retry_after_ms: None,
         })
         .collect();
     s.record_outcomes(done).await.unwrap();

@@ -45,6 +45,10 @@ pub struct MessageAttemptOut {
     pub trigger_type: i32,
     /// RFC 3339.
     pub timestamp: String,
+    /// Sluice: the class of the try's outcome, which decided what happened next:
+    /// `success`, `transient`, `throttled`, `gone`, `auth`, `blocked`, `tls` or `other`
+    /// (`null` for attempts recorded before classes were stored).
+    pub error_class: Option<String>,
     /// The message, when asked for (`with_msg=true`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub msg: Option<MessageOut>,
@@ -69,6 +73,7 @@ impl MessageAttemptOut {
             status_text: a.status.text(),
             trigger_type: a.trigger as i32,
             timestamp: ts(a.created_at),
+            error_class: a.error_class,
             msg,
         }
     }

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use sluice_core::control::{Circuit, EndpointControl};
 use sluice_core::model::{Endpoint, Metadata};
 
 use super::{ts, Patch};
@@ -258,6 +259,32 @@ pub struct EndpointOut {
     pub created_at: String,
     /// RFC 3339.
     pub updated_at: String,
+    /// Sluice: the endpoint's circuit breaker, `closed`, `open` (deliveries wait for the
+    /// probe at `circuitOpenUntil`) or `halfOpen` (the probe is in flight). Shown by the
+    /// endpoint routes; absent where an endpoint is embedded in another object.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub circuit_state: Option<&'static str>,
+    /// Sluice: while the circuit is not closed, when the next probe may go (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub circuit_open_until: Option<String>,
+    /// Sluice: while the endpoint is failing, when its failures without a success began
+    /// (RFC 3339); it is disabled once that is `endpoint_disable_after_secs` ago.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failing_since: Option<String>,
+    /// Sluice: consecutive failed tries (throttled answers do not count).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consecutive_failures: Option<u32>,
+}
+
+impl EndpointOut {
+    /// Adds the endpoint's delivery control state (Sluice's fields).
+    pub fn with_control(mut self, c: &EndpointControl) -> Self {
+        self.circuit_state = Some(c.circuit.as_str());
+        self.circuit_open_until = (c.circuit != Circuit::Closed).then(|| ts(c.open_until));
+        self.failing_since = c.failing_since.map(ts);
+        self.consecutive_failures = Some(c.failures);
+        self
+    }
 }
 
 impl From<Endpoint> for EndpointOut {
@@ -277,6 +304,10 @@ impl From<Endpoint> for EndpointOut {
             metadata: e.metadata,
             created_at: ts(e.created_at),
             updated_at: ts(e.updated_at),
+            circuit_state: None,
+            circuit_open_until: None,
+            failing_since: None,
+            consecutive_failures: None,
         }
     }
 }

@@ -6,9 +6,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use sluice_core::ids;
+use sluice_core::model::Endpoint;
 use sluice_store::Order;
 
-use super::upserted;
 use crate::api::extract::{ApiJson, Params};
 use crate::api::models::endpoint::{EndpointIn, EndpointOut, EndpointPatch};
 use crate::api::owner::{EndpointRef, Owner};
@@ -29,12 +29,23 @@ pub async fn list(
     let app = owner.app_key(ctx, &caller).await?;
     let page = page_from(&params, Order::Ascending, |k| ids::is_id(ids::ENDPOINT, k))?;
     let listed = ops::endpoints::list(ctx, &caller, &app, page.clone()).await?;
+    let ids = listed.items.iter().map(|e| e.id.clone()).collect();
+    let controls = state.store.endpoint_controls(ids).await?;
     Ok(Json(ListResponse::build(
         listed,
         &page,
         |e| e.id.clone(),
-        EndpointOut::from,
+        |e| {
+            let control = controls.get(&e.id).copied().unwrap_or_default();
+            EndpointOut::from(e).with_control(&control)
+        },
     )))
+}
+
+/// The wire form of an endpoint with its delivery control state (Sluice's fields).
+async fn shown(state: &AppState, ep: Endpoint) -> ApiResult<EndpointOut> {
+    let control = state.store.endpoint_control(&ep.id).await?;
+    Ok(EndpointOut::from(ep).with_control(&control))
 }
 
 /// `POST …/endpoint`: 201.
@@ -48,7 +59,7 @@ pub async fn create(
     let app = owner.app_key(ctx, &caller).await?;
     let now = state.clock.now();
     let ep = ops::endpoints::create(ctx, &caller, &app, body, now).await?;
-    Ok((StatusCode::CREATED, Json(ep.into())))
+    Ok((StatusCode::CREATED, Json(shown(&state, ep).await?)))
 }
 
 /// `GET …/endpoint/{endpoint_id}`.
@@ -60,7 +71,7 @@ pub async fn get(
     let ctx = Ctx::of(&state);
     let app = at.owner.app_key(ctx, &caller).await?;
     let ep = ops::endpoints::get(ctx, &caller, &app, &at.endpoint).await?;
-    Ok(Json(ep.into()))
+    Ok(Json(shown(&state, ep).await?))
 }
 
 /// `PUT …/endpoint/{endpoint_id}`: 200 replaced (secret and headers kept), 201 created with
@@ -75,7 +86,14 @@ pub async fn upsert(
     let app = at.owner.app_key(ctx, &caller).await?;
     let now = state.clock.now();
     let ep = ops::endpoints::upsert(ctx, &caller, &app, &at.endpoint, body, now).await?;
-    Ok(upserted(ep, EndpointOut::from))
+    let created = ep.created();
+    let out = shown(&state, ep.into_inner()).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(out)))
 }
 
 /// `PATCH …/endpoint/{endpoint_id}`.
@@ -89,7 +107,7 @@ pub async fn patch(
     let app = at.owner.app_key(ctx, &caller).await?;
     let now = state.clock.now();
     let ep = ops::endpoints::patch(ctx, &caller, &app, &at.endpoint, body, now).await?;
-    Ok(Json(ep.into()))
+    Ok(Json(shown(&state, ep).await?))
 }
 
 /// `DELETE …/endpoint/{endpoint_id}`: 204. Unfinished deliveries go with it; attempt

@@ -5,17 +5,26 @@ use std::collections::{HashMap, HashSet};
 use deadpool_postgres::Transaction;
 use sluice_core::queue::ClaimRequest;
 
+use sluice_core::control::{Admission, EndpointControl, Hold};
+
 use super::Leases;
+use crate::postgres::control::control_at;
 use crate::postgres::db::query;
 use crate::postgres::queries::{delivery, endpoint};
 use crate::postgres::rows::col;
 use crate::StoreResult;
 
 /// What the claim knows of an endpoint it may send to.
-struct Open {
+pub(super) struct Open {
     app_id: String,
     /// Deliveries it may get from this claim, before counting the ones picked.
     room: usize,
+    /// Its effective throttle rate.
+    pub(super) rate: Option<u32>,
+    /// Its delivery control state as read.
+    pub(super) control: EndpointControl,
+    /// This claim takes its circuit's probe.
+    pub(super) probe: bool,
 }
 
 /// The deliveries chosen so far, with per-endpoint and per-application counts.
@@ -23,11 +32,14 @@ pub(super) struct Picker<'a> {
     req: &'a ClaimRequest,
     leases: Leases,
     excluded: HashSet<&'a str>,
-    /// Endpoint id → what it may take, or `None` if excluded, disabled or gone.
-    known: HashMap<String, Option<Open>>,
-    counts: HashMap<String, usize>,
+    /// Endpoint id → what it may take, or `None` if excluded, disabled, gone or held.
+    pub(super) known: HashMap<String, Option<Open>>,
+    /// Endpoints held by their delivery control, and why.
+    held: HashMap<String, Hold>,
+    pub(super) counts: HashMap<String, usize>,
     app_counts: HashMap<String, usize>,
-    pub(super) picked: Vec<String>,
+    /// (delivery, endpoint), in pick order.
+    pub(super) picked: Vec<(String, String)>,
     seen: HashSet<String>,
 }
 
@@ -38,6 +50,7 @@ impl<'a> Picker<'a> {
             leases,
             excluded: req.exclude_endpoints.iter().map(String::as_str).collect(),
             known: HashMap::new(),
+            held: HashMap::new(),
             counts: HashMap::new(),
             app_counts: HashMap::new(),
             picked: Vec::new(),
@@ -93,7 +106,24 @@ impl<'a> Picker<'a> {
             } else {
                 per.saturating_sub(total)
             };
-            let open = (!disabled).then_some(Open { app_id, room });
+            let rate = col::<Option<i64>>(r, 5)?
+                .and_then(|r| u32::try_from(r).ok())
+                .filter(|r| *r > 0);
+            let control = control_at(r, 6)?;
+            let open = match (disabled, control.admit(rate, self.req.now)) {
+                (true, _) => None,
+                (false, Admission::Held { by, .. }) => {
+                    self.held.insert(id.clone(), by);
+                    None
+                }
+                (false, Admission::Open { max, probe }) => Some(Open {
+                    app_id,
+                    room: room.min(max),
+                    rate,
+                    control,
+                    probe,
+                }),
+            };
             self.known.insert(id, open);
         }
         Ok(())
@@ -126,8 +156,19 @@ impl<'a> Picker<'a> {
         }
     }
 
+    /// Counts a due delivery that its endpoint's control state holds back.
+    fn count_held(&self, endpoint_id: &str) {
+        if let Some(by) = self.held.get(endpoint_id) {
+            metrics::counter!("sluice_throttled_waits_total", "by" => by.as_str()).increment(1);
+        }
+    }
+
     fn offer(&mut self, id: String, endpoint_id: &str) {
-        if self.full() || self.seen.contains(&id) || self.open(endpoint_id) == 0 {
+        if self.full() || self.seen.contains(&id) {
+            return;
+        }
+        if self.open(endpoint_id) == 0 {
+            self.count_held(endpoint_id);
             return;
         }
         let Some(Some(open)) = self.known.get(endpoint_id) else {
@@ -136,7 +177,7 @@ impl<'a> Picker<'a> {
         *self.app_counts.entry(open.app_id.clone()).or_default() += 1;
         *self.counts.entry(endpoint_id.to_string()).or_default() += 1;
         self.seen.insert(id.clone());
-        self.picked.push(id);
+        self.picked.push((id, endpoint_id.to_string()));
     }
 
     /// Fast path: the oldest `window` due rows. Returns how many rows were read.
@@ -176,6 +217,9 @@ impl<'a> Picker<'a> {
         }
         let eps: Vec<&str> = heads.iter().map(|(_, ep)| ep.as_str()).collect();
         self.learn(tx, &eps).await?;
+        for (_, ep) in &heads {
+            self.count_held(ep);
+        }
         heads.retain(|(_, ep)| self.open(ep) > 0);
         heads.sort();
         let heads: Vec<String> = heads.into_iter().map(|(_, ep)| ep).collect();

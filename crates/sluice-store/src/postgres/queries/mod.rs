@@ -64,7 +64,8 @@ statements! {
         DELETE_OF_APP = "delete_of_app";
         BY_IDS = "by_ids";
         CLAIM_INFO = "claim_info";
-        DISABLE = "disable";
+        DISABLE_IF_ENABLED = "disable_if_enabled";
+        LOCK_OF_OUTCOMES = "lock_of_outcomes";
         ENABLED_FILTERS = "enabled_filters";
         ENABLED_OF = "enabled_of";
         OF_APP = "of_app";
@@ -89,7 +90,17 @@ statements! {
         INSERT = "insert";
         DELETE_OF_MESSAGES = "delete_of_messages";
     }
+    endpoint_state {
+        OF_OUTCOMES = "of_outcomes";
+        LOCK = "lock";
+        OF_ENDPOINTS = "of_endpoints";
+        UPSERT = "upsert";
+        RESERVE = "reserve";
+        DELETE = "delete";
+        COUNT_OPEN = "count_open";
+    }
     delivery {
+        ENDPOINT_OF = "endpoint_of";
         DELETE_OF_APP = "delete_of_app";
         DELETE_UNFINISHED_OF_ENDPOINT = "delete_unfinished_of_endpoint";
         FAIL_WAITING_OF_MESSAGE = "fail_waiting_of_message";

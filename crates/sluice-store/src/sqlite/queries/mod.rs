@@ -79,7 +79,7 @@ statements! {
         OF_APP = "of_app";
         GATE = "gate";
         ENABLED_FILTERS = "enabled_filters";
-        DISABLE = "disable";
+        DISABLE_IF_ENABLED = "disable_if_enabled";
         DELETE = "delete";
         DELETE_OF_APP = "delete_of_app";
     }
@@ -102,8 +102,16 @@ statements! {
         DELETE_OF_APP = "delete_of_app";
         DELETE = "delete";
     }
+    endpoint_state {
+        GET = "get";
+        BY_ID = "by_id";
+        UPSERT = "upsert";
+        DELETE = "delete";
+        COUNT_OPEN = "count_open";
+    }
     delivery {
         INSERT = "insert";
+        ENDPOINT_OF = "endpoint_of";
         DUE_WINDOW = "due_window";
         DUE_OF_ENDPOINT = "due_of_endpoint";
         NEXT_ENDPOINT_HEAD = "next_endpoint_head";

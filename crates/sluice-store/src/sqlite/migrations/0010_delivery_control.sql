@@ -1,0 +1,21 @@
+-- Sluice schema: delivery control per endpoint (issue 9): throttle, Retry-After pause,
+-- circuit breaker and the failing-since clock of auto-disable.
+--
+-- One row per endpoint that has needed one (no row = healthy, closed, never throttled):
+-- `next_send_at` is the throttle's theoretical arrival time (GCRA), `paused_until` the end
+-- of a Retry-After pause, `failures` the consecutive failed tries, `failing_since` the
+-- first failure after the last success, `circuit` 0 closed / 1 open / 2 half-open,
+-- `open_until` when an open circuit's probe may go (half-open: when the probe's claim
+-- expires), `cooldown_ms` the current opening's cool-down. All times in ms.
+CREATE TABLE endpoint_state (
+    endpoint_id   TEXT PRIMARY KEY,
+    next_send_at  INTEGER NOT NULL DEFAULT 0,
+    paused_until  INTEGER NOT NULL DEFAULT 0,
+    failures      INTEGER NOT NULL DEFAULT 0,
+    failing_since INTEGER,
+    circuit       INTEGER NOT NULL DEFAULT 0,
+    open_until    INTEGER NOT NULL DEFAULT 0,
+    cooldown_ms   INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+-- The open circuits, for the gauge.
+CREATE INDEX endpoint_state_open ON endpoint_state (circuit) WHERE circuit <> 0;

@@ -1,0 +1,2 @@
+-- The endpoint of a delivery.
+SELECT endpoint_id FROM delivery WHERE id = ?1
