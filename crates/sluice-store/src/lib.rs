@@ -303,6 +303,13 @@ pub trait Store: QueueStore {
         &self,
         endpoint_ids: Vec<String>,
     ) -> StoreResult<std::collections::HashMap<String, EndpointControl>>;
+    /// Brings the probe of the endpoint's open circuit forward to `now`, so it may go at
+    /// once instead of after the cool-down. A redrive calls it: the operator has acted on
+    /// the receiver, and the re-sent deliveries should not wait out a cool-down of up to
+    /// `circuit_max_cooldown_secs`. The probe still goes alone and first, and a failed one
+    /// reopens the circuit with the cool-down grown. Returns whether the circuit was open
+    /// (half-open and closed circuits are left alone); wakes the dispatcher if it was.
+    async fn probe_circuit_now(&self, endpoint_id: &str, now: Millis) -> StoreResult<bool>;
     /// Deletes an endpoint and its unfinished deliveries (attempt history is kept).
     async fn delete_endpoint(&self, app_id: &str, endpoint_id: &str) -> StoreResult<()>;
     /// Delivery counts of an endpoint by status, for deliveries created in `[since, until)`.

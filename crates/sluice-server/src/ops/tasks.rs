@@ -42,6 +42,13 @@ pub async fn list(
 /// Stores a new task and counts it as running (the runner picks it up).
 pub(super) async fn start(ctx: Ctx<'_>, task: Task) -> Result<Task> {
     ctx.store.create_task(task.clone()).await?;
+    // A redrive to an endpoint is the operator saying its receiver is fixed: an open
+    // circuit probes now rather than after its cool-down (the probe still goes first).
+    if let Some(ep) = &task.endpoint_id {
+        if ctx.store.probe_circuit_now(ep, task.created_at).await? {
+            tracing::info!(endpoint_id = %ep, task = %task.id, "circuit probes now for a redrive");
+        }
+    }
     count_status(&task.kind, task.status);
     tracing::info!(task = %task.id, kind = %task.kind, "background task created");
     Ok(task)

@@ -120,6 +120,21 @@ impl Store for PgStore {
         endpoints::endpoint_controls(self, &endpoint_ids).await
     }
 
+    async fn probe_circuit_now(&self, endpoint_id: &str, now: Millis) -> StoreResult<bool> {
+        let c = self.client().await?;
+        let moved = db::exec(
+            &c,
+            &queries::endpoint_state::PROBE_NOW,
+            &[&endpoint_id, &now],
+        )
+        .await?
+            > 0;
+        if moved {
+            self.committed_work();
+        }
+        Ok(moved)
+    }
+
     async fn delete_endpoint(&self, app_id: &str, endpoint_id: &str) -> StoreResult<()> {
         endpoints::delete_endpoint(self, app_id, endpoint_id).await
     }

@@ -158,6 +158,19 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn probe_circuit_now(&self, endpoint_id: &str, now: Millis) -> StoreResult<bool> {
+        let id = endpoint_id.to_string();
+        self.write_waking(move |c| {
+            let moved = super::db::exec(
+                c,
+                &super::queries::endpoint_state::PROBE_NOW,
+                rusqlite::params![id, now],
+            )? > 0;
+            Ok((moved, moved))
+        })
+        .await
+    }
+
     async fn delete_endpoint(&self, app_id: &str, endpoint_id: &str) -> StoreResult<()> {
         let (app, ep) = (app_id.to_string(), endpoint_id.to_string());
         self.write(move |c| endpoints::delete_endpoint(c, &app, &ep))

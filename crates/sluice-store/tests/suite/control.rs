@@ -367,3 +367,55 @@ pub async fn auto_disable_keeps_deliveries_and_reenable_resets(s: Dyn) {
         "not disabled again by its first failure"
     );
 }
+
+/// A redrive brings an open circuit's probe forward to now: one delivery goes at once
+/// (not after the cool-down), alone; closed and half-open circuits are left as they are.
+pub async fn redrive_brings_the_probe_forward(s: Dyn) {
+    let app = new_app(&s).await;
+    let ep = new_endpoint(&s, &app.id, |_| {}).await;
+    for i in 0..5 {
+        publish(&s, &app.id, "t", T0 + i).await;
+    }
+    let t = T0 + 100;
+    assert!(
+        !s.probe_circuit_now(&ep.id, t).await.unwrap(),
+        "no state: closed, nothing to move"
+    );
+    let first = s.claim_due(claim_req(t, 3, 10)).await.unwrap();
+    assert_eq!(first.len(), 3);
+    let failed = first
+        .iter()
+        .map(|c| tried(c, OutcomeClass::Transient, t, DeliveryNext::RetryAt(t)))
+        .collect();
+    s.record_outcomes_under(failed, policy()).await.unwrap();
+    assert_eq!(
+        s.endpoint_control(&ep.id).await.unwrap().circuit,
+        Circuit::Open
+    );
+    assert!(s
+        .claim_due(claim_req(t + 10, 10, 10))
+        .await
+        .unwrap()
+        .is_empty());
+
+    assert!(s.probe_circuit_now(&ep.id, t + 10).await.unwrap());
+    let probe = s.claim_due(claim_req(t + 10, 10, 10)).await.unwrap();
+    assert_eq!(
+        probe.len(),
+        1,
+        "the probe goes alone, well before the cool-down ends"
+    );
+    assert_eq!(
+        s.endpoint_control(&ep.id).await.unwrap().circuit,
+        Circuit::HalfOpen
+    );
+    assert!(
+        !s.probe_circuit_now(&ep.id, t + 11).await.unwrap(),
+        "a probe in flight is left alone"
+    );
+    assert!(s
+        .claim_due(claim_req(t + 11, 10, 10))
+        .await
+        .unwrap()
+        .is_empty());
+}

@@ -41,6 +41,7 @@ macro_rules! every_test {
             control::circuit_breaker_transitions,
             control::retry_after_pauses_the_endpoint,
             control::auto_disable_keeps_deliveries_and_reenable_resets,
+            control::redrive_brings_the_probe_forward,
             dispatch::record_outcomes_transitions,
             dispatch::immediate_retry_wakes,
             dispatch::recover_and_resend,

@@ -98,6 +98,7 @@ statements! {
         RESERVE = "reserve";
         DELETE = "delete";
         COUNT_OPEN = "count_open";
+        PROBE_NOW = "probe_now";
     }
     delivery {
         ENDPOINT_OF = "endpoint_of";

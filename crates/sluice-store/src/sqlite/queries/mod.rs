@@ -108,6 +108,7 @@ statements! {
         UPSERT = "upsert";
         DELETE = "delete";
         COUNT_OPEN = "count_open";
+        PROBE_NOW = "probe_now";
     }
     delivery {
         INSERT = "insert";
