@@ -95,6 +95,8 @@ pub const SERIES: &[Series] = &[
       "Rows pruned by retention, by table"),
     s("sluice_operational_events_total", Kind::Counter, &["type"],
       "Operational events emitted, by event type"),
+    s("sluice_operational_events_dropped_total", Kind::Counter, &["reason"],
+      "Operational events dropped before publication (queue_full|stopped|store|shutdown)"),
     s(SAMPLE_FAILURES, Kind::Counter, &[],
       "Scrapes whose queue-depth read failed or timed out (the queue gauges then keep their last values)"),
 ];
@@ -203,5 +205,45 @@ mod tests {
                 s.name
             );
         }
+    }
+
+    /// Every series some part of Sluice records with a literal name (`counter!`, `gauge!`
+    /// or `histogram!` of `"sluice_…"`, in any crate's sources) is listed, so the list, the
+    /// docs and the dashboard cannot fall behind a series added elsewhere.
+    #[test]
+    fn every_recorded_series_is_listed() {
+        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut dirs = vec![crates];
+        let mut recorded = 0;
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("readable source dir") {
+                let path = entry.expect("a dir entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).expect("readable source");
+                for mac in ["counter!(", "gauge!(", "histogram!("] {
+                    for (i, _) in text.match_indices(mac) {
+                        let Some(lit) = text[i + mac.len()..].trim_start().strip_prefix('"') else {
+                            continue;
+                        };
+                        let name = &lit[..lit.find('"').expect("a closed literal")];
+                        if name.starts_with("sluice_") {
+                            recorded += 1;
+                            assert!(
+                                find(name).is_some(),
+                                "{name}, recorded in {}, is not listed",
+                                path.display()
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        assert!(recorded >= 10, "found only {recorded} recording sites");
     }
 }
