@@ -46,6 +46,7 @@ mod metrics_scrape;
 mod ops_direct;
 mod opwebhooks_api;
 mod opwebhooks_common;
+mod opwebhooks_dispatch;
 mod opwebhooks_endpoints;
 mod opwebhooks_events;
 mod redrive;
