@@ -246,4 +246,42 @@ mod tests {
         }
         assert!(recorded >= 10, "found only {recorded} recording sites");
     }
+
+    /// The example alert rules read only listed series, and each names a runbook section
+    /// of `docs/OPERATIONS.md` that exists (its GitHub-style anchor).
+    #[test]
+    fn the_alert_rules_read_listed_series_and_point_at_runbooks() {
+        let rules = include_str!("../../../../docs/prometheus-alerts.yml");
+        let ops = include_str!("../../../../docs/OPERATIONS.md");
+        let anchors: Vec<String> = ops
+            .lines()
+            .filter(|l| l.starts_with('#'))
+            .map(|l| {
+                l.trim_start_matches('#')
+                    .trim()
+                    .to_lowercase()
+                    .chars()
+                    .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-' || *c == '_')
+                    .map(|c| if c == ' ' { '-' } else { c })
+                    .collect()
+            })
+            .collect();
+        let mut alerts = 0;
+        for line in rules.lines().map(str::trim) {
+            if let Some(expr) = line.strip_prefix("expr:") {
+                alerts += 1;
+                for name in names(expr) {
+                    assert!(find(name).is_some(), "{name} (in {expr}) is not listed");
+                }
+            }
+            if let Some(link) = line.strip_prefix("runbook: \"OPERATIONS.md#") {
+                let anchor = link.trim_end_matches('"');
+                assert!(
+                    anchors.iter().any(|a| a == anchor),
+                    "no section of OPERATIONS.md has the anchor {anchor}"
+                );
+            }
+        }
+        assert!(alerts >= 8, "found {alerts} rules");
+    }
 }
