@@ -5,6 +5,8 @@
 //!   duplicates (sent by the dead node but not recorded) are counted and printed.
 //! - Two nodes, one endpoint, `endpoint_concurrency = 4`: never more than 4 requests in
 //!   flight at the receiver, across both nodes.
+//! - Two nodes, one endpoint with `throttleRate` 20/s: the receiver never gets more than the
+//!   rate (plus a small tolerance) in any two seconds, across both nodes.
 //! - A cron source with three nodes: each tick is emitted once.
 //! - `--role api` takes messages and delivers none; `--role worker` delivers and serves only
 //!   the health routes.
@@ -156,6 +158,70 @@ async fn the_endpoint_cap_holds_across_two_nodes() {
     assert!(
         max >= 2,
         "only {max} in flight: the test did not load the endpoint"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_throttle_rate_holds_across_two_nodes() {
+    const RATE: usize = 20;
+    const MESSAGES: usize = 100;
+    let rx = counting_receiver(Duration::ZERO).await;
+    let c = Cluster::start(2, &[]).await;
+    let client = reqwest::Client::new();
+    let base = c.base(0);
+    let app = post(
+        &client,
+        &base,
+        &c.token,
+        "/api/v1/app",
+        json!({"name": "t"}),
+    );
+    let app: Value = app.await.unwrap().json().await.unwrap();
+    let app_id = app["id"].as_str().unwrap().to_string();
+    let ep = json!({"url": rx.url, "throttleRate": RATE});
+    let path = format!("/api/v1/app/{app_id}/endpoint");
+    let r = post(&client, &base, &c.token, &path, ep).await.unwrap();
+    assert_eq!(r.status(), 201);
+    // Published through both nodes, so both nodes' dispatchers hold due work for it.
+    let path = format!("/api/v1/app/{app_id}/msg");
+    let mut ids = HashSet::new();
+    for i in 0..MESSAGES {
+        let body = json!({"eventType": "throttle.test", "payload": {"i": i}});
+        let node = c.base(i % 2);
+        let r = post(&client, &node, &c.token, &path, body).await.unwrap();
+        assert_eq!(r.status(), 202);
+        let v: Value = r.json().await.unwrap();
+        ids.insert(v["id"].as_str().unwrap().to_string());
+    }
+    rx.wait_for_all(&ids, Duration::from_secs(120)).await;
+    let arrivals = rx.arrivals.lock().unwrap().clone();
+    assert_eq!(arrivals.len(), MESSAGES, "each message once");
+    // In every two-second window starting at an arrival, at most twice the rate, plus three
+    // for the window's edges and the lateness of single sends (the limiter spaces sends
+    // 1/rate apart, but a send may arrive a little after its time); a limiter per node
+    // would let about twice that through.
+    let mut busiest = 0;
+    for (i, start) in arrivals.iter().enumerate() {
+        let within = arrivals[i..]
+            .iter()
+            .take_while(|t| t.duration_since(*start) < Duration::from_secs(2))
+            .count();
+        busiest = busiest.max(within);
+    }
+    let span = arrivals[MESSAGES - 1]
+        .duration_since(arrivals[0])
+        .as_secs_f64();
+    let overall = (MESSAGES - 1) as f64 / span;
+    println!(
+        "two nodes, {RATE}/s: busiest two seconds {busiest}, overall {overall:.1}/s over {span:.1} s"
+    );
+    assert!(
+        busiest <= 2 * RATE + 3,
+        "{busiest} requests within two seconds; the rate is {RATE}/s"
+    );
+    assert!(
+        overall <= RATE as f64 * 1.1,
+        "{overall:.1}/s overall; the rate is {RATE}/s"
     );
 }
 

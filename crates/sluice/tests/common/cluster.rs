@@ -94,11 +94,12 @@ impl Cluster {
 }
 
 /// A receiver that counts requests by `webhook-id`, answers 200 after `delay`, and records
-/// the most requests it ever had in flight at once.
+/// the most requests it ever had in flight at once and when each request arrived.
 pub struct CountingReceiver {
     pub url: String,
     pub seen: Arc<Mutex<HashMap<String, usize>>>,
     pub max_in_flight: Arc<AtomicUsize>,
+    pub arrivals: Arc<Mutex<Vec<tokio::time::Instant>>>,
 }
 
 impl CountingReceiver {
@@ -116,10 +117,12 @@ pub async fn counting_receiver(delay: Duration) -> CountingReceiver {
     let seen = Arc::new(Mutex::new(HashMap::<String, usize>::new()));
     let max_in_flight = Arc::new(AtomicUsize::new(0));
     let in_flight = Arc::new(AtomicUsize::new(0));
-    let (s, m) = (seen.clone(), max_in_flight.clone());
+    let arrivals = Arc::new(Mutex::new(Vec::new()));
+    let (s, m, a) = (seen.clone(), max_in_flight.clone(), arrivals.clone());
     let handler = move |headers: HeaderMap| {
-        let (s, m, f) = (s.clone(), m.clone(), in_flight.clone());
+        let (s, m, f, a) = (s.clone(), m.clone(), in_flight.clone(), a.clone());
         async move {
+            a.lock().unwrap().push(tokio::time::Instant::now());
             let now = f.fetch_add(1, Ordering::SeqCst) + 1;
             m.fetch_max(now, Ordering::SeqCst);
             if !delay.is_zero() {
@@ -143,6 +146,7 @@ pub async fn counting_receiver(delay: Duration) -> CountingReceiver {
         url,
         seen,
         max_in_flight,
+        arrivals,
     }
 }
 
