@@ -121,12 +121,8 @@ pub async fn record(sink: &Sink, finished: Vec<Finished>, shutdown: &Cancellatio
     for change in recorded.changes {
         report(sink, change);
     }
-    if changed {
-        match store.open_circuits().await {
-            Ok(n) => metrics::gauge!("sluice_circuit_open_endpoints").set(n as f64),
-            Err(e) => tracing::warn!(error = %e, "counting open circuits failed"),
-        }
-    }
+    // (`sluice_circuit_open_endpoints` is read from the store when /metrics is scraped, so
+    // every node shows the cluster's count.)
     changed
 }
 

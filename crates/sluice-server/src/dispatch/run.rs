@@ -59,12 +59,6 @@ pub(super) fn start(dispatcher: Dispatcher, shutdown: CancellationToken) -> Join
     );
     dispatcher.heartbeat.arm(dispatcher.ctx.clock.now());
     let heartbeat = dispatcher.heartbeat.clone();
-    let queue = dispatcher.queue.clone();
-    tokio::spawn(async move {
-        if let Ok(n) = queue.open_circuits().await {
-            metrics::gauge!("sluice_circuit_open_endpoints").set(n as f64);
-        }
-    });
     let pipeline = Arc::new(Pipeline {
         outcomes,
         shutdown,

@@ -143,6 +143,12 @@ async fn sample_queue(state: &AppState) {
         .oldest_due_at
         .map_or(0, |at| now.saturating_sub(at).max(0));
     metrics::gauge!(series::QUEUE_LAG).set(lag_ms as f64 / 1000.0);
+    // The dispatcher sets it when its own batch opens or closes a circuit; read here too,
+    // so that every node shows the cluster's count (another node's changes included).
+    match tokio::time::timeout(SAMPLE_TIMEOUT, state.store.open_circuits()).await {
+        Ok(Ok(n)) => metrics::gauge!("sluice_circuit_open_endpoints").set(n as f64),
+        _ => metrics::counter!(series::SAMPLE_FAILURES).increment(1),
+    }
 }
 
 /// Counts one message taken in for `app_id` from `source` (a source id, or `api` for a

@@ -72,7 +72,7 @@ pub const SERIES: &[Series] = &[
     s(DEAD_LETTERS, Kind::Gauge, &[],
       "Failed deliveries with no tries left, cluster-wide; capped at 100000"),
     s("sluice_circuit_open_endpoints", Kind::Gauge, &[],
-      "Endpoints whose circuit breaker is open"),
+      "Endpoints whose circuit breaker is open or half-open, cluster-wide (read at scrape)"),
     s("sluice_circuit_transitions_total", Kind::Counter, &["to"],
       "Circuit breaker transitions, by new state (open|closed)"),
     s("sluice_throttled_waits_total", Kind::Counter, &["by"],

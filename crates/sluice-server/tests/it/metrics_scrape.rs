@@ -205,6 +205,31 @@ async fn queue_gauges_are_the_store_at_scrape_time() {
     assert_eq!(gauges(&scrape(&app).await), (0.0, 0.0, 0.0, 2.0, 0.0));
 }
 
+/// The open-circuit gauge is the store's count when scraped: 0, then 1 once the endpoint's
+/// failures open its circuit, then 0 again once the probe succeeds.
+#[tokio::test]
+async fn the_open_circuit_gauge_is_the_stores_count_at_scrape_time() {
+    let (app, dispatcher) = spawn_stepped_app(|c| {
+        c.retry_schedule = vec![5];
+        c.circuit_failure_threshold = 1;
+        c.circuit_cooldown_secs = 30;
+    })
+    .await;
+    let rx = Receiver::scripted(vec![Reply::Status(500)], Reply::Status(200)).await;
+    let s = app_with_endpoint(&app, &rx.url, json!({})).await;
+    publish(&app, &s.app_id, 1).await;
+    let open = |sc: &Scrape| value(sc, "sluice_circuit_open_endpoints", &[]);
+    assert_eq!(open(&scrape(&app).await), 0.0);
+    assert_eq!(
+        dispatcher.step(app.clock().now()).await.unwrap().retrying,
+        1
+    );
+    assert_eq!(open(&scrape(&app).await), 1.0);
+    let probe_at = app.clock().advance(30_000);
+    assert_eq!(dispatcher.step(probe_at).await.unwrap().delivered, 1);
+    assert_eq!(open(&scrape(&app).await), 0.0);
+}
+
 #[tokio::test]
 async fn app_label_values_are_capped() {
     let app = spawn_app().await;
