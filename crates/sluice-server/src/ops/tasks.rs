@@ -119,9 +119,11 @@ pub async fn bulk_expunge(
         out.insert(key, status);
     }
     if !found.is_empty() {
-        ctx.store
+        let n = ctx
+            .store
             .expunge_messages_content(&app.id, found, now)
             .await?;
+        metrics::counter!("sluice_expunged_payloads_total", "why" => "request").increment(n);
     }
     Ok(out)
 }
