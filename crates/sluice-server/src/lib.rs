@@ -13,6 +13,10 @@
 //! - [`ingest`]: inbound sources: receiving, verifying, deduping, cron.
 //! - [`serve`]: the HTTP serve loop: timeouts, connection cap, graceful shutdown.
 //! - [`retention`]: payload expiry and pruning passes, in bounded batches.
+//! - [`maintenance`]: the periodic housekeeping pass (purges and retention), one node at a
+//!   time.
+//! - [`events`]: where operational events go; [`opwebhooks`]: the sink that turns them
+//!   into operational webhooks.
 //! - [`trace`]: request ids, the per-request span and the trace context of messages.
 //! - [`tasks`]: background tasks (recover, replays, purge, usage stats) and their runner.
 //! - [`startup`]: opens the store, loads keys, binds, serves, shuts down.
@@ -26,6 +30,7 @@ pub mod dispatch;
 pub mod error;
 pub mod events;
 pub mod ingest;
+pub mod maintenance;
 pub mod ops;
 pub mod opwebhooks;
 pub mod retention;
