@@ -25,12 +25,18 @@ use common::post;
 
 /// Creates an app with one endpoint at `url` through node 0; returns the app id.
 async fn app_with_endpoint(c: &Cluster, client: &reqwest::Client, url: &str) -> String {
+    app_with_endpoint_body(c, client, json!({ "url": url })).await
+}
+
+/// Creates an app with one endpoint made from `endpoint` (an `EndpointIn` body) through
+/// node 0; returns the app id.
+async fn app_with_endpoint_body(c: &Cluster, client: &reqwest::Client, endpoint: Value) -> String {
     let base = c.base(0);
     let app = post(client, &base, &c.token, "/api/v1/app", json!({"name": "n"}));
     let app: Value = app.await.unwrap().json().await.unwrap();
     let app_id = app["id"].as_str().unwrap().to_string();
     let path = format!("/api/v1/app/{app_id}/endpoint");
-    let ep = post(client, &base, &c.token, &path, json!({"url": url}));
+    let ep = post(client, &base, &c.token, &path, endpoint);
     assert_eq!(ep.await.unwrap().status(), 201);
     app_id
 }
@@ -168,20 +174,8 @@ async fn the_throttle_rate_holds_across_two_nodes() {
     let rx = counting_receiver(Duration::ZERO).await;
     let c = Cluster::start(2, &[]).await;
     let client = reqwest::Client::new();
-    let base = c.base(0);
-    let app = post(
-        &client,
-        &base,
-        &c.token,
-        "/api/v1/app",
-        json!({"name": "t"}),
-    );
-    let app: Value = app.await.unwrap().json().await.unwrap();
-    let app_id = app["id"].as_str().unwrap().to_string();
-    let ep = json!({"url": rx.url, "throttleRate": RATE});
-    let path = format!("/api/v1/app/{app_id}/endpoint");
-    let r = post(&client, &base, &c.token, &path, ep).await.unwrap();
-    assert_eq!(r.status(), 201);
+    let endpoint = json!({"url": rx.url, "throttleRate": RATE});
+    let app_id = app_with_endpoint_body(&c, &client, endpoint).await;
     // Published through both nodes, so both nodes' dispatchers hold due work for it.
     let path = format!("/api/v1/app/{app_id}/msg");
     let mut ids = HashSet::new();
